@@ -1,0 +1,58 @@
+"""The audit log: written in the same transaction as the change it describes (rule 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.db import Tx
+from app.domain.clock import new_id, now_iso
+from app.domain.types import Actor, Change
+
+_INSERT = (
+    "INSERT INTO audit_entries (id, at, actor_type, actor_id, actor_label, action, target_type,"
+    " target_id, target_label, changes, reason, request_id) VALUES (:id, :at, :actor_type,"
+    " :actor_id, :actor_label, :action, :target_type, :target_id, :target_label, :changes,"
+    " :reason, :request_id)"
+)
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+    """The fields whose value differs between two snapshots, in a stable order."""
+    keys = sorted(set(before) | set(after))
+    return [
+        Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)
+    ]
+
+
+async def record_audit(
+    tx: Tx,
+    *,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    target_label: str | None = None,
+    changes: Iterable[Change] = (),
+    reason: str | None = None,
+) -> None:
+    """Append one audit entry. Raises nothing of its own; database errors propagate."""
+    await tx.execute(
+        _INSERT,
+        {
+            "id": new_id(),
+            "at": now_iso(),
+            "actor_type": actor.kind.value,
+            "actor_id": actor.id,
+            "actor_label": actor.label,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "target_label": target_label,
+            "changes": tx.dialect.json_param(
+                [{"field": c.field, "before": c.before, "after": c.after} for c in changes]
+            ),
+            "reason": reason,
+            "request_id": actor.request_id,
+        },
+    )

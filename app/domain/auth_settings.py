@@ -1,0 +1,187 @@
+"""Authentication settings (one IdP at a time, rule 11) and converting IdP users to LOCAL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.db import Tx
+from app.domain.audit import Change, diff, record_audit
+from app.domain.clock import now_iso
+from app.domain.permissions import require_writer
+from app.domain.types import Actor, AuthProvider, AuthType
+from app.domain.user_store import USER_COLUMNS, row_to_user, save_user
+from app.errors import IdpLocked, InvalidValue
+
+CONFIG_KEYS = frozenset(
+    {"issuer", "metadataUrl", "clientId", "ssoUrl", "entityId", "domain", "tenantId", "scopes"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettingsRecord:
+    """The current settings; secret values never leave the domain, only their names."""
+
+    type: AuthType
+    display_name: str | None
+    config: dict[str, str]
+    secret_names: tuple[str, ...]
+    version: int
+    updated_at: str
+
+    @property
+    def provider(self) -> AuthProvider:
+        """The owner SCIM-created records get (rule 1)."""
+        return AuthProvider.LOCAL if self.type is AuthType.INTERNAL else AuthProvider(self.type)
+
+
+def _doc(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str | bytes):
+        loaded: dict[str, Any] = orjson.loads(raw)
+        return loaded
+    return dict(raw or {})
+
+
+async def get_auth_settings(tx: Tx) -> AuthSettingsRecord:
+    """The deployment's authentication settings."""
+    row = await tx.fetchrow(
+        "SELECT type, display_name, config, secrets, version, updated_at FROM auth_settings"
+        " WHERE id = 1"
+    )
+    assert row is not None, "auth_settings is seeded by the first migration"
+    return AuthSettingsRecord(
+        type=AuthType(row["type"]),
+        display_name=row["display_name"],
+        config=_doc(row["config"]),
+        secret_names=tuple(sorted(_doc(row["secrets"]))),
+        version=int(row["version"]),
+        updated_at=row["updated_at"],
+    )
+
+
+async def owned_counts(tx: Tx, provider: str) -> tuple[int, int]:
+    """Live users and groups owned by ``provider``."""
+    users = await tx.fetchval(
+        "SELECT COUNT(*) FROM users WHERE auth_provider = :p AND deleted_at IS NULL",
+        {"p": provider},
+    )
+    groups = await tx.fetchval("SELECT COUNT(*) FROM groups WHERE auth_provider = :p", {"p": provider})
+    return int(users), int(groups)
+
+
+def _check_strings(name: str, values: Mapping[str, Any], allowed: frozenset[str] | None) -> None:
+    for key, value in values.items():
+        if allowed is not None and key not in allowed:
+            raise InvalidValue(
+                f"unknown {name} key {key!r}; known: {', '.join(sorted(allowed))}", fields=[name]
+            )
+        if value is not None and (not isinstance(value, str) or len(value) > 4096):
+            raise InvalidValue(f"{name}.{key} must be a string", fields=[name])
+
+
+async def configure_authentication(
+    tx: Tx,
+    *,
+    actor: Actor,
+    type: AuthType,
+    display_name: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> AuthSettingsRecord:
+    """Set the authentication type and its settings.
+
+    Secrets are write-only: given keys are set (None removes one), others are kept.
+    Raises IdpLocked when leaving an IdP that still owns users or groups (rule 11).
+    """
+    require_writer(actor)
+    current = await get_auth_settings(tx)
+    config = dict(config or {})
+    secrets = dict(secrets or {})
+    _check_strings("config", config, CONFIG_KEYS)
+    _check_strings("secrets", secrets, None)
+    if current.type is not type and current.type is not AuthType.INTERNAL:
+        users, groups = await owned_counts(tx, current.type.value)
+        if users or groups:
+            raise IdpLocked(
+                f"{users} user(s) and {groups} group(s) are owned by {current.type.value}: "
+                "convert them to local (convertUsersToLocal) or delete them first",
+                fields=["type"],
+            )
+    row = await tx.fetchval("SELECT secrets FROM auth_settings WHERE id = 1")
+    stored = _doc(row)
+    for key, value in secrets.items():
+        if value is None:
+            stored.pop(key, None)
+        else:
+            stored[key] = value
+    clean_config = {k: v for k, v in config.items() if v is not None}
+    await tx.execute(
+        "UPDATE auth_settings SET type = :t, display_name = :d, config = :c, secrets = :s,"
+        " version = version + 1, updated_at = :now WHERE id = 1",
+        {
+            "t": type.value, "d": display_name, "c": tx.dialect.json_param(clean_config),
+            "s": tx.dialect.json_param(stored), "now": now_iso(),
+        },
+    )
+    updated = await get_auth_settings(tx)
+    before = {"type": current.type.value, "displayName": current.display_name, **current.config}
+    after = {"type": updated.type.value, "displayName": updated.display_name, **updated.config}
+    changes = diff(before, after)
+    changes += [Change(f"secrets.{k}", "<hidden>", "<changed>") for k in sorted(secrets)]
+    await record_audit(
+        tx, actor=actor, action="authentication.configure", target_type="AuthenticationSettings",
+        target_id="1", target_label=updated.type.value, changes=changes,
+    )
+    return updated
+
+
+async def convert_users_to_local(
+    tx: Tx, *, actor: Actor, user_ids: Sequence[str] | None = None, include_groups: bool = True
+) -> tuple[int, int]:
+    """Make IdP-owned users (all, or the given ones) and groups LOCAL, audited one by one.
+
+    Returns (users converted, groups converted). Raises Forbidden.
+    """
+    require_writer(actor)
+    if user_ids is None:
+        rows = await tx.fetch(
+            f"SELECT {USER_COLUMNS} FROM users WHERE auth_provider <> 'LOCAL'"
+            " AND deleted_at IS NULL ORDER BY id"
+        )
+    else:
+        d = tx.dialect
+        rows = await tx.fetch(
+            f"SELECT {USER_COLUMNS} FROM users WHERE {d.in_list('id', 'ids')}"
+            " AND auth_provider <> 'LOCAL' AND deleted_at IS NULL ORDER BY id",
+            {"ids": d.list_param(list(user_ids))},
+        )
+    for row in rows:
+        user = row_to_user(row)
+        before = user.auth_provider
+        user.auth_provider = AuthProvider.LOCAL.value
+        await save_user(tx, user, expected_version=user.version)
+        await record_audit(
+            tx, actor=actor, action="user.convertToLocal", target_type="User", target_id=user.id,
+            target_label=user.login_id, changes=[Change("authProvider", before, "LOCAL")],
+        )
+    groups = 0
+    if include_groups and user_ids is None:
+        group_rows = await tx.fetch(
+            "SELECT id, display_name, auth_provider FROM groups WHERE auth_provider <> 'LOCAL'"
+        )
+        for g in group_rows:
+            await tx.execute(
+                "UPDATE groups SET auth_provider = 'LOCAL', version = version + 1,"
+                " updated_at = :now WHERE id = :id",
+                {"id": g["id"], "now": now_iso()},
+            )
+            await record_audit(
+                tx, actor=actor, action="group.convertToLocal", target_type="Group",
+                target_id=g["id"], target_label=g["display_name"],
+                changes=[Change("authProvider", g["auth_provider"], "LOCAL")],
+            )
+        groups = len(group_rows)
+    return len(rows), groups

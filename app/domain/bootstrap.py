@@ -1,0 +1,32 @@
+"""Operator actions run by the CLI as the system actor."""
+
+from __future__ import annotations
+
+from app.db import Tx
+from app.domain.roles import grant_roles
+from app.domain.tokens import create_api_token, create_scim_token
+from app.domain.types import SYSTEM, Actor
+from app.domain.user_store import find_user_by_login
+from app.domain.users import UserCreate, create_user
+
+
+async def issue_admin_token(
+    tx: Tx, *, login_id: str, role: str, actor: Actor = SYSTEM
+) -> str:
+    """Create the LOCAL user if missing, grant ``role``, return a new admin API token."""
+    user = await find_user_by_login(tx, login_id)
+    if user is None:
+        user = await create_user(tx, actor=actor, data=UserCreate(login_id=login_id))
+    await grant_roles(tx, actor=actor, roles=[role.upper()], user_ids=[user.id])
+    _, secret = await create_api_token(tx, actor=actor, user_id=user.id, name=f"cli:{login_id}")
+    return secret
+
+
+async def issue_scim_token(
+    tx: Tx, *, name: str, ttl_days: int, max_active: int, actor: Actor = SYSTEM
+) -> str:
+    """Enable provisioning if needed and return a new SCIM token."""
+    _, secret = await create_scim_token(
+        tx, actor=actor, name=name, ttl_days=ttl_days, max_active=max_active, enable=True
+    )
+    return secret

@@ -1,0 +1,224 @@
+"""Groups: storage, admin services (rule 9) and the owner rules that apply to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from app.db import Row, Tx
+from app.domain.audit import Change, diff, record_audit
+from app.domain.clock import new_id, now_iso
+from app.domain.memberships import add_members, remove_members
+from app.domain.permissions import require_writer
+from app.domain.roles import direct_roles, ensure_an_owner_remains
+from app.domain.types import Actor, AuthProvider, GroupRecord, MembershipResult
+from app.errors import AlreadyExists, InvalidValue, ManagedByIdp, NotFound, VersionConflict
+
+GROUP_COLUMNS = (
+    "id, display_name, external_id, auth_provider, member_count, version, created_at,"
+    " updated_at, last_provisioned_at"
+)
+MAX_NAME = 255
+
+
+def row_to_group(row: Row) -> GroupRecord:
+    """Map a row selected with GROUP_COLUMNS."""
+    return GroupRecord(
+        id=row["id"], display_name=row["display_name"], external_id=row["external_id"],
+        auth_provider=row["auth_provider"], member_count=int(row["member_count"]),
+        version=int(row["version"]), created_at=row["created_at"], updated_at=row["updated_at"],
+        last_provisioned_at=row["last_provisioned_at"],
+    )
+
+
+async def load_group(tx: Tx, group_id: str) -> GroupRecord:
+    """The group with this id; raises NotFound."""
+    row = await tx.fetchrow(f"SELECT {GROUP_COLUMNS} FROM groups WHERE id = :id", {"id": group_id})
+    if row is None:
+        raise NotFound(f"no group with id {group_id!r}", fields=["id"])
+    return row_to_group(row)
+
+
+def validate_display_name(value: Any) -> str:
+    """A trimmed group name; raises InvalidValue."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue("displayName must be a non-empty string", fields=["displayName"])
+    value = value.strip()
+    if len(value) > MAX_NAME:
+        raise InvalidValue(f"displayName is longer than {MAX_NAME} characters", ["displayName"])
+    return value
+
+
+async def ensure_group_name_free(tx: Tx, name: str, *, except_id: str | None = None) -> None:
+    """Raise AlreadyExists when another group has this name (case-insensitively)."""
+    other = await tx.fetchval(
+        "SELECT id FROM groups WHERE display_name_norm = :n", {"n": name.lower()}
+    )
+    if other is not None and other != except_id:
+        raise AlreadyExists(f"a group named {name!r} already exists", fields=["displayName"])
+
+
+async def ensure_group_external_free(
+    tx: Tx, provider: str, external_id: str | None, *, except_id: str | None = None
+) -> None:
+    """Raise AlreadyExists when another group of this provider has this externalId."""
+    if external_id is None:
+        return
+    other = await tx.fetchval(
+        "SELECT id FROM groups WHERE auth_provider = :p AND external_id = :e",
+        {"p": provider, "e": external_id},
+    )
+    if other is not None and other != except_id:
+        raise AlreadyExists(
+            f"externalId {external_id!r} is already used by another group", fields=["externalId"]
+        )
+
+
+async def insert_group(tx: Tx, group: GroupRecord) -> None:
+    """Insert a new group row."""
+    await tx.execute(
+        "INSERT INTO groups (id, display_name, display_name_norm, external_id, auth_provider,"
+        " member_count, version, created_at, updated_at, last_provisioned_at) VALUES (:id, :n,"
+        " :norm, :ext, :prov, 0, 1, :now, :now, :prov_at)",
+        {
+            "id": group.id, "n": group.display_name, "norm": group.display_name.lower(),
+            "ext": group.external_id, "prov": group.auth_provider, "now": group.created_at,
+            "prov_at": group.last_provisioned_at,
+        },
+    )
+
+
+async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> GroupRecord:
+    """Write name and externalId, bumping version; raises VersionConflict on a lost race."""
+    group.version = expected_version + 1
+    group.updated_at = now_iso()
+    count = await tx.execute(
+        "UPDATE groups SET display_name = :n, display_name_norm = :norm, external_id = :ext,"
+        " auth_provider = :prov, version = :v, updated_at = :u, last_provisioned_at = :pa"
+        " WHERE id = :id AND version = :expected",
+        {
+            "n": group.display_name, "norm": group.display_name.lower(),
+            "ext": group.external_id, "prov": group.auth_provider, "v": group.version,
+            "u": group.updated_at, "pa": group.last_provisioned_at, "id": group.id,
+            "expected": expected_version,
+        },
+    )
+    if count != 1:
+        raise VersionConflict(f"group {group.id} was changed by someone else", ["version"])
+    return group
+
+
+def _require_local(group: GroupRecord, what: str) -> None:
+    if not group.is_local:
+        raise ManagedByIdp(
+            f"group is managed by {group.auth_provider}: {what} it in the identity provider",
+            fields=["id"] if what == "delete" else ["displayName", "members"],
+        )
+
+
+async def create_group(
+    tx: Tx, *, actor: Actor, display_name: str, external_id: str | None = None
+) -> GroupRecord:
+    """Create a LOCAL group; raises Forbidden, InvalidValue, AlreadyExists."""
+    require_writer(actor)
+    name = validate_display_name(display_name)
+    await ensure_group_name_free(tx, name)
+    await ensure_group_external_free(tx, AuthProvider.LOCAL, external_id)
+    now = now_iso()
+    group = GroupRecord(new_id(), name, external_id, AuthProvider.LOCAL.value, 0, 1, now, now, None)
+    await insert_group(tx, group)
+    await record_audit(
+        tx, actor=actor, action="group.create", target_type="Group", target_id=group.id,
+        target_label=name, changes=[Change("displayName", None, name)],
+    )
+    return group
+
+
+async def update_group(
+    tx: Tx, *, actor: Actor, group_id: str, display_name: str, expected_version: int | None = None
+) -> GroupRecord:
+    """Rename a LOCAL group; raises ManagedByIdp for IdP groups (rule 9), AlreadyExists."""
+    require_writer(actor)
+    group = await load_group(tx, group_id)
+    _require_local(group, "rename")
+    if expected_version is not None and expected_version != group.version:
+        raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    name = validate_display_name(display_name)
+    if name == group.display_name:
+        return group
+    await ensure_group_name_free(tx, name, except_id=group.id)
+    updated = await save_group(
+        tx, replace(group, display_name=name), expected_version=group.version
+    )
+    await record_audit(
+        tx, actor=actor, action="group.update", target_type="Group", target_id=group.id,
+        target_label=name, changes=diff({"displayName": group.display_name}, {"displayName": name}),
+    )
+    return updated
+
+
+async def drop_group(tx: Tx, *, actor: Actor, group: GroupRecord) -> None:
+    """Delete a group and, with it, the roles granted through it (rule 9)."""
+    roles = await direct_roles(tx, group_id=group.id)
+    await tx.execute("DELETE FROM role_grants WHERE group_id = :g", {"g": group.id})
+    await tx.execute("DELETE FROM memberships WHERE group_id = :g", {"g": group.id})
+    await tx.execute("DELETE FROM groups WHERE id = :g", {"g": group.id})
+    if "OWNER" in roles:
+        await ensure_an_owner_remains(tx)
+    await record_audit(
+        tx, actor=actor, action="group.delete", target_type="Group", target_id=group.id,
+        target_label=group.display_name,
+        changes=[
+            Change("displayName", group.display_name, None),
+            Change("externalId", group.external_id, None),
+            Change("memberCount", group.member_count, None),
+            Change("roles", roles, None),
+        ],
+    )
+
+
+async def delete_group(tx: Tx, *, actor: Actor, group_id: str) -> GroupRecord:
+    """Admin delete of a LOCAL group; raises ManagedByIdp, NotFound, LastOwner."""
+    require_writer(actor)
+    group = await load_group(tx, group_id)
+    _require_local(group, "delete")
+    await drop_group(tx, actor=actor, group=group)
+    return group
+
+
+async def _admin_members(
+    tx: Tx, actor: Actor, group_id: str, user_ids: Sequence[str], add: bool
+) -> MembershipResult:
+    require_writer(actor)
+    group = await load_group(tx, group_id)
+    _require_local(group, "change the members of")
+    if add:
+        result = await add_members(tx, group_id=group.id, user_ids=user_ids)
+        if result.unknown:
+            raise NotFound(f"no user with id {result.unknown[0]!r}", fields=["userIds"])
+    else:
+        result = await remove_members(tx, group_id=group.id, user_ids=user_ids)
+        if result.removed and "OWNER" in await direct_roles(tx, group_id=group.id):
+            await ensure_an_owner_remains(tx)
+    if result.added or result.removed:
+        await record_audit(
+            tx, actor=actor, action="group.members.add" if add else "group.members.remove",
+            target_type="Group", target_id=group.id, target_label=group.display_name,
+            changes=[Change("members", result.removed or None, result.added or None)],
+        )
+    return result
+
+
+async def add_group_members(
+    tx: Tx, *, actor: Actor, group_id: str, user_ids: Sequence[str]
+) -> MembershipResult:
+    """Add users (IdP-owned ones too) to a LOCAL group; raises ManagedByIdp, NotFound."""
+    return await _admin_members(tx, actor, group_id, user_ids, add=True)
+
+
+async def remove_group_members(
+    tx: Tx, *, actor: Actor, group_id: str, user_ids: Sequence[str]
+) -> MembershipResult:
+    """Remove users from a LOCAL group; raises ManagedByIdp, NotFound, LastOwner."""
+    return await _admin_members(tx, actor, group_id, user_ids, add=False)

@@ -1,0 +1,132 @@
+"""Groups written by an identity provider over SCIM (rules 1, 6, 9)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from app.db import Tx
+from app.domain.audit import Change, record_audit
+from app.domain.auth_settings import get_auth_settings
+from app.domain.clock import new_id, now_iso
+from app.domain.groups import (
+    drop_group,
+    ensure_group_external_free,
+    ensure_group_name_free,
+    insert_group,
+    load_group,
+    save_group,
+    validate_display_name,
+)
+from app.domain.memberships import add_members, remove_members, replace_members
+from app.domain.roles import direct_roles, ensure_an_owner_remains
+from app.domain.types import Actor, GroupRecord, MembershipResult
+from app.errors import VersionConflict
+
+
+@dataclass(slots=True)
+class MemberChange:
+    """Membership operations of one request, applied in order: replace, remove, add."""
+
+    replace: Sequence[str] | None = None
+    remove: Sequence[str] = ()
+    add: Sequence[str] = ()
+
+
+async def provision_create_group(
+    tx: Tx,
+    *,
+    actor: Actor,
+    display_name: str,
+    external_id: str | None,
+    members: Sequence[str] = (),
+) -> tuple[GroupRecord, MembershipResult]:
+    """Create a group for the IdP with its first members; raises AlreadyExists, InvalidValue."""
+    name = validate_display_name(display_name)
+    provider = (await get_auth_settings(tx)).provider.value
+    await ensure_group_name_free(tx, name)
+    await ensure_group_external_free(tx, provider, external_id)
+    now = now_iso()
+    group = GroupRecord(new_id(), name, external_id, provider, 0, 1, now, now, now)
+    await insert_group(tx, group)
+    result = await add_members(tx, group_id=group.id, user_ids=members)
+    group.member_count = len(result.added)
+    await record_audit(
+        tx, actor=actor, action="group.create", target_type="Group", target_id=group.id,
+        target_label=name,
+        changes=[Change("displayName", None, name), Change("externalId", None, external_id)]
+        + ([Change("members", None, result.added)] if result.added else []),
+    )
+    return await load_group(tx, group.id), result
+
+
+async def _apply_members(tx: Tx, group_id: str, change: MemberChange) -> MembershipResult:
+    total = MembershipResult()
+    if change.replace is not None:
+        step = await replace_members(tx, group_id=group_id, user_ids=change.replace)
+        total.added += step.added
+        total.removed += step.removed
+        total.unknown += step.unknown
+    if change.remove:
+        total.removed += (await remove_members(tx, group_id=group_id, user_ids=change.remove)).removed
+    if change.add:
+        step = await add_members(tx, group_id=group_id, user_ids=change.add)
+        total.added += step.added
+        total.unknown += step.unknown
+    return total
+
+
+async def provision_update_group(
+    tx: Tx,
+    *,
+    actor: Actor,
+    group_id: str,
+    display_name: str | None = None,
+    external_id: str | None = None,
+    set_external_id: bool = False,
+    members: MemberChange | None = None,
+    expected_version: int | None = None,
+) -> tuple[GroupRecord, MembershipResult]:
+    """Rename and change members as set operations; unknown member ids come back in
+    ``unknown`` (the caller logs a provisioning warning). Raises AlreadyExists, NotFound,
+    VersionConflict, LastOwner.
+    """
+    group = await load_group(tx, group_id)
+    if expected_version is not None and expected_version != group.version:
+        raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    changes: list[Change] = []
+    updated = replace(group)
+    if display_name is not None:
+        name = validate_display_name(display_name)
+        if name != group.display_name:
+            await ensure_group_name_free(tx, name, except_id=group.id)
+            updated.display_name = name
+            changes.append(Change("displayName", group.display_name, name))
+    if set_external_id and external_id != group.external_id:
+        await ensure_group_external_free(tx, group.auth_provider, external_id, except_id=group.id)
+        updated.external_id = external_id
+        changes.append(Change("externalId", group.external_id, external_id))
+    updated.last_provisioned_at = now_iso()
+    await save_group(tx, updated, expected_version=group.version)
+    result = await _apply_members(tx, group.id, members or MemberChange())
+    if result.removed and "OWNER" in await direct_roles(tx, group_id=group.id):
+        await ensure_an_owner_remains(tx)
+    if result.added or result.removed:
+        changes.append(Change("members", result.removed or None, result.added or None))
+    if changes:
+        await record_audit(
+            tx, actor=actor, action="group.update", target_type="Group", target_id=group.id,
+            target_label=updated.display_name, changes=changes,
+        )
+    return await load_group(tx, group.id), result
+
+
+async def provision_delete_group(
+    tx: Tx, *, actor: Actor, group_id: str, expected_version: int | None = None
+) -> GroupRecord:
+    """Delete a group for the IdP, revoking the roles granted through it; raises NotFound."""
+    group = await load_group(tx, group_id)
+    if expected_version is not None and expected_version != group.version:
+        raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    await drop_group(tx, actor=actor, group=group)
+    return group

@@ -1,0 +1,188 @@
+"""Users written by an identity provider over SCIM: rules 1, 4, 5, 6, 7, 8 and 10."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.db import Tx
+from app.domain.audit import diff, record_audit
+from app.domain.auth_settings import get_auth_settings
+from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
+from app.domain.clock import new_id, now_iso
+from app.domain.roles import grants_owner
+from app.domain.types import Actor, UserRecord, UserStatus
+from app.domain.user_store import (
+    USER_COLUMNS,
+    ensure_external_id_free,
+    ensure_login_free,
+    insert_user,
+    load_user,
+    row_to_user,
+    save_user,
+    snapshot,
+)
+from app.domain.users import soft_delete_user
+from app.errors import InvalidValue, Mutability, ProtectedAdmin, VersionConflict
+
+
+@dataclass(slots=True)
+class ProvisionedUser:
+    """What the IdP says about a user. ``profile`` holds only the attributes it speaks of.
+
+    For a replace (PUT) the adapter passes every mapped attribute, None where the IdP sent none.
+    ``UNSET`` fields of a partial update are left out with ``touch`` naming what is present.
+    """
+
+    login_id: str | None = None
+    external_id: str | None = None
+    active: bool | None = None
+    profile: dict[str, Any] = field(default_factory=dict)
+    touch: frozenset[str] = frozenset({"loginId", "externalId", "active"})
+
+
+def source_filtered(user_is_local: bool, catalogue: Catalogue, profile: dict[str, Any]) -> dict[str, Any]:
+    """Rule 5: for IdP-owned users, values of INHERIT_FROM_LOCAL attributes are ignored."""
+    if user_is_local:
+        return dict(profile)
+    return {
+        k: v for k, v in profile.items() if (a := catalogue.get(k)) is not None and a.idp_sourced
+    }
+
+
+def _check_external(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 255:
+        raise InvalidValue("externalId must be a string of at most 255 characters", ["externalId"])
+    return value
+
+
+async def _deleted_twin(tx: Tx, provider: str, external_id: str | None) -> UserRecord | None:
+    if external_id is None:
+        return None
+    row = await tx.fetchrow(
+        f"SELECT {USER_COLUMNS} FROM users WHERE auth_provider = :p AND external_id = :e"
+        " AND deleted_at IS NOT NULL",
+        {"p": provider, "e": external_id},
+    )
+    return None if row is None else row_to_user(row)
+
+
+async def provision_create_user(
+    tx: Tx, *, actor: Actor, data: ProvisionedUser
+) -> tuple[UserRecord, bool]:
+    """Create (or restore, rule 8) a user for the IdP; returns (user, restored).
+
+    The owner is LOCAL while authentication is INTERNAL, else the configured IdP (rule 1).
+    Raises AlreadyExists (rule 6), InvalidValue.
+    """
+    login_id = validate_login_id(data.login_id, field="userName")
+    external_id = _check_external(data.external_id)
+    provider = (await get_auth_settings(tx)).provider.value
+    catalogue = await get_catalogue(tx)
+    values = validate_profile(catalogue, data.profile)
+    profile = {
+        k: v for k, v in source_filtered(provider == "LOCAL", catalogue, values).items()
+        if v is not None
+    }
+    status = (UserStatus.INACTIVE if data.active is False else UserStatus.ACTIVE).value
+    now = now_iso()
+    twin = await _deleted_twin(tx, provider, external_id)
+    await ensure_login_free(tx, login_id)
+    if twin is not None:
+        restored = replace(
+            twin, login_id=login_id, profile=profile, status=status, status_reason=None,
+            deleted_at=None, last_provisioned_at=now,
+        )
+        await save_user(tx, restored, expected_version=twin.version)
+        await record_audit(
+            tx, actor=actor, action="user.restore", target_type="User", target_id=twin.id,
+            target_label=login_id, changes=diff({}, snapshot(restored)),
+        )
+        return restored, True
+    await ensure_external_id_free(tx, provider, external_id)
+    user = UserRecord(
+        id=new_id(), login_id=login_id, external_id=external_id, auth_provider=provider,
+        status=status, status_reason=None, profile=profile, notes=None, version=1,
+        created_at=now, updated_at=now, last_provisioned_at=now,
+    )
+    await insert_user(tx, user)
+    await record_audit(
+        tx, actor=actor, action="user.create", target_type="User", target_id=user.id,
+        target_label=login_id, changes=diff({}, snapshot(user)),
+    )
+    return user, False
+
+
+async def _apply_identity(tx: Tx, user: UserRecord, updated: UserRecord, data: ProvisionedUser) -> None:
+    if "loginId" in data.touch and data.login_id is not None:
+        login_id = validate_login_id(data.login_id, field="userName")
+        if login_id.lower() != user.login_id.lower():
+            if user.is_local:
+                raise Mutability(
+                    "userName of a LOCAL user is owned by Roster and cannot be renamed over SCIM",
+                    fields=["userName"],
+                )
+            await ensure_login_free(tx, login_id, except_id=user.id)
+            updated.login_id = login_id
+        elif not user.is_local:
+            updated.login_id = login_id
+    if "externalId" in data.touch:
+        updated.external_id = _check_external(data.external_id)
+        await ensure_external_id_free(
+            tx, user.auth_provider, updated.external_id, except_id=user.id
+        )
+
+
+async def provision_update_user(
+    tx: Tx,
+    *,
+    actor: Actor,
+    user_id: str,
+    data: ProvisionedUser,
+    expected_version: int | None = None,
+) -> UserRecord:
+    """Apply an IdP update (PUT or PATCH result) to a user.
+
+    LOCAL users keep their owner and roles and stay editable (rule 4); IdP-owned users take
+    only INHERIT_FROM_IDP values (rule 5). Raises Mutability (rule 7), ProtectedAdmin
+    (rule 10), VersionConflict, AlreadyExists, InvalidValue, NotFound.
+    """
+    user = await load_user(tx, user_id)
+    if expected_version is not None and expected_version != user.version:
+        raise VersionConflict(f"user is at version {user.version}", fields=["version"])
+    catalogue = await get_catalogue(tx)
+    updated = replace(user, profile=dict(user.profile))
+    await _apply_identity(tx, user, updated, data)
+    if "active" in data.touch and data.active is not None:
+        updated.status = (UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value
+        if not data.active and user.active and await grants_owner(tx, user_id=user.id):
+            raise ProtectedAdmin("SCIM cannot deactivate a user who holds OWNER", ["active"])
+    values = source_filtered(user.is_local, catalogue, validate_profile(catalogue, data.profile))
+    for key, value in values.items():
+        if value is None:
+            updated.profile.pop(key, None)
+        else:
+            updated.profile[key] = value
+    changes = diff(snapshot(user), snapshot(updated))
+    updated.last_provisioned_at = now_iso()
+    await save_user(tx, updated, expected_version=user.version)
+    if changes:
+        await record_audit(
+            tx, actor=actor, action="user.update", target_type="User", target_id=user.id,
+            target_label=updated.login_id, changes=changes,
+        )
+    return updated
+
+
+async def provision_delete_user(
+    tx: Tx, *, actor: Actor, user_id: str, expected_version: int | None = None
+) -> UserRecord:
+    """Soft-delete for the IdP (rule 8); raises ProtectedAdmin for OWNERs (rule 10), NotFound."""
+    user = await load_user(tx, user_id)
+    if expected_version is not None and expected_version != user.version:
+        raise VersionConflict(f"user is at version {user.version}", fields=["version"])
+    if await grants_owner(tx, user_id=user.id):
+        raise ProtectedAdmin("SCIM cannot delete a user who holds OWNER", fields=["id"])
+    return await soft_delete_user(tx, actor=actor, user=user)

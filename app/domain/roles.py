@@ -1,0 +1,155 @@
+"""Local roles: grants to users and groups, effective roles, and the OWNER protections."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from app.db import Tx
+from app.domain.audit import Change, record_audit
+from app.domain.clock import new_id, now_iso
+from app.domain.permissions import require_owner, require_writer
+from app.domain.types import Actor
+from app.errors import InvalidValue, LastOwner, NotFound
+
+_ROLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")
+
+_ACTIVE_OWNERS = (
+    "SELECT COUNT(DISTINCT u.id) FROM users u WHERE u.deleted_at IS NULL AND u.status = 'ACTIVE'"
+    " AND (EXISTS (SELECT 1 FROM role_grants g WHERE g.role_name = 'OWNER' AND g.user_id = u.id)"
+    " OR EXISTS (SELECT 1 FROM role_grants g JOIN memberships m ON m.group_id = g.group_id"
+    " WHERE g.role_name = 'OWNER' AND m.user_id = u.id))"
+)
+
+
+async def count_active_owners(tx: Tx) -> int:
+    """How many live, active users hold OWNER directly or through a group."""
+    return int(await tx.fetchval(_ACTIVE_OWNERS))
+
+
+async def ensure_an_owner_remains(tx: Tx) -> None:
+    """Raise LastOwner when the pending change left no active OWNER (call after the change)."""
+    if await count_active_owners(tx) == 0:
+        raise LastOwner("at least one active OWNER must remain")
+
+
+async def ensure_not_last_owner(tx: Tx, user_id: str) -> None:
+    """Raise LastOwner when this user is an OWNER and no other active OWNER exists."""
+    if await grants_owner(tx, user_id=user_id) and await count_active_owners(tx) <= 1:
+        raise LastOwner("at least one active OWNER must remain")
+
+
+async def effective_roles(tx: Tx, user_id: str) -> frozenset[str]:
+    """Roles granted to the user directly or through any of its groups."""
+    rows = await tx.fetch(
+        "SELECT role_name FROM role_grants WHERE user_id = :u UNION SELECT g.role_name FROM"
+        " role_grants g JOIN memberships m ON m.group_id = g.group_id WHERE m.user_id = :u",
+        {"u": user_id},
+    )
+    return frozenset(r[0] for r in rows)
+
+
+async def direct_roles(tx: Tx, *, user_id: str | None = None, group_id: str | None = None) -> list[str]:
+    """Roles granted directly to one user or one group, sorted."""
+    column, value = ("user_id", user_id) if user_id is not None else ("group_id", group_id)
+    rows = await tx.fetch(
+        f"SELECT role_name FROM role_grants WHERE {column} = :v ORDER BY role_name", {"v": value}
+    )
+    return [r[0] for r in rows]
+
+
+async def _ensure_role(tx: Tx, name: str) -> None:
+    if not _ROLE_NAME.match(name):
+        raise InvalidValue(f"invalid role name {name!r}", fields=["roles"])
+    await tx.execute(
+        "INSERT INTO roles (name, description, is_admin_role, created_at)"
+        " VALUES (:n, '', :a, :now) ON CONFLICT (name) DO NOTHING",
+        {"n": name, "a": False, "now": now_iso()},
+    )
+
+
+async def _check_targets(tx: Tx, table: str, ids: Sequence[str]) -> None:
+    for target in ids:
+        clause = " AND deleted_at IS NULL" if table == "users" else ""
+        if await tx.fetchval(f"SELECT 1 FROM {table} WHERE id = :id{clause}", {"id": target}) is None:
+            kind = "user" if table == "users" else "group"
+            raise NotFound(f"no {kind} with id {target!r}", fields=[f"{kind}Ids"])
+
+
+def _require_for_roles(actor: Actor, roles: Sequence[str], verb: str) -> None:
+    require_writer(actor)
+    if "OWNER" in roles:
+        require_owner(actor, f"{verb} the OWNER role")
+
+
+async def grant_roles(
+    tx: Tx,
+    *,
+    actor: Actor,
+    roles: Sequence[str],
+    user_ids: Sequence[str] = (),
+    group_ids: Sequence[str] = (),
+) -> int:
+    """Grant roles (product roles are created on first use); raises Forbidden, NotFound."""
+    _require_for_roles(actor, roles, "grant")
+    await _check_targets(tx, "users", user_ids)
+    await _check_targets(tx, "groups", group_ids)
+    granted = 0
+    now = now_iso()
+    for role in roles:
+        await _ensure_role(tx, role)
+        for column, targets in (("user_id", user_ids), ("group_id", group_ids)):
+            for target in targets:
+                exists = await tx.fetchval(
+                    f"SELECT 1 FROM role_grants WHERE role_name = :r AND {column} = :t",
+                    {"r": role, "t": target},
+                )
+                if exists:
+                    continue
+                await tx.execute(
+                    f"INSERT INTO role_grants (id, role_name, {column}, granted_by, granted_at)"
+                    " VALUES (:id, :r, :t, :by, :now)",
+                    {"id": new_id(), "r": role, "t": target, "by": actor.label, "now": now},
+                )
+                granted += 1
+                await record_audit(
+                    tx, actor=actor, action="role.grant",
+                    target_type="User" if column == "user_id" else "Group", target_id=target,
+                    changes=[Change("roles", None, role)],
+                )
+    return granted
+
+
+async def revoke_roles(
+    tx: Tx,
+    *,
+    actor: Actor,
+    roles: Sequence[str],
+    user_ids: Sequence[str] = (),
+    group_ids: Sequence[str] = (),
+) -> int:
+    """Revoke roles; raises Forbidden, LastOwner when no active OWNER would remain."""
+    _require_for_roles(actor, roles, "revoke")
+    revoked = 0
+    for role in roles:
+        for column, targets in (("user_id", user_ids), ("group_id", group_ids)):
+            for target in targets:
+                count = await tx.execute(
+                    f"DELETE FROM role_grants WHERE role_name = :r AND {column} = :t",
+                    {"r": role, "t": target},
+                )
+                if count:
+                    revoked += count
+                    await record_audit(
+                        tx, actor=actor, action="role.revoke",
+                        target_type="User" if column == "user_id" else "Group",
+                        target_id=target, changes=[Change("roles", role, None)],
+                    )
+    if "OWNER" in roles and revoked:
+        await ensure_an_owner_remains(tx)
+    return revoked
+
+
+async def grants_owner(tx: Tx, *, user_id: str) -> bool:
+    """The user holds OWNER (directly or through a group)."""
+    return "OWNER" in await effective_roles(tx, user_id)

@@ -1,0 +1,173 @@
+"""Domain vocabulary: enums, the acting principal, and the records services return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class AuthProvider(StrEnum):
+    """Who owns a record: this service (LOCAL, shown as "Roster") or an identity provider."""
+
+    LOCAL = "LOCAL"
+    OKTA = "OKTA"
+    ENTRA_ID = "ENTRA_ID"
+    ONELOGIN = "ONELOGIN"
+    JUMPCLOUD = "JUMPCLOUD"
+    GOOGLE = "GOOGLE"
+    PING = "PING"
+    SAML = "SAML"
+    OIDC = "OIDC"
+    LDAP = "LDAP"
+    CUSTOM = "CUSTOM"
+
+
+class AuthType(StrEnum):
+    """The deployment's authentication type: INTERNAL (no IdP) or one IdP."""
+
+    INTERNAL = "INTERNAL"
+    OKTA = "OKTA"
+    ENTRA_ID = "ENTRA_ID"
+    ONELOGIN = "ONELOGIN"
+    JUMPCLOUD = "JUMPCLOUD"
+    GOOGLE = "GOOGLE"
+    PING = "PING"
+    SAML = "SAML"
+    OIDC = "OIDC"
+    LDAP = "LDAP"
+    CUSTOM = "CUSTOM"
+
+
+class UserStatus(StrEnum):
+    """Lifecycle state of a live user."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class SourcePriority(StrEnum):
+    """Which system masters a profile attribute of an IdP-owned user."""
+
+    INHERIT_FROM_IDP = "INHERIT_FROM_IDP"
+    INHERIT_FROM_LOCAL = "INHERIT_FROM_LOCAL"
+
+
+class AttributeStatus(StrEnum):
+    """Whether a profile attribute is shown."""
+
+    VISIBLE = "VISIBLE"
+    HIDDEN = "HIDDEN"
+
+
+class Datatype(StrEnum):
+    """Datatype of a profile attribute."""
+
+    STRING = "string"
+    NUMBER = "number"
+    STRING_ARRAY = "string_array"
+    IDENTIFIER = "identifier"
+
+
+class ActorKind(StrEnum):
+    """Who performs a write, as the audit log names it."""
+
+    ADMIN = "ADMIN"
+    SCIM = "SCIM"
+    SYSTEM = "SYSTEM"
+
+
+ADMIN_ROLES = ("OWNER", "ADMIN", "VIEWER")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The principal behind a request: an admin user, a SCIM token, or the system (CLI)."""
+
+    kind: ActorKind
+    id: str | None
+    label: str
+    roles: frozenset[str] = frozenset()
+    request_id: str | None = None
+
+    @property
+    def is_owner(self) -> bool:
+        """Holds OWNER (or is the system)."""
+        return self.kind is ActorKind.SYSTEM or "OWNER" in self.roles
+
+    @property
+    def can_write(self) -> bool:
+        """May run admin mutations (OWNER or ADMIN, or the system)."""
+        return self.kind is ActorKind.SYSTEM or bool({"OWNER", "ADMIN"} & self.roles)
+
+
+SYSTEM = Actor(ActorKind.SYSTEM, None, "system")
+
+ProfileValue = str | float | int | list[str] | None
+
+
+@dataclass(slots=True)
+class UserRecord:
+    """A user as stored."""
+
+    id: str
+    login_id: str
+    external_id: str | None
+    auth_provider: str
+    status: str
+    status_reason: str | None
+    profile: dict[str, Any]
+    notes: str | None
+    version: int
+    created_at: str
+    updated_at: str
+    last_provisioned_at: str | None
+    deleted_at: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        """Owned by this service."""
+        return self.auth_provider == AuthProvider.LOCAL
+
+    @property
+    def active(self) -> bool:
+        """Status is ACTIVE."""
+        return self.status == UserStatus.ACTIVE
+
+
+@dataclass(slots=True)
+class GroupRecord:
+    """A group as stored (members are read separately, page by page)."""
+
+    id: str
+    display_name: str
+    external_id: str | None
+    auth_provider: str
+    member_count: int
+    version: int
+    created_at: str
+    updated_at: str
+    last_provisioned_at: str | None
+
+    @property
+    def is_local(self) -> bool:
+        """Owned by this service."""
+        return self.auth_provider == AuthProvider.LOCAL
+
+
+@dataclass(slots=True)
+class Change:
+    """One changed field for the audit log."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(slots=True)
+class MembershipResult:
+    """Outcome of a membership set operation."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)

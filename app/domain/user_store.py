@@ -1,0 +1,167 @@
+"""Reading and writing user rows; shared by the admin and the provisioning services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from app.db import Row, Tx
+from app.domain.clock import now_iso
+from app.domain.types import UserRecord
+from app.errors import AlreadyExists, NotFound, VersionConflict
+
+USER_COLUMNS = (
+    "id, login_id, external_id, auth_provider, status, status_reason, profile, notes, version,"
+    " created_at, updated_at, last_provisioned_at, deleted_at"
+)
+
+
+def _profile(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str | bytes):
+        doc: dict[str, Any] = orjson.loads(raw)
+        return doc
+    return dict(raw or {})
+
+
+def row_to_user(row: Row) -> UserRecord:
+    """Map a row selected with USER_COLUMNS."""
+    return UserRecord(
+        id=row["id"],
+        login_id=row["login_id"],
+        external_id=row["external_id"],
+        auth_provider=row["auth_provider"],
+        status=row["status"],
+        status_reason=row["status_reason"],
+        profile=_profile(row["profile"]),
+        notes=row["notes"],
+        version=int(row["version"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_provisioned_at=row["last_provisioned_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+async def find_user(tx: Tx, user_id: str, *, include_deleted: bool = False) -> UserRecord | None:
+    """The user with this id, or None (deleted users only when asked)."""
+    row = await tx.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = :id", {"id": user_id})
+    if row is None or (row["deleted_at"] is not None and not include_deleted):
+        return None
+    return row_to_user(row)
+
+
+async def load_user(tx: Tx, user_id: str, *, include_deleted: bool = False) -> UserRecord:
+    """The user with this id; raises NotFound."""
+    user = await find_user(tx, user_id, include_deleted=include_deleted)
+    if user is None:
+        raise NotFound(f"no user with id {user_id!r}", fields=["id"])
+    return user
+
+
+async def find_user_by_login(tx: Tx, login_id: str) -> UserRecord | None:
+    """The live user whose loginId equals this one case-insensitively, or None."""
+    row = await tx.fetchrow(
+        f"SELECT {USER_COLUMNS} FROM users WHERE login_id_norm = :n AND deleted_at IS NULL",
+        {"n": login_id.lower()},
+    )
+    return None if row is None else row_to_user(row)
+
+
+async def ensure_login_free(tx: Tx, login_id: str, *, except_id: str | None = None) -> None:
+    """Raise AlreadyExists when a live user other than ``except_id`` has this loginId."""
+    other = await tx.fetchval(
+        "SELECT id FROM users WHERE login_id_norm = :n AND deleted_at IS NULL",
+        {"n": login_id.lower()},
+    )
+    if other is not None and other != except_id:
+        raise AlreadyExists(f"a user with loginId {login_id!r} already exists", fields=["loginId"])
+
+
+async def ensure_external_id_free(
+    tx: Tx, provider: str, external_id: str | None, *, except_id: str | None = None
+) -> None:
+    """Raise AlreadyExists when another user of this provider has this externalId."""
+    if external_id is None:
+        return
+    other = await tx.fetchval(
+        "SELECT id FROM users WHERE auth_provider = :p AND external_id = :e",
+        {"p": provider, "e": external_id},
+    )
+    if other is not None and other != except_id:
+        raise AlreadyExists(
+            f"externalId {external_id!r} is already used by another {provider} user",
+            fields=["externalId"],
+        )
+
+
+async def insert_user(tx: Tx, user: UserRecord) -> None:
+    """Insert a new row."""
+    await tx.execute(
+        "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
+        " status_reason, profile, notes, version, created_at, updated_at, last_provisioned_at,"
+        " deleted_at) VALUES (:id, :login, :norm, :ext, :prov, :status, :reason, :profile,"
+        " :notes, :version, :created, :updated, :prov_at, NULL)",
+        {
+            "id": user.id,
+            "login": user.login_id,
+            "norm": user.login_id.lower(),
+            "ext": user.external_id,
+            "prov": user.auth_provider,
+            "status": user.status,
+            "reason": user.status_reason,
+            "profile": tx.dialect.json_param(user.profile),
+            "notes": user.notes,
+            "version": user.version,
+            "created": user.created_at,
+            "updated": user.updated_at,
+            "prov_at": user.last_provisioned_at,
+        },
+    )
+
+
+async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserRecord:
+    """Write every mutable column, bumping version; raises VersionConflict on a lost race."""
+    user.version = expected_version + 1
+    user.updated_at = now_iso()
+    count = await tx.execute(
+        "UPDATE users SET login_id = :login, login_id_norm = :norm, external_id = :ext,"
+        " auth_provider = :prov, status = :status, status_reason = :reason, profile = :profile,"
+        " notes = :notes, version = :version, updated_at = :updated,"
+        " last_provisioned_at = :prov_at, deleted_at = :deleted"
+        " WHERE id = :id AND version = :expected",
+        {
+            "id": user.id,
+            "login": user.login_id,
+            "norm": user.login_id.lower(),
+            "ext": user.external_id,
+            "prov": user.auth_provider,
+            "status": user.status,
+            "reason": user.status_reason,
+            "profile": tx.dialect.json_param(user.profile),
+            "notes": user.notes,
+            "version": user.version,
+            "updated": user.updated_at,
+            "prov_at": user.last_provisioned_at,
+            "deleted": user.deleted_at,
+            "expected": expected_version,
+        },
+    )
+    if count != 1:
+        raise VersionConflict(
+            f"user {user.id} was changed by someone else (expected version {expected_version})",
+            fields=["version"],
+        )
+    return user
+
+
+def snapshot(user: UserRecord) -> dict[str, Any]:
+    """The audited view of a user: identity, lifecycle and every profile value."""
+    return {
+        "loginId": user.login_id,
+        "externalId": user.external_id,
+        "authProvider": user.auth_provider,
+        "status": user.status,
+        "notes": user.notes,
+        **{f"profile.{k}": v for k, v in user.profile.items() if v is not None},
+    }

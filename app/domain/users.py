@@ -1,0 +1,231 @@
+"""Admin-side user services: create, update (rule 3), status, delete, restore (rules 2, 8, 10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.db import Tx
+from app.domain.audit import diff, record_audit
+from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
+from app.domain.clock import new_id, now_iso
+from app.domain.memberships import remove_user_from_all_groups
+from app.domain.permissions import require_writer
+from app.domain.roles import ensure_not_last_owner
+from app.domain.types import Actor, AuthProvider, UserRecord, UserStatus
+from app.domain.user_store import (
+    ensure_external_id_free,
+    ensure_login_free,
+    insert_user,
+    load_user,
+    save_user,
+    snapshot,
+)
+from app.errors import InvalidValue, ManagedByIdp, NotFound, VersionConflict
+
+MAX_NOTES = 4000
+MAX_REASON = 1000
+
+
+@dataclass(slots=True)
+class UserCreate:
+    """Input of an admin create: a LOCAL user."""
+
+    login_id: str
+    profile: dict[str, Any] = field(default_factory=dict)
+    external_id: str | None = None
+    active: bool = True
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class UserUpdate:
+    """Input of an admin update: only the keys present are touched (None clears)."""
+
+    values: dict[str, Any]
+    expected_version: int | None = None
+
+
+IDENTITY_FIELDS = ("loginId", "externalId")
+LOCAL_FIELDS = ("notes",)
+
+
+def locked_fields(user: UserRecord, catalogue: Catalogue) -> frozenset[str]:
+    """Fields an admin may not change on this user (rule 3): empty for LOCAL users."""
+    if user.is_local:
+        return frozenset()
+    idp = {a.name for a in catalogue.profile_attributes if a.idp_sourced}
+    return frozenset({*IDENTITY_FIELDS, *idp})
+
+
+def _check_text(name: str, value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidValue(f"{name} must be a string of at most {limit} characters", [name])
+    return value
+
+
+def _current_value(user: UserRecord, key: str) -> Any:
+    if key == "loginId":
+        return user.login_id
+    if key == "externalId":
+        return user.external_id
+    if key == "notes":
+        return user.notes
+    return user.profile.get(key)
+
+
+async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
+    """Create a LOCAL user; raises Forbidden, InvalidValue, AlreadyExists."""
+    require_writer(actor)
+    login_id = validate_login_id(data.login_id)
+    catalogue = await get_catalogue(tx)
+    profile = {k: v for k, v in validate_profile(catalogue, data.profile).items() if v is not None}
+    external_id = _check_text("externalId", data.external_id, 255)
+    await ensure_login_free(tx, login_id)
+    await ensure_external_id_free(tx, AuthProvider.LOCAL, external_id)
+    now = now_iso()
+    user = UserRecord(
+        id=new_id(), login_id=login_id, external_id=external_id,
+        auth_provider=AuthProvider.LOCAL.value,
+        status=(UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value,
+        status_reason=None, profile=profile, notes=_check_text("notes", data.notes, MAX_NOTES),
+        version=1, created_at=now, updated_at=now, last_provisioned_at=None,
+    )
+    await insert_user(tx, user)
+    await record_audit(
+        tx, actor=actor, action="user.create", target_type="User", target_id=user.id,
+        target_label=login_id, changes=diff({}, snapshot(user)),
+    )
+    return user
+
+
+def _check_version(user: UserRecord, expected: int | None) -> None:
+    if expected is not None and expected != user.version:
+        raise VersionConflict(
+            f"user {user.id} is at version {user.version}, not {expected}", fields=["version"]
+        )
+
+
+async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -> UserRecord:
+    """Apply an admin edit as a whole or not at all.
+
+    Raises ManagedByIdp naming every IdP-owned field the edit would change (rule 3), and
+    Forbidden, NotFound, InvalidValue, AlreadyExists, VersionConflict.
+    """
+    require_writer(actor)
+    user = await load_user(tx, user_id)
+    _check_version(user, data.expected_version)
+    catalogue = await get_catalogue(tx)
+    values = dict(data.values)
+    locked = locked_fields(user, catalogue)
+    touched = sorted(k for k in values if k in locked and values[k] != _current_value(user, k))
+    if touched:
+        raise ManagedByIdp(
+            f"managed by {user.auth_provider}: {', '.join(touched)} cannot be changed here",
+            fields=touched,
+        )
+    before = snapshot(user)
+    updated = replace(user, profile=dict(user.profile))
+    if "loginId" in values:
+        updated.login_id = validate_login_id(values.pop("loginId"))
+        if updated.login_id.lower() != user.login_id.lower():
+            await ensure_login_free(tx, updated.login_id, except_id=user.id)
+    if "externalId" in values:
+        updated.external_id = _check_text("externalId", values.pop("externalId"), 255)
+        await ensure_external_id_free(
+            tx, user.auth_provider, updated.external_id, except_id=user.id
+        )
+    if "notes" in values:
+        updated.notes = _check_text("notes", values.pop("notes"), MAX_NOTES)
+    for key, value in validate_profile(catalogue, values).items():
+        if value is None:
+            updated.profile.pop(key, None)
+        else:
+            updated.profile[key] = value
+    changes = diff(before, snapshot(updated))
+    if not changes:
+        return user
+    await save_user(tx, updated, expected_version=user.version)
+    await record_audit(
+        tx, actor=actor, action="user.update", target_type="User", target_id=user.id,
+        target_label=updated.login_id, changes=changes,
+    )
+    return updated
+
+
+async def set_user_status(
+    tx: Tx, *, actor: Actor, user_id: str, active: bool, reason: str
+) -> UserRecord:
+    """Deactivate or reactivate, IdP-owned users included (an emergency lock).
+
+    Raises InvalidValue without a reason, LastOwner, Forbidden, NotFound.
+    """
+    require_writer(actor)
+    reason = (_check_text("reason", reason, MAX_REASON) or "").strip()
+    if not reason:
+        raise InvalidValue("a reason is required to change a user's status", fields=["reason"])
+    user = await load_user(tx, user_id)
+    status = (UserStatus.ACTIVE if active else UserStatus.INACTIVE).value
+    if user.status == status:
+        return user
+    if not active:
+        await ensure_not_last_owner(tx, user.id)
+    before = snapshot(user)
+    updated = replace(user, status=status, status_reason=reason)
+    await save_user(tx, updated, expected_version=user.version)
+    await record_audit(
+        tx, actor=actor, action="user.reactivate" if active else "user.deactivate",
+        target_type="User", target_id=user.id, target_label=user.login_id,
+        changes=diff(before, snapshot(updated)), reason=reason,
+    )
+    return updated
+
+
+async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRecord:
+    """Soft-delete (rule 8): hidden, loginId freed, memberships removed, audit keeps it all."""
+    if user.active:
+        await ensure_not_last_owner(tx, user.id)
+    groups = await remove_user_from_all_groups(tx, user_id=user.id)
+    deleted = replace(user, deleted_at=now_iso())
+    await save_user(tx, deleted, expected_version=user.version)
+    changes = diff({**snapshot(user), "groups": sorted(groups)}, {})
+    await record_audit(
+        tx, actor=actor, action="user.delete", target_type="User", target_id=user.id,
+        target_label=user.login_id, changes=changes,
+    )
+    return deleted
+
+
+async def delete_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
+    """Admin delete; raises ManagedByIdp for IdP-owned users (rule 3), LastOwner, NotFound."""
+    require_writer(actor)
+    user = await load_user(tx, user_id)
+    if not user.is_local:
+        raise ManagedByIdp(
+            f"user is managed by {user.auth_provider}: delete it in the identity provider",
+            fields=["id"],
+        )
+    return await soft_delete_user(tx, actor=actor, user=user)
+
+
+async def restore_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
+    """Undo an admin delete of a LOCAL user; raises NotFound, ManagedByIdp, AlreadyExists."""
+    require_writer(actor)
+    user = await load_user(tx, user_id, include_deleted=True)
+    if user.deleted_at is None:
+        raise NotFound(f"user {user_id} is not deleted", fields=["id"])
+    if not user.is_local:
+        raise ManagedByIdp(
+            f"user is managed by {user.auth_provider}: the identity provider restores it",
+            fields=["id"],
+        )
+    await ensure_login_free(tx, user.login_id)
+    restored = replace(user, deleted_at=None)
+    await save_user(tx, restored, expected_version=user.version)
+    await record_audit(
+        tx, actor=actor, action="user.restore", target_type="User", target_id=user.id,
+        target_label=user.login_id, changes=diff({}, snapshot(restored)),
+    )
+    return restored

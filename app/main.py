@@ -1,0 +1,84 @@
+"""The ASGI application: lifespan, health endpoints, and the two adapters mounted side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+
+from app import migrations
+from app.db import Database
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the application for ``settings``; nothing connects until the lifespan starts."""
+    settings = settings or Settings()
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            await db.connect()
+        except Exception:  # noqa: BLE001 - start anyway; /readyz reports 503 until it returns
+            pass
+        yield
+        await db.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if not await db.ping():
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        current = await asyncio.to_thread(migrations.current_revision, settings)
+        head = migrations.head_revision()
+        if current != head:
+            return JSONResponse(
+                {"status": "unavailable", "database": "not migrated", "revision": current,
+                 "head": head},
+                503,
+            )
+        return JSONResponse({"status": "ok", "database": db.kind, "revision": current})
+
+    async def metrics(request: Request) -> Response:
+        return PlainTextResponse("# Roster metrics\n", media_type="text/plain; version=0.0.4")
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+    ]
+    routes += _adapter_routes(settings, db)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    return app
+
+
+def _adapter_routes(settings: Settings, db: Database) -> list[Route | Mount]:
+    """The SCIM and GraphQL surfaces (each adapter builds its own Starlette sub-app)."""
+    mounts: list[Route | Mount] = []
+    try:
+        from app.scim.app import build_scim_app
+    except ImportError:
+        pass
+    else:
+        mounts.append(Mount("/scim/v2", app=build_scim_app(settings, db)))
+    try:
+        from app.graphql.app import build_graphql_app
+    except ImportError:
+        pass
+    else:
+        mounts.append(Mount("/graphql", app=build_graphql_app(settings, db)))
+    return mounts
+
+
+def app_from_env() -> Starlette:
+    """Factory used by ``roster serve`` (each uvicorn worker builds its own app)."""
+    return create_app(Settings())

@@ -1,0 +1,41 @@
+"""Table models (SQLModel). They define the schema for Alembic; hot paths run SQL on the driver.
+
+Conventions, the same on SQLite and PostgreSQL:
+- ids are UUID strings (time-ordered, version 7), so ordering by id is ordering by creation and
+  the primary-key index serves keyset pagination;
+- timestamps are fixed-width ISO-8601 UTC strings (``2026-11-29T04:19:58.123456Z``): they sort
+  lexicographically, compare the same on both engines and go to the wire without conversion;
+- JSON documents are ``JSON`` on SQLite and ``JSONB`` on PostgreSQL, exchanged as text.
+"""
+
+from app.models.tables import (
+    ApiToken,
+    AuditEntry,
+    AuthSettings,
+    Group,
+    Membership,
+    ProfileAttribute,
+    ProvisioningEvent,
+    ServiceState,
+    Role,
+    RoleGrant,
+    ScimToken,
+    User,
+    metadata,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuthSettings",
+    "Group",
+    "Membership",
+    "ProfileAttribute",
+    "ProvisioningEvent",
+    "ServiceState",
+    "Role",
+    "RoleGrant",
+    "ScimToken",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,269 @@
+"""The tables. Every column a query filters or sorts on has an index here (and in migrations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+
+JSONDoc = sa.JSON().with_variant(JSONB(), "postgresql")
+TS = 32  # width of an ISO-8601 UTC timestamp with microseconds
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(sa.String(TS), nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    """A person in the ledger. loginId is unique case-insensitively among live users."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.Index(
+            "uq_users_login_live",
+            "login_id_norm",
+            unique=True,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
+        sa.Index("uq_users_provider_external", "auth_provider", "external_id", unique=True),
+        sa.Index("ix_users_external_id", "external_id"),
+        sa.Index("ix_users_created", "created_at", "id"),
+        sa.Index("ix_users_updated", "updated_at", "id"),
+        sa.Index("ix_users_status", "status"),
+    )
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    login_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    login_id_norm: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    external_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    auth_provider: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    status_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    profile: dict[str, Any] = Field(sa_column=sa.Column(JSONDoc, nullable=False))
+    notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: str = _ts()
+    updated_at: str = _ts()
+    last_provisioned_at: str | None = _ts(nullable=True)
+    deleted_at: str | None = _ts(nullable=True)
+
+
+class Group(SQLModel, table=True):
+    """A set of users; displayName is unique case-insensitively."""
+
+    __tablename__ = "groups"
+    __table_args__ = (
+        sa.Index("uq_groups_name", "display_name_norm", unique=True),
+        sa.Index("uq_groups_provider_external", "auth_provider", "external_id", unique=True),
+        sa.Index("ix_groups_created", "created_at", "id"),
+    )
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    display_name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    display_name_norm: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    external_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    auth_provider: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    member_count: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: str = _ts()
+    updated_at: str = _ts()
+    last_provisioned_at: str | None = _ts(nullable=True)
+
+
+class Membership(SQLModel, table=True):
+    """A user in a group. Primary key (group, user); the user index serves "groups of a user"."""
+
+    __tablename__ = "memberships"
+
+    group_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36), sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        )
+    )
+    created_at: str = _ts()
+
+
+class Role(SQLModel, table=True):
+    """A local role: the admin roles OWNER, ADMIN, VIEWER and any product role."""
+
+    __tablename__ = "roles"
+
+    name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    description: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    is_admin_role: bool = Field(sa_column=sa.Column(sa.Boolean, nullable=False))
+    created_at: str = _ts()
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role granted to one user or to one group (exactly one of the two)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(user_id IS NULL) <> (group_id IS NULL)", name="ck_role_grants_one_target"
+        ),
+        sa.Index("uq_role_grants_user", "role_name", "user_id", unique=True),
+        sa.Index("uq_role_grants_group", "role_name", "group_id", unique=True),
+    )
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    role_name: str = Field(
+        sa_column=sa.Column(
+            sa.String(64), sa.ForeignKey("roles.name", ondelete="CASCADE"), nullable=False
+        )
+    )
+    user_id: str | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+        ),
+    )
+    group_id: str | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.String(36), sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+        ),
+    )
+    granted_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    granted_at: str = _ts()
+
+
+class AuthSettings(SQLModel, table=True):
+    """The deployment's one authentication configuration (row id 1)."""
+
+    __tablename__ = "auth_settings"
+
+    id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    type: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    display_name: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    config: dict[str, Any] = Field(sa_column=sa.Column(JSONDoc, nullable=False))
+    secrets: dict[str, Any] = Field(sa_column=sa.Column(JSONDoc, nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    updated_at: str = _ts()
+
+
+class ServiceState(SQLModel, table=True):
+    """Deployment-wide switches read on every SCIM request (row id 1), in one indexed row.
+
+    ``catalogue_version`` grows with every Profile Editor change, so each worker can cache the
+    catalogue and still see another worker's change on its next request.
+    """
+
+    __tablename__ = "service_state"
+
+    id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    provisioning_enabled: bool = Field(sa_column=sa.Column(sa.Boolean, nullable=False))
+    catalogue_version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    updated_at: str = _ts()
+
+
+class ProfileAttribute(SQLModel, table=True):
+    """The Profile Editor catalogue: one row per built-in or custom profile attribute."""
+
+    __tablename__ = "profile_attributes"
+
+    name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    display_name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    datatype: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    description: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    builtin: bool = Field(sa_column=sa.Column(sa.Boolean, nullable=False))
+    source_priority: str = Field(sa_column=sa.Column(sa.String(24), nullable=False))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    scim_path: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: str = _ts()
+    updated_at: str = _ts()
+
+
+class ScimToken(SQLModel, table=True):
+    """A SCIM bearer token; only its SHA-256 hash is stored."""
+
+    __tablename__ = "scim_tokens"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    hint: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    created_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    created_at: str = _ts()
+    expires_at: str = _ts()
+    revoked_at: str | None = _ts(nullable=True)
+    last_used_at: str | None = _ts(nullable=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """An admin API bearer token for one user; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    hint: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    created_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    created_at: str = _ts()
+    expires_at: str | None = _ts(nullable=True)
+    revoked_at: str | None = _ts(nullable=True)
+    last_used_at: str | None = _ts(nullable=True)
+
+
+class ProvisioningEvent(SQLModel, table=True):
+    """One SCIM write as the provisioning log shows it."""
+
+    __tablename__ = "provisioning_events"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    at: str = _ts(index=True)
+    token_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(36), index=True))
+    method: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    resource_type: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    resource_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(36), index=True))
+    external_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    outcome: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    status_code: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    error_detail: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    duration_ms: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
+    request_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what: one entry per write, with before/after of each changed field."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        sa.Index("ix_audit_target", "target_id", "at"),
+        sa.Index("ix_audit_actor", "actor_id", "at"),
+        sa.Index("ix_audit_action", "action", "at"),
+    )
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    at: str = _ts(index=True)
+    actor_type: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    actor_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(36)))
+    actor_label: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    action: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    target_type: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    target_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    target_label: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    changes: list[dict[str, Any]] = Field(sa_column=sa.Column(JSONDoc, nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    request_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))

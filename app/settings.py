@@ -1,0 +1,89 @@
+"""Typed configuration: every ROSTER_* environment variable is read here and nowhere else."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DatabaseKind = Literal["sqlite", "postgresql"]
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Passed explicitly into `create_app` and the CLI; never global."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ROSTER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite:///./roster.db",
+        description="sqlite:///path or postgresql://user@host:port/db (plain URLs).",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    public_url: str = Field(
+        default="",
+        description="Externally visible base URL (for SCIM $ref/Location); default http://host:port.",
+    )
+    db_pool_min: int = Field(default=1, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    scim_token_ttl_days: int = Field(default=365, ge=1)
+    scim_max_tokens: int = Field(default=2, ge=1)
+    scim_max_page_size: int = Field(default=1000, ge=1)
+    scim_default_page_size: int = Field(default=100, ge=1)
+    scim_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    scim_max_filter_length: int = Field(default=4096, ge=64)
+    graphql_max_page_size: int = Field(default=100, ge=1)
+    graphql_max_depth: int = Field(default=12, ge=2)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_tokens: int = Field(default=5000, ge=100)
+    graphql_introspection: bool = True
+    graphql_graphiql: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme.split("+")[0]
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(
+                f"unsupported database URL scheme {scheme!r}: use sqlite:///path or "
+                "postgresql://user@host:5432/dbname"
+            )
+        return value
+
+    @cached_property
+    def database_kind(self) -> DatabaseKind:
+        """Which engine the URL names."""
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @cached_property
+    def sqlite_path(self) -> str:
+        """Filesystem path of the SQLite database (``:memory:`` allowed)."""
+        rest = self.database_url.split(":", 1)[1]
+        return rest[3:] if rest.startswith("///") else rest.lstrip("/")
+
+    @cached_property
+    def postgres_dsn(self) -> str:
+        """The URL in the form asyncpg and psycopg expect (no SQLAlchemy driver suffix)."""
+        scheme, rest = self.database_url.split("://", 1)
+        return "postgresql://" + rest if scheme.split("+")[0] in ("postgresql", "postgres") else ""
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the driver SQLAlchemy/Alembic should use for migrations."""
+        if self.database_kind == "sqlite":
+            return "sqlite:///" + self.sqlite_path
+        return "postgresql+psycopg://" + self.postgres_dsn.split("://", 1)[1]
+
+    @property
+    def base_url(self) -> str:
+        """Public base URL of the service, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

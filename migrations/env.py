@@ -1,0 +1,54 @@
+"""Alembic environment: the URL comes from Settings (or from the caller's Config), never a file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from app.models import metadata
+from app.settings import Settings
+
+config = context.config
+
+
+def _url() -> str:
+    url = config.attributes.get("sqlalchemy_url")
+    if isinstance(url, str):
+        return url
+    return Settings().sqlalchemy_url
+
+
+def run_offline() -> None:
+    """Emit SQL without a connection (``alembic upgrade --sql``)."""
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    """Run against the database; SQLite uses batch mode so ALTERs work there too."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = create_engine(_url(), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

@@ -1,0 +1,54 @@
+"""Helpers shared by the test modules."""
+
+from __future__ import annotations
+
+from app.db import Database
+from app.domain.types import Actor, ActorKind
+
+DATA_TABLES = (
+    "memberships", "role_grants", "api_tokens", "scim_tokens", "provisioning_events",
+    "audit_entries", "groups", "users",
+)
+
+
+async def reset_database(db: Database) -> None:
+    """Delete everything but the seed rows, and put the seeded settings back."""
+    async with db.transaction() as tx:
+        for table in DATA_TABLES:
+            await tx.execute(f"DELETE FROM {table}")
+        await tx.execute("DELETE FROM roles WHERE is_admin_role = :f", {"f": False})
+        await tx.execute("DELETE FROM profile_attributes WHERE builtin = :f", {"f": False})
+        await tx.execute(
+            "UPDATE profile_attributes SET source_priority = 'INHERIT_FROM_IDP',"
+            " status = 'VISIBLE'"
+        )
+        await tx.execute(
+            "UPDATE auth_settings SET type = 'INTERNAL', display_name = NULL, config = :e,"
+            " secrets = :e WHERE id = 1",
+            {"e": "{}"},
+        )
+        await tx.execute(
+            "UPDATE service_state SET provisioning_enabled = :f,"
+            " catalogue_version = catalogue_version + 1 WHERE id = 1",
+            {"f": False},
+        )
+
+
+def owner(user_id: str = "00000000-0000-7000-8000-000000000001") -> Actor:
+    """An OWNER admin actor."""
+    return Actor(ActorKind.ADMIN, user_id, "owner@example.com", frozenset({"OWNER"}))
+
+
+def admin() -> Actor:
+    """An ADMIN actor."""
+    return Actor(ActorKind.ADMIN, "00000000-0000-7000-8000-000000000002", "admin", frozenset({"ADMIN"}))
+
+
+def viewer() -> Actor:
+    """A VIEWER actor."""
+    return Actor(ActorKind.ADMIN, "00000000-0000-7000-8000-000000000003", "viewer", frozenset({"VIEWER"}))
+
+
+def scim_actor() -> Actor:
+    """A SCIM token actor."""
+    return Actor(ActorKind.SCIM, "00000000-0000-7000-8000-0000000000aa", "scim:okta")
