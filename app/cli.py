@@ -97,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret = _with_db(
                 settings,
                 lambda tx: issue_scim_token(
-                    tx, name=args.name, ttl_days=settings.scim_token_ttl_days,
+                    tx,
+                    name=args.name,
+                    ttl_days=settings.scim_token_ttl_days,
                     max_active=settings.scim_max_tokens,
                 ),
             )

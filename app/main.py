@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             await db.connect()
-        except Exception:  # noqa: BLE001 - start anyway; /readyz reports 503 until it returns
+        except Exception:
             pass
         yield
         await db.close()
@@ -40,8 +40,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         head = migrations.head_revision()
         if current != head:
             return JSONResponse(
-                {"status": "unavailable", "database": "not migrated", "revision": current,
-                 "head": head},
+                {
+                    "status": "unavailable",
+                    "database": "not migrated",
+                    "revision": current,
+                    "head": head,
+                },
                 503,
             )
         return JSONResponse({"status": "ok", "database": db.kind, "revision": current})

@@ -52,7 +52,7 @@ def current_revision(settings: Settings) -> str | None:
         with engine.connect() as conn:
             try:
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            except Exception:  # noqa: BLE001 - no alembic_version table yet: never migrated
+            except Exception:
                 return None
     finally:
         engine.dispose()

@@ -6,8 +6,14 @@ from app.db import Database
 from app.domain.types import Actor, ActorKind
 
 DATA_TABLES = (
-    "memberships", "role_grants", "api_tokens", "scim_tokens", "provisioning_events",
-    "audit_entries", "groups", "users",
+    "memberships",
+    "role_grants",
+    "api_tokens",
+    "scim_tokens",
+    "provisioning_events",
+    "audit_entries",
+    "groups",
+    "users",
 )
 
 
@@ -19,8 +25,7 @@ async def reset_database(db: Database) -> None:
         await tx.execute("DELETE FROM roles WHERE is_admin_role = :f", {"f": False})
         await tx.execute("DELETE FROM profile_attributes WHERE builtin = :f", {"f": False})
         await tx.execute(
-            "UPDATE profile_attributes SET source_priority = 'INHERIT_FROM_IDP',"
-            " status = 'VISIBLE'"
+            "UPDATE profile_attributes SET source_priority = 'INHERIT_FROM_IDP', status = 'VISIBLE'"
         )
         await tx.execute(
             "UPDATE auth_settings SET type = 'INTERNAL', display_name = NULL, config = :e,"
@@ -41,12 +46,16 @@ def owner(user_id: str = "00000000-0000-7000-8000-000000000001") -> Actor:
 
 def admin() -> Actor:
     """An ADMIN actor."""
-    return Actor(ActorKind.ADMIN, "00000000-0000-7000-8000-000000000002", "admin", frozenset({"ADMIN"}))
+    return Actor(
+        ActorKind.ADMIN, "00000000-0000-7000-8000-000000000002", "admin", frozenset({"ADMIN"})
+    )
 
 
 def viewer() -> Actor:
     """A VIEWER actor."""
-    return Actor(ActorKind.ADMIN, "00000000-0000-7000-8000-000000000003", "viewer", frozenset({"VIEWER"}))
+    return Actor(
+        ActorKind.ADMIN, "00000000-0000-7000-8000-000000000003", "viewer", frozenset({"VIEWER"})
+    )
 
 
 def scim_actor() -> Actor:

@@ -20,9 +20,7 @@ _INSERT = (
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
     """The fields whose value differs between two snapshots, in a stable order."""
     keys = sorted(set(before) | set(after))
-    return [
-        Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)
-    ]
+    return [Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
 async def record_audit(

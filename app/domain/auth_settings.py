@@ -68,7 +68,9 @@ async def owned_counts(tx: Tx, provider: str) -> tuple[int, int]:
         "SELECT COUNT(*) FROM users WHERE auth_provider = :p AND deleted_at IS NULL",
         {"p": provider},
     )
-    groups = await tx.fetchval("SELECT COUNT(*) FROM groups WHERE auth_provider = :p", {"p": provider})
+    groups = await tx.fetchval(
+        "SELECT COUNT(*) FROM groups WHERE auth_provider = :p", {"p": provider}
+    )
     return int(users), int(groups)
 
 
@@ -122,8 +124,11 @@ async def configure_authentication(
         "UPDATE auth_settings SET type = :t, display_name = :d, config = :c, secrets = :s,"
         " version = version + 1, updated_at = :now WHERE id = 1",
         {
-            "t": type.value, "d": display_name, "c": tx.dialect.json_param(clean_config),
-            "s": tx.dialect.json_param(stored), "now": now_iso(),
+            "t": type.value,
+            "d": display_name,
+            "c": tx.dialect.json_param(clean_config),
+            "s": tx.dialect.json_param(stored),
+            "now": now_iso(),
         },
     )
     updated = await get_auth_settings(tx)
@@ -132,8 +137,13 @@ async def configure_authentication(
     changes = diff(before, after)
     changes += [Change(f"secrets.{k}", "<hidden>", "<changed>") for k in sorted(secrets)]
     await record_audit(
-        tx, actor=actor, action="authentication.configure", target_type="AuthenticationSettings",
-        target_id="1", target_label=updated.type.value, changes=changes,
+        tx,
+        actor=actor,
+        action="authentication.configure",
+        target_type="AuthenticationSettings",
+        target_id="1",
+        target_label=updated.type.value,
+        changes=changes,
     )
     return updated
 
@@ -164,8 +174,13 @@ async def convert_users_to_local(
         user.auth_provider = AuthProvider.LOCAL.value
         await save_user(tx, user, expected_version=user.version)
         await record_audit(
-            tx, actor=actor, action="user.convertToLocal", target_type="User", target_id=user.id,
-            target_label=user.login_id, changes=[Change("authProvider", before, "LOCAL")],
+            tx,
+            actor=actor,
+            action="user.convertToLocal",
+            target_type="User",
+            target_id=user.id,
+            target_label=user.login_id,
+            changes=[Change("authProvider", before, "LOCAL")],
         )
     groups = 0
     if include_groups and user_ids is None:
@@ -179,8 +194,12 @@ async def convert_users_to_local(
                 {"id": g["id"], "now": now_iso()},
             )
             await record_audit(
-                tx, actor=actor, action="group.convertToLocal", target_type="Group",
-                target_id=g["id"], target_label=g["display_name"],
+                tx,
+                actor=actor,
+                action="group.convertToLocal",
+                target_type="Group",
+                target_id=g["id"],
+                target_label=g["display_name"],
                 changes=[Change("authProvider", g["auth_provider"], "LOCAL")],
             )
         groups = len(group_rows)

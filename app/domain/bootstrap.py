@@ -10,9 +10,7 @@ from app.domain.user_store import find_user_by_login
 from app.domain.users import UserCreate, create_user
 
 
-async def issue_admin_token(
-    tx: Tx, *, login_id: str, role: str, actor: Actor = SYSTEM
-) -> str:
+async def issue_admin_token(tx: Tx, *, login_id: str, role: str, actor: Actor = SYSTEM) -> str:
     """Create the LOCAL user if missing, grant ``role``, return a new admin API token."""
     user = await find_user_by_login(tx, login_id)
     if user is None:

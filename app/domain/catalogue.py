@@ -135,9 +135,7 @@ def _check_number(name: str, value: Any) -> int | float:
 
 def _check_array(name: str, value: Any) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_ARRAY:
-        raise InvalidValue(
-            f"{name} must be a list of at most {MAX_ARRAY} strings", fields=[name]
-        )
+        raise InvalidValue(f"{name} must be a list of at most {MAX_ARRAY} strings", fields=[name])
     return [_check_string(name, v) for v in value]
 
 
@@ -190,8 +188,7 @@ def _snapshot(attr: Attribute) -> dict[str, Any]:
 
 async def _check_display_name_free(tx: Tx, display_name: str, except_name: str = "") -> None:
     taken = await tx.fetchval(
-        "SELECT name FROM profile_attributes WHERE lower(display_name) = lower(:d)"
-        " AND name <> :n",
+        "SELECT name FROM profile_attributes WHERE lower(display_name) = lower(:d) AND name <> :n",
         {"d": display_name, "n": except_name},
     )
     if taken is not None:
@@ -254,8 +251,13 @@ async def update_profile_attribute(
     )
     await _bump_catalogue(tx)
     await record_audit(
-        tx, actor=actor, action="profileAttribute.update", target_type="ProfileAttribute",
-        target_id=name, target_label=updated.display_name, changes=changes,
+        tx,
+        actor=actor,
+        action="profileAttribute.update",
+        target_type="ProfileAttribute",
+        target_id=name,
+        target_label=updated.display_name,
+        changes=changes,
     )
     return updated
 
@@ -288,26 +290,44 @@ async def create_custom_attribute(
     await _check_display_name_free(tx, display_name)
     now = now_iso()
     attr = Attribute(
-        name=variable_name, display_name=display_name, datatype=datatype,
-        description=_check_string("description", description), builtin=False,
-        source_priority=SourcePriority.INHERIT_FROM_IDP, status=AttributeStatus.VISIBLE,
+        name=variable_name,
+        display_name=display_name,
+        datatype=datatype,
+        description=_check_string("description", description),
+        builtin=False,
+        source_priority=SourcePriority.INHERIT_FROM_IDP,
+        status=AttributeStatus.VISIBLE,
         scim_path=f"{CUSTOM_URN}:{variable_name}",
-        position=1000 + len(catalogue.attributes), version=1, created_at=now, updated_at=now,
+        position=1000 + len(catalogue.attributes),
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
     await tx.execute(
         "INSERT INTO profile_attributes (name, display_name, datatype, description, builtin,"
         " source_priority, status, scim_path, position, version, created_at, updated_at)"
         " VALUES (:n, :d, :t, :desc, :b, :sp, :st, :p, :pos, 1, :now, :now)",
         {
-            "n": attr.name, "d": attr.display_name, "t": attr.datatype.value,
-            "desc": attr.description, "b": False, "sp": attr.source_priority.value,
-            "st": attr.status.value, "p": attr.scim_path, "pos": attr.position, "now": now,
+            "n": attr.name,
+            "d": attr.display_name,
+            "t": attr.datatype.value,
+            "desc": attr.description,
+            "b": False,
+            "sp": attr.source_priority.value,
+            "st": attr.status.value,
+            "p": attr.scim_path,
+            "pos": attr.position,
+            "now": now,
         },
     )
     await _bump_catalogue(tx)
     await record_audit(
-        tx, actor=actor, action="profileAttribute.create", target_type="ProfileAttribute",
-        target_id=attr.name, target_label=attr.display_name,
+        tx,
+        actor=actor,
+        action="profileAttribute.create",
+        target_type="ProfileAttribute",
+        target_id=attr.name,
+        target_label=attr.display_name,
         changes=diff({}, {"datatype": attr.datatype.value, **_snapshot(attr)}),
     )
     return attr
@@ -329,8 +349,12 @@ async def delete_custom_attribute(tx: Tx, *, actor: Actor, name: str) -> Attribu
     )
     await _bump_catalogue(tx)
     await record_audit(
-        tx, actor=actor, action="profileAttribute.delete", target_type="ProfileAttribute",
-        target_id=name, target_label=attr.display_name,
+        tx,
+        actor=actor,
+        action="profileAttribute.delete",
+        target_type="ProfileAttribute",
+        target_id=name,
+        target_label=attr.display_name,
         changes=diff({"datatype": attr.datatype.value, **_snapshot(attr)}, {}),
     )
     return attr

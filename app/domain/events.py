@@ -42,17 +42,36 @@ async def record_provisioning_event(
 ) -> ProvisioningEventRecord:
     """Append a provisioning event (outcome SUCCESS, WARNING or ERROR)."""
     event = ProvisioningEventRecord(
-        new_id(), now_iso(), token_id, method, resource_type, resource_id, external_id,
-        outcome, status_code, error_detail, round(duration_ms, 3), request_id,
+        new_id(),
+        now_iso(),
+        token_id,
+        method,
+        resource_type,
+        resource_id,
+        external_id,
+        outcome,
+        status_code,
+        error_detail,
+        round(duration_ms, 3),
+        request_id,
     )
     await tx.execute(
         "INSERT INTO provisioning_events (id, at, token_id, method, resource_type, resource_id,"
         " external_id, outcome, status_code, error_detail, duration_ms, request_id) VALUES (:id,"
         " :at, :tok, :m, :rt, :rid, :ext, :o, :sc, :err, :dur, :req)",
         {
-            "id": event.id, "at": event.at, "tok": token_id, "m": method, "rt": resource_type,
-            "rid": resource_id, "ext": external_id, "o": outcome, "sc": status_code,
-            "err": error_detail, "dur": event.duration_ms, "req": request_id,
+            "id": event.id,
+            "at": event.at,
+            "tok": token_id,
+            "m": method,
+            "rt": resource_type,
+            "rid": resource_id,
+            "ext": external_id,
+            "o": outcome,
+            "sc": status_code,
+            "err": error_detail,
+            "dur": event.duration_ms,
+            "req": request_id,
         },
     )
     return event

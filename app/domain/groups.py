@@ -25,9 +25,14 @@ MAX_NAME = 255
 def row_to_group(row: Row) -> GroupRecord:
     """Map a row selected with GROUP_COLUMNS."""
     return GroupRecord(
-        id=row["id"], display_name=row["display_name"], external_id=row["external_id"],
-        auth_provider=row["auth_provider"], member_count=int(row["member_count"]),
-        version=int(row["version"]), created_at=row["created_at"], updated_at=row["updated_at"],
+        id=row["id"],
+        display_name=row["display_name"],
+        external_id=row["external_id"],
+        auth_provider=row["auth_provider"],
+        member_count=int(row["member_count"]),
+        version=int(row["version"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         last_provisioned_at=row["last_provisioned_at"],
     )
 
@@ -82,8 +87,12 @@ async def insert_group(tx: Tx, group: GroupRecord) -> None:
         " member_count, version, created_at, updated_at, last_provisioned_at) VALUES (:id, :n,"
         " :norm, :ext, :prov, 0, 1, :now, :now, :prov_at)",
         {
-            "id": group.id, "n": group.display_name, "norm": group.display_name.lower(),
-            "ext": group.external_id, "prov": group.auth_provider, "now": group.created_at,
+            "id": group.id,
+            "n": group.display_name,
+            "norm": group.display_name.lower(),
+            "ext": group.external_id,
+            "prov": group.auth_provider,
+            "now": group.created_at,
             "prov_at": group.last_provisioned_at,
         },
     )
@@ -98,9 +107,14 @@ async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> Gr
         " auth_provider = :prov, version = :v, updated_at = :u, last_provisioned_at = :pa"
         " WHERE id = :id AND version = :expected",
         {
-            "n": group.display_name, "norm": group.display_name.lower(),
-            "ext": group.external_id, "prov": group.auth_provider, "v": group.version,
-            "u": group.updated_at, "pa": group.last_provisioned_at, "id": group.id,
+            "n": group.display_name,
+            "norm": group.display_name.lower(),
+            "ext": group.external_id,
+            "prov": group.auth_provider,
+            "v": group.version,
+            "u": group.updated_at,
+            "pa": group.last_provisioned_at,
+            "id": group.id,
             "expected": expected_version,
         },
     )
@@ -129,8 +143,13 @@ async def create_group(
     group = GroupRecord(new_id(), name, external_id, AuthProvider.LOCAL.value, 0, 1, now, now, None)
     await insert_group(tx, group)
     await record_audit(
-        tx, actor=actor, action="group.create", target_type="Group", target_id=group.id,
-        target_label=name, changes=[Change("displayName", None, name)],
+        tx,
+        actor=actor,
+        action="group.create",
+        target_type="Group",
+        target_id=group.id,
+        target_label=name,
+        changes=[Change("displayName", None, name)],
     )
     return group
 
@@ -152,8 +171,13 @@ async def update_group(
         tx, replace(group, display_name=name), expected_version=group.version
     )
     await record_audit(
-        tx, actor=actor, action="group.update", target_type="Group", target_id=group.id,
-        target_label=name, changes=diff({"displayName": group.display_name}, {"displayName": name}),
+        tx,
+        actor=actor,
+        action="group.update",
+        target_type="Group",
+        target_id=group.id,
+        target_label=name,
+        changes=diff({"displayName": group.display_name}, {"displayName": name}),
     )
     return updated
 
@@ -167,7 +191,11 @@ async def drop_group(tx: Tx, *, actor: Actor, group: GroupRecord) -> None:
     if "OWNER" in roles:
         await ensure_an_owner_remains(tx)
     await record_audit(
-        tx, actor=actor, action="group.delete", target_type="Group", target_id=group.id,
+        tx,
+        actor=actor,
+        action="group.delete",
+        target_type="Group",
+        target_id=group.id,
         target_label=group.display_name,
         changes=[
             Change("displayName", group.display_name, None),
@@ -203,8 +231,12 @@ async def _admin_members(
             await ensure_an_owner_remains(tx)
     if result.added or result.removed:
         await record_audit(
-            tx, actor=actor, action="group.members.add" if add else "group.members.remove",
-            target_type="Group", target_id=group.id, target_label=group.display_name,
+            tx,
+            actor=actor,
+            action="group.members.add" if add else "group.members.remove",
+            target_type="Group",
+            target_id=group.id,
+            target_label=group.display_name,
             changes=[Change("members", result.removed or None, result.added or None)],
         )
     return result

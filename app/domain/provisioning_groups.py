@@ -52,7 +52,11 @@ async def provision_create_group(
     result = await add_members(tx, group_id=group.id, user_ids=members)
     group.member_count = len(result.added)
     await record_audit(
-        tx, actor=actor, action="group.create", target_type="Group", target_id=group.id,
+        tx,
+        actor=actor,
+        action="group.create",
+        target_type="Group",
+        target_id=group.id,
         target_label=name,
         changes=[Change("displayName", None, name), Change("externalId", None, external_id)]
         + ([Change("members", None, result.added)] if result.added else []),
@@ -68,7 +72,9 @@ async def _apply_members(tx: Tx, group_id: str, change: MemberChange) -> Members
         total.removed += step.removed
         total.unknown += step.unknown
     if change.remove:
-        total.removed += (await remove_members(tx, group_id=group_id, user_ids=change.remove)).removed
+        total.removed += (
+            await remove_members(tx, group_id=group_id, user_ids=change.remove)
+        ).removed
     if change.add:
         step = await add_members(tx, group_id=group_id, user_ids=change.add)
         total.added += step.added
@@ -115,8 +121,13 @@ async def provision_update_group(
         changes.append(Change("members", result.removed or None, result.added or None))
     if changes:
         await record_audit(
-            tx, actor=actor, action="group.update", target_type="Group", target_id=group.id,
-            target_label=updated.display_name, changes=changes,
+            tx,
+            actor=actor,
+            action="group.update",
+            target_type="Group",
+            target_id=group.id,
+            target_label=updated.display_name,
+            changes=changes,
         )
     return await load_group(tx, group.id), result
 

@@ -41,7 +41,9 @@ class ProvisionedUser:
     touch: frozenset[str] = frozenset({"loginId", "externalId", "active"})
 
 
-def source_filtered(user_is_local: bool, catalogue: Catalogue, profile: dict[str, Any]) -> dict[str, Any]:
+def source_filtered(
+    user_is_local: bool, catalogue: Catalogue, profile: dict[str, Any]
+) -> dict[str, Any]:
     """Rule 5: for IdP-owned users, values of INHERIT_FROM_LOCAL attributes are ignored."""
     if user_is_local:
         return dict(profile)
@@ -83,7 +85,8 @@ async def provision_create_user(
     catalogue = await get_catalogue(tx)
     values = validate_profile(catalogue, data.profile)
     profile = {
-        k: v for k, v in source_filtered(provider == "LOCAL", catalogue, values).items()
+        k: v
+        for k, v in source_filtered(provider == "LOCAL", catalogue, values).items()
         if v is not None
     }
     status = (UserStatus.INACTIVE if data.active is False else UserStatus.ACTIVE).value
@@ -92,30 +95,56 @@ async def provision_create_user(
     await ensure_login_free(tx, login_id)
     if twin is not None:
         restored = replace(
-            twin, login_id=login_id, profile=profile, status=status, status_reason=None,
-            deleted_at=None, last_provisioned_at=now,
+            twin,
+            login_id=login_id,
+            profile=profile,
+            status=status,
+            status_reason=None,
+            deleted_at=None,
+            last_provisioned_at=now,
         )
         await save_user(tx, restored, expected_version=twin.version)
         await record_audit(
-            tx, actor=actor, action="user.restore", target_type="User", target_id=twin.id,
-            target_label=login_id, changes=diff({}, snapshot(restored)),
+            tx,
+            actor=actor,
+            action="user.restore",
+            target_type="User",
+            target_id=twin.id,
+            target_label=login_id,
+            changes=diff({}, snapshot(restored)),
         )
         return restored, True
     await ensure_external_id_free(tx, provider, external_id)
     user = UserRecord(
-        id=new_id(), login_id=login_id, external_id=external_id, auth_provider=provider,
-        status=status, status_reason=None, profile=profile, notes=None, version=1,
-        created_at=now, updated_at=now, last_provisioned_at=now,
+        id=new_id(),
+        login_id=login_id,
+        external_id=external_id,
+        auth_provider=provider,
+        status=status,
+        status_reason=None,
+        profile=profile,
+        notes=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        last_provisioned_at=now,
     )
     await insert_user(tx, user)
     await record_audit(
-        tx, actor=actor, action="user.create", target_type="User", target_id=user.id,
-        target_label=login_id, changes=diff({}, snapshot(user)),
+        tx,
+        actor=actor,
+        action="user.create",
+        target_type="User",
+        target_id=user.id,
+        target_label=login_id,
+        changes=diff({}, snapshot(user)),
     )
     return user, False
 
 
-async def _apply_identity(tx: Tx, user: UserRecord, updated: UserRecord, data: ProvisionedUser) -> None:
+async def _apply_identity(
+    tx: Tx, user: UserRecord, updated: UserRecord, data: ProvisionedUser
+) -> None:
     if "loginId" in data.touch and data.login_id is not None:
         login_id = validate_login_id(data.login_id, field="userName")
         if login_id.lower() != user.login_id.lower():
@@ -170,8 +199,13 @@ async def provision_update_user(
     await save_user(tx, updated, expected_version=user.version)
     if changes:
         await record_audit(
-            tx, actor=actor, action="user.update", target_type="User", target_id=user.id,
-            target_label=updated.login_id, changes=changes,
+            tx,
+            actor=actor,
+            action="user.update",
+            target_type="User",
+            target_id=user.id,
+            target_label=updated.login_id,
+            changes=changes,
         )
     return updated
 

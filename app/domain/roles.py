@@ -49,7 +49,9 @@ async def effective_roles(tx: Tx, user_id: str) -> frozenset[str]:
     return frozenset(r[0] for r in rows)
 
 
-async def direct_roles(tx: Tx, *, user_id: str | None = None, group_id: str | None = None) -> list[str]:
+async def direct_roles(
+    tx: Tx, *, user_id: str | None = None, group_id: str | None = None
+) -> list[str]:
     """Roles granted directly to one user or one group, sorted."""
     column, value = ("user_id", user_id) if user_id is not None else ("group_id", group_id)
     rows = await tx.fetch(
@@ -71,7 +73,10 @@ async def _ensure_role(tx: Tx, name: str) -> None:
 async def _check_targets(tx: Tx, table: str, ids: Sequence[str]) -> None:
     for target in ids:
         clause = " AND deleted_at IS NULL" if table == "users" else ""
-        if await tx.fetchval(f"SELECT 1 FROM {table} WHERE id = :id{clause}", {"id": target}) is None:
+        if (
+            await tx.fetchval(f"SELECT 1 FROM {table} WHERE id = :id{clause}", {"id": target})
+            is None
+        ):
             kind = "user" if table == "users" else "group"
             raise NotFound(f"no {kind} with id {target!r}", fields=[f"{kind}Ids"])
 
@@ -113,8 +118,11 @@ async def grant_roles(
                 )
                 granted += 1
                 await record_audit(
-                    tx, actor=actor, action="role.grant",
-                    target_type="User" if column == "user_id" else "Group", target_id=target,
+                    tx,
+                    actor=actor,
+                    action="role.grant",
+                    target_type="User" if column == "user_id" else "Group",
+                    target_id=target,
                     changes=[Change("roles", None, role)],
                 )
     return granted
@@ -141,9 +149,12 @@ async def revoke_roles(
                 if count:
                     revoked += count
                     await record_audit(
-                        tx, actor=actor, action="role.revoke",
+                        tx,
+                        actor=actor,
+                        action="role.revoke",
                         target_type="User" if column == "user_id" else "Group",
-                        target_id=target, changes=[Change("roles", role, None)],
+                        target_id=target,
+                        changes=[Change("roles", role, None)],
                     )
     if "OWNER" in roles and revoked:
         await ensure_an_owner_remains(tx)

@@ -77,9 +77,15 @@ def _new_secret(prefix: str) -> str:
 def _record(row: Row) -> TokenRecord:
     keys = set(row.keys())
     return TokenRecord(
-        id=row["id"], name=row["name"], hint=row["hint"], created_by=row["created_by"],
-        created_at=row["created_at"], expires_at=row["expires_at"], revoked_at=row["revoked_at"],
-        last_used_at=row["last_used_at"], user_id=row["user_id"] if "user_id" in keys else None,
+        id=row["id"],
+        name=row["name"],
+        hint=row["hint"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        last_used_at=row["last_used_at"],
+        user_id=row["user_id"] if "user_id" in keys else None,
     )
 
 
@@ -110,8 +116,11 @@ async def set_provisioning_enabled(tx: Tx, *, actor: Actor, enabled: bool) -> bo
         )
     if before != enabled or revoked:
         await record_audit(
-            tx, actor=actor, action="provisioning.enable" if enabled else "provisioning.disable",
-            target_type="Provisioning", target_id="1",
+            tx,
+            actor=actor,
+            action="provisioning.enable" if enabled else "provisioning.disable",
+            target_type="Provisioning",
+            target_id="1",
             changes=[Change("enabled", before, enabled)]
             + ([Change("revokedTokens", None, revoked)] if revoked else []),
         )
@@ -150,18 +159,30 @@ async def create_scim_token(
             f"at most {max_active} active SCIM tokens may exist: revoke one first"
         )
     secret = _new_secret(SCIM_PREFIX)
-    record = TokenRecord(new_id(), name, secret[-4:], actor.label, now, iso_in(ttl_days), None, None)
+    record = TokenRecord(
+        new_id(), name, secret[-4:], actor.label, now, iso_in(ttl_days), None, None
+    )
     await tx.execute(
         "INSERT INTO scim_tokens (id, name, token_hash, hint, created_by, created_at,"
         " expires_at) VALUES (:id, :n, :h, :hint, :by, :now, :exp)",
         {
-            "id": record.id, "n": name, "h": hash_token(secret), "hint": record.hint,
-            "by": actor.label, "now": now, "exp": record.expires_at,
+            "id": record.id,
+            "n": name,
+            "h": hash_token(secret),
+            "hint": record.hint,
+            "by": actor.label,
+            "now": now,
+            "exp": record.expires_at,
         },
     )
     await record_audit(
-        tx, actor=actor, action="scimToken.create", target_type="ScimToken",
-        target_id=record.id, target_label=name, changes=[Change("expiresAt", None, record.expires_at)],
+        tx,
+        actor=actor,
+        action="scimToken.create",
+        target_type="ScimToken",
+        target_id=record.id,
+        target_label=name,
+        changes=[Change("expiresAt", None, record.expires_at)],
     )
     return record, secret
 
@@ -182,8 +203,13 @@ async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenReco
         raise NotFound(f"no SCIM token with id {token_id!r}", fields=["id"])
     if count:
         await record_audit(
-            tx, actor=actor, action="scimToken.revoke", target_type="ScimToken",
-            target_id=token_id, target_label=row["name"], changes=[Change("state", "ACTIVE", "REVOKED")],
+            tx,
+            actor=actor,
+            action="scimToken.revoke",
+            target_type="ScimToken",
+            target_id=token_id,
+            target_label=row["name"],
+            changes=[Change("state", "ACTIVE", "REVOKED")],
         )
     return _record(row)
 
@@ -221,7 +247,8 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
         raise Unauthenticated("this SCIM token has expired")
     if row["last_used_at"] is None or row["last_used_at"] < iso_in(-TOUCH_EVERY_DAYS):
         await tx.execute(
-            "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id", {"now": now, "id": row["id"]}
+            "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id",
+            {"now": now, "id": row["id"]},
         )
     return ScimPrincipal(row["id"], row["name"], int(row["catalogue_version"]))
 
@@ -248,18 +275,31 @@ async def create_api_token(
     secret = _new_secret(ADMIN_PREFIX)
     now = now_iso()
     expires = iso_in(ttl_days) if ttl_days else None
-    record = TokenRecord(new_id(), name, secret[-4:], actor.label, now, expires, None, None, user_id)
+    record = TokenRecord(
+        new_id(), name, secret[-4:], actor.label, now, expires, None, None, user_id
+    )
     await tx.execute(
         "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_by, created_at,"
         " expires_at) VALUES (:id, :u, :n, :h, :hint, :by, :now, :exp)",
         {
-            "id": record.id, "u": user_id, "n": name, "h": hash_token(secret),
-            "hint": record.hint, "by": actor.label, "now": now, "exp": expires,
+            "id": record.id,
+            "u": user_id,
+            "n": name,
+            "h": hash_token(secret),
+            "hint": record.hint,
+            "by": actor.label,
+            "now": now,
+            "exp": expires,
         },
     )
     await record_audit(
-        tx, actor=actor, action="apiToken.create", target_type="ApiToken", target_id=record.id,
-        target_label=name, changes=[Change("userId", None, user_id)],
+        tx,
+        actor=actor,
+        action="apiToken.create",
+        target_type="ApiToken",
+        target_id=record.id,
+        target_label=name,
+        changes=[Change("userId", None, user_id)],
     )
     return record, secret
 
@@ -291,13 +331,21 @@ async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecor
             {"now": now_iso(), "id": token_id},
         )
         await record_audit(
-            tx, actor=actor, action="apiToken.revoke", target_type="ApiToken",
-            target_id=token_id, target_label=row["name"], changes=[Change("state", "ACTIVE", "REVOKED")],
+            tx,
+            actor=actor,
+            action="apiToken.revoke",
+            target_type="ApiToken",
+            target_id=token_id,
+            target_label=row["name"],
+            changes=[Change("state", "ACTIVE", "REVOKED")],
         )
-    return _record(await tx.fetchrow(
-        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
-        " last_used_at FROM api_tokens WHERE id = :id", {"id": token_id},
-    ))
+    return _record(
+        await tx.fetchrow(
+            "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+            " last_used_at FROM api_tokens WHERE id = :id",
+            {"id": token_id},
+        )
+    )
 
 
 async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None) -> Actor:
@@ -327,6 +375,7 @@ async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None)
         raise Forbidden("the token's user holds no admin role")
     if row["last_used_at"] is None or row["last_used_at"] < iso_in(-TOUCH_EVERY_DAYS):
         await tx.execute(
-            "UPDATE api_tokens SET last_used_at = :now WHERE id = :id", {"now": now, "id": row["id"]}
+            "UPDATE api_tokens SET last_used_at = :now WHERE id = :id",
+            {"now": now, "id": row["id"]},
         )
     return Actor(ActorKind.ADMIN, row["user_id"], row["login_id"], roles, request_id)

@@ -87,16 +87,28 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
     await ensure_external_id_free(tx, AuthProvider.LOCAL, external_id)
     now = now_iso()
     user = UserRecord(
-        id=new_id(), login_id=login_id, external_id=external_id,
+        id=new_id(),
+        login_id=login_id,
+        external_id=external_id,
         auth_provider=AuthProvider.LOCAL.value,
         status=(UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value,
-        status_reason=None, profile=profile, notes=_check_text("notes", data.notes, MAX_NOTES),
-        version=1, created_at=now, updated_at=now, last_provisioned_at=None,
+        status_reason=None,
+        profile=profile,
+        notes=_check_text("notes", data.notes, MAX_NOTES),
+        version=1,
+        created_at=now,
+        updated_at=now,
+        last_provisioned_at=None,
     )
     await insert_user(tx, user)
     await record_audit(
-        tx, actor=actor, action="user.create", target_type="User", target_id=user.id,
-        target_label=login_id, changes=diff({}, snapshot(user)),
+        tx,
+        actor=actor,
+        action="user.create",
+        target_type="User",
+        target_id=user.id,
+        target_label=login_id,
+        changes=diff({}, snapshot(user)),
     )
     return user
 
@@ -149,8 +161,13 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
         return user
     await save_user(tx, updated, expected_version=user.version)
     await record_audit(
-        tx, actor=actor, action="user.update", target_type="User", target_id=user.id,
-        target_label=updated.login_id, changes=changes,
+        tx,
+        actor=actor,
+        action="user.update",
+        target_type="User",
+        target_id=user.id,
+        target_label=updated.login_id,
+        changes=changes,
     )
     return updated
 
@@ -176,9 +193,14 @@ async def set_user_status(
     updated = replace(user, status=status, status_reason=reason)
     await save_user(tx, updated, expected_version=user.version)
     await record_audit(
-        tx, actor=actor, action="user.reactivate" if active else "user.deactivate",
-        target_type="User", target_id=user.id, target_label=user.login_id,
-        changes=diff(before, snapshot(updated)), reason=reason,
+        tx,
+        actor=actor,
+        action="user.reactivate" if active else "user.deactivate",
+        target_type="User",
+        target_id=user.id,
+        target_label=user.login_id,
+        changes=diff(before, snapshot(updated)),
+        reason=reason,
     )
     return updated
 
@@ -192,8 +214,13 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
     await save_user(tx, deleted, expected_version=user.version)
     changes = diff({**snapshot(user), "groups": sorted(groups)}, {})
     await record_audit(
-        tx, actor=actor, action="user.delete", target_type="User", target_id=user.id,
-        target_label=user.login_id, changes=changes,
+        tx,
+        actor=actor,
+        action="user.delete",
+        target_type="User",
+        target_id=user.id,
+        target_label=user.login_id,
+        changes=changes,
     )
     return deleted
 
@@ -225,7 +252,12 @@ async def restore_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     restored = replace(user, deleted_at=None)
     await save_user(tx, restored, expected_version=user.version)
     await record_audit(
-        tx, actor=actor, action="user.restore", target_type="User", target_id=user.id,
-        target_label=user.login_id, changes=diff({}, snapshot(restored)),
+        tx,
+        actor=actor,
+        action="user.restore",
+        target_type="User",
+        target_id=user.id,
+        target_label=user.login_id,
+        changes=diff({}, snapshot(restored)),
     )
     return restored

@@ -16,10 +16,10 @@ from app.models.tables import (
     Membership,
     ProfileAttribute,
     ProvisioningEvent,
-    ServiceState,
     Role,
     RoleGrant,
     ScimToken,
+    ServiceState,
     User,
     metadata,
 )
@@ -32,10 +32,10 @@ __all__ = [
     "Membership",
     "ProfileAttribute",
     "ProvisioningEvent",
-    "ServiceState",
     "Role",
     "RoleGrant",
     "ScimToken",
+    "ServiceState",
     "User",
     "metadata",
 ]

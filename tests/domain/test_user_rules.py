@@ -45,7 +45,9 @@ async def _okta(tx: Tx) -> None:
 async def _idp_user(tx: Tx, login: str = "ada@example.com", **profile: object):
     await _okta(tx)
     data = ProvisionedUser(
-        login_id=login, external_id="00u1", active=True,
+        login_id=login,
+        external_id="00u1",
+        active=True,
         profile={"firstName": "Ada", "lastName": "Lovelace", "email": login, **profile},
     )
     user, _ = await provision_create_user(tx, actor=scim_actor(), data=data)
@@ -56,7 +58,12 @@ async def test_rule1_scim_create_is_local_while_authentication_is_internal(tx: T
     user, restored = await provision_create_user(
         tx, actor=scim_actor(), data=ProvisionedUser(login_id="bob@example.com")
     )
-    assert (user.auth_provider, restored, user.status, user.version) == ("LOCAL", False, "ACTIVE", 1)
+    assert (user.auth_provider, restored, user.status, user.version) == (
+        "LOCAL",
+        False,
+        "ACTIVE",
+        1,
+    )
 
 
 async def test_rule1_scim_create_belongs_to_the_configured_idp(tx: Tx) -> None:
@@ -67,12 +74,21 @@ async def test_rule1_scim_create_belongs_to_the_configured_idp(tx: Tx) -> None:
 
 async def test_rule2_local_users_created_by_scim_are_editable_and_deletable(tx: Tx) -> None:
     user, _ = await provision_create_user(
-        tx, actor=scim_actor(), data=ProvisionedUser(login_id="c@example.com", profile={"title": "x"})
+        tx,
+        actor=scim_actor(),
+        data=ProvisionedUser(login_id="c@example.com", profile={"title": "x"}),
     )
     edited = await update_user(
-        tx, actor=owner(), user_id=user.id, data=UserUpdate({"title": "Boss", "loginId": "c2@example.com"})
+        tx,
+        actor=owner(),
+        user_id=user.id,
+        data=UserUpdate({"title": "Boss", "loginId": "c2@example.com"}),
     )
-    assert (edited.login_id, edited.profile["title"], edited.version) == ("c2@example.com", "Boss", 2)
+    assert (edited.login_id, edited.profile["title"], edited.version) == (
+        "c2@example.com",
+        "Boss",
+        2,
+    )
     deleted = await delete_user(tx, actor=owner(), user_id=user.id)
     assert deleted.deleted_at is not None
 
@@ -84,7 +100,9 @@ async def test_rule3_idp_owned_fields_reject_the_whole_edit(tx: Tx) -> None:
     )
     with pytest.raises(ManagedByIdp) as err:
         await update_user(
-            tx, actor=owner(), user_id=user.id,
+            tx,
+            actor=owner(),
+            user_id=user.id,
             data=UserUpdate({"firstName": "Eve", "loginId": "eve@example.com", "title": "CTO"}),
         )
     assert err.value.fields == ("firstName", "loginId")
@@ -101,7 +119,9 @@ async def test_rule3_local_sourced_attributes_notes_and_status_stay_editable(tx:
         tx, actor=owner(), user_id=user.id, data=UserUpdate({"title": "CTO", "notes": "VIP"})
     )
     assert (edited.profile["title"], edited.notes) == ("CTO", "VIP")
-    locked = await set_user_status(tx, actor=owner(), user_id=user.id, active=False, reason="lost laptop")
+    locked = await set_user_status(
+        tx, actor=owner(), user_id=user.id, active=False, reason="lost laptop"
+    )
     assert (locked.status, locked.status_reason) == ("INACTIVE", "lost laptop")
     with pytest.raises(ManagedByIdp) as err:
         await delete_user(tx, actor=owner(), user_id=user.id)
@@ -123,10 +143,17 @@ async def test_rule4_scim_update_of_a_local_account_keeps_it_local_with_its_role
         tx, actor=owner(), name="title", source_priority=SourcePriority.INHERIT_FROM_LOCAL
     )
     updated = await provision_update_user(
-        tx, actor=scim_actor(), user_id=local.id,
-        data=ProvisionedUser(login_id="dana@example.com", profile={"firstName": "Dana", "title": "VP"}),
+        tx,
+        actor=scim_actor(),
+        user_id=local.id,
+        data=ProvisionedUser(
+            login_id="dana@example.com", profile={"firstName": "Dana", "title": "VP"}
+        ),
     )
-    assert (updated.auth_provider, updated.profile) == ("LOCAL", {"firstName": "Dana", "title": "VP"})
+    assert (updated.auth_provider, updated.profile) == (
+        "LOCAL",
+        {"firstName": "Dana", "title": "VP"},
+    )
     assert await effective_roles(tx, local.id) == {"db-admin"}
     still_editable = await update_user(
         tx, actor=owner(), user_id=local.id, data=UserUpdate({"firstName": "D."})
@@ -141,8 +168,12 @@ async def test_rule5_scim_values_of_local_sourced_attributes_are_ignored(tx: Tx)
     )
     await update_user(tx, actor=owner(), user_id=user.id, data=UserUpdate({"department": "R&D"}))
     updated = await provision_update_user(
-        tx, actor=scim_actor(), user_id=user.id,
-        data=ProvisionedUser(profile={"department": "Sales", "firstName": "Augusta"}, touch=frozenset()),
+        tx,
+        actor=scim_actor(),
+        user_id=user.id,
+        data=ProvisionedUser(
+            profile={"department": "Sales", "firstName": "Augusta"}, touch=frozenset()
+        ),
     )
     assert updated.profile["department"] == "R&D"
     assert updated.profile["firstName"] == "Augusta"
@@ -151,7 +182,9 @@ async def test_rule5_scim_values_of_local_sourced_attributes_are_ignored(tx: Tx)
 async def test_rule6_login_id_is_unique_case_insensitively(tx: Tx) -> None:
     await provision_create_user(tx, actor=scim_actor(), data=ProvisionedUser(login_id="Eve@X.com"))
     with pytest.raises(AlreadyExists) as err:
-        await provision_create_user(tx, actor=scim_actor(), data=ProvisionedUser(login_id="eve@x.COM"))
+        await provision_create_user(
+            tx, actor=scim_actor(), data=ProvisionedUser(login_id="eve@x.COM")
+        )
     assert err.value.fields == ("loginId",)
 
 
@@ -172,7 +205,9 @@ async def test_rule6_external_id_is_unique_per_provider(tx: Tx) -> None:
 
 
 async def test_rule7_idp_may_rename_its_users_but_not_local_ones(tx: Tx) -> None:
-    local, _ = await provision_create_user(tx, actor=scim_actor(), data=ProvisionedUser(login_id="l@x.com"))
+    local, _ = await provision_create_user(
+        tx, actor=scim_actor(), data=ProvisionedUser(login_id="l@x.com")
+    )
     idp = await _idp_user(tx)
     renamed = await provision_update_user(
         tx, actor=scim_actor(), user_id=idp.id, data=ProvisionedUser(login_id="ada.l@x.com")
@@ -189,7 +224,10 @@ async def test_rule7_idp_may_rename_its_users_but_not_local_ones(tx: Tx) -> None
 async def test_rule8_deactivate_keeps_the_user_visible(tx: Tx) -> None:
     user = await _idp_user(tx)
     inactive = await provision_update_user(
-        tx, actor=scim_actor(), user_id=user.id, data=ProvisionedUser(active=False, touch=frozenset({"active"}))
+        tx,
+        actor=scim_actor(),
+        user_id=user.id,
+        data=ProvisionedUser(active=False, touch=frozenset({"active"})),
     )
     assert (await load_user(tx, user.id)).status == inactive.status == "INACTIVE"
 
@@ -205,11 +243,16 @@ async def test_rule8_soft_delete_frees_login_and_restore_by_external_id(tx: Tx) 
         {"id": user.id},
     )
     assert entry is not None
-    changes = orjson.loads(entry["changes"]) if isinstance(entry["changes"], str) else entry["changes"]
+    changes = (
+        orjson.loads(entry["changes"]) if isinstance(entry["changes"], str) else entry["changes"]
+    )
     assert {"field": "loginId", "before": "ada@example.com", "after": None} in changes
     again, restored = await provision_create_user(
-        tx, actor=scim_actor(),
-        data=ProvisionedUser(login_id="ada@example.com", external_id="00u1", profile={"firstName": "A"}),
+        tx,
+        actor=scim_actor(),
+        data=ProvisionedUser(
+            login_id="ada@example.com", external_id="00u1", profile={"firstName": "A"}
+        ),
     )
     assert (again.id, restored, again.profile) == (user.id, True, {"firstName": "A"})
 
@@ -243,7 +286,10 @@ async def test_rule10_scim_cannot_deactivate_or_delete_an_owner(tx: Tx) -> None:
     root = await _owner_user(tx)
     with pytest.raises(ProtectedAdmin):
         await provision_update_user(
-            tx, actor=scim_actor(), user_id=root.id, data=ProvisionedUser(active=False, touch=frozenset({"active"}))
+            tx,
+            actor=scim_actor(),
+            user_id=root.id,
+            data=ProvisionedUser(active=False, touch=frozenset({"active"})),
         )
     with pytest.raises(ProtectedAdmin):
         await provision_delete_user(tx, actor=scim_actor(), user_id=root.id)
