@@ -78,3 +78,15 @@ async def clean_db(database: Database) -> Database:
     """The database emptied back to its seed state (for tests that commit)."""
     await reset_database(database)
     return database
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say up front which engines this run covers."""
+    return "databases: sqlite" + (" + postgresql" if POSTGRES_URL else f" only ({SKIP_PG})")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line, never silence, when the PostgreSQL cases did not run."""
+    if not POSTGRES_URL:
+        skipped = len(terminalreporter.stats.get("skipped", []))
+        terminalreporter.write_line(f"{skipped} skipped: {SKIP_PG}")
