@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,10 @@ from starlette.routing import Mount, Route
 
 from app import migrations
 from app.db import Database
+from app.errors import DatabaseUnavailable
 from app.settings import Settings
+
+log = logging.getLogger("roster")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -25,8 +29,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             await db.connect()
-        except Exception:
-            pass
+        except DatabaseUnavailable as exc:
+            # Start anyway: /readyz answers 503 and requests retry until the database returns.
+            log.warning("database unavailable at start: %s", exc.message)
         yield
         await db.close()
 
@@ -53,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def metrics(request: Request) -> Response:
         return PlainTextResponse("# Roster metrics\n", media_type="text/plain; version=0.0.4")
 
-    routes = [
+    routes: list[Route | Mount] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

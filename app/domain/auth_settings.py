@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 from app.db import Tx
-from app.domain.audit import Change, diff, record_audit
+from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.permissions import require_writer
-from app.domain.types import Actor, AuthProvider, AuthType
+from app.domain.types import Actor, AuthProvider, AuthType, Change
 from app.domain.user_store import USER_COLUMNS, row_to_user, save_user
 from app.errors import IdpLocked, InvalidValue
 

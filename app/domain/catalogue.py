@@ -109,12 +109,12 @@ def validate_login_id(value: Any, *, field: str = "loginId") -> str:
     """A trimmed loginId; raises InvalidValue when empty, over-long or not text."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"{field} must be a non-empty string", fields=[field])
-    value = value.strip()
-    if len(value) > MAX_LOGIN_ID:
+    text: str = value.strip()
+    if len(text) > MAX_LOGIN_ID:
         raise InvalidValue(f"{field} is longer than {MAX_LOGIN_ID} characters", fields=[field])
-    if _CONTROL.search(value):
+    if _CONTROL.search(text):
         raise InvalidValue(f"{field} contains control characters", fields=[field])
-    return value
+    return text
 
 
 def _check_string(name: str, value: Any, limit: int = MAX_STRING) -> str:
@@ -153,7 +153,7 @@ def validate_value(attr: Attribute, value: Any) -> Any:
         text = text.strip()
         if len(text) > 254 or not _EMAIL.match(text):
             raise InvalidValue(f"{attr.name} is not a valid email address", fields=[attr.name])
-    return text if text != "" else None
+    return text or None
 
 
 def validate_profile(catalogue: Catalogue, values: dict[str, Any]) -> dict[str, Any]:

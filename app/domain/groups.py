@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from app.db import Row, Tx
-from app.domain.audit import Change, diff, record_audit
+from app.domain.audit import diff, record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.memberships import add_members, remove_members
 from app.domain.permissions import require_writer
 from app.domain.roles import direct_roles, ensure_an_owner_remains
-from app.domain.types import Actor, AuthProvider, GroupRecord, MembershipResult
+from app.domain.types import Actor, AuthProvider, Change, GroupRecord, MembershipResult
 from app.errors import AlreadyExists, InvalidValue, ManagedByIdp, NotFound, VersionConflict
 
 GROUP_COLUMNS = (
@@ -49,10 +49,10 @@ def validate_display_name(value: Any) -> str:
     """A trimmed group name; raises InvalidValue."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue("displayName must be a non-empty string", fields=["displayName"])
-    value = value.strip()
-    if len(value) > MAX_NAME:
+    name: str = value.strip()
+    if len(name) > MAX_NAME:
         raise InvalidValue(f"displayName is longer than {MAX_NAME} characters", ["displayName"])
-    return value
+    return name
 
 
 async def ensure_group_name_free(tx: Tx, name: str, *, except_id: str | None = None) -> None:

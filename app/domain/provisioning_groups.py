@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.db import Tx
-from app.domain.audit import Change, record_audit
+from app.domain.audit import record_audit
 from app.domain.auth_settings import get_auth_settings
 from app.domain.clock import new_id, now_iso
 from app.domain.groups import (
@@ -20,7 +20,7 @@ from app.domain.groups import (
 )
 from app.domain.memberships import add_members, remove_members, replace_members
 from app.domain.roles import direct_roles, ensure_an_owner_remains
-from app.domain.types import Actor, GroupRecord, MembershipResult
+from app.domain.types import Actor, Change, GroupRecord, MembershipResult
 from app.errors import VersionConflict
 
 

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 
 from app.db import Tx
-from app.domain.audit import Change, record_audit
+from app.domain.audit import record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.permissions import require_owner, require_writer
-from app.domain.types import Actor
+from app.domain.types import Actor, Change
 from app.errors import InvalidValue, LastOwner, NotFound
 
 _ROLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")

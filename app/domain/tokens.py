@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.db import Row, Tx
-from app.domain.audit import Change, record_audit
+from app.domain.audit import record_audit
 from app.domain.clock import iso_in, new_id, now_iso
 from app.domain.permissions import require_owner, require_writer
 from app.domain.roles import effective_roles
-from app.domain.types import Actor, ActorKind
+from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
     Forbidden,
     InvalidValue,
@@ -313,39 +313,37 @@ async def list_api_tokens(tx: Tx) -> list[TokenRecord]:
     return [_record(r) for r in rows]
 
 
+_API_ROW_SQL = (
+    "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+    " last_used_at FROM api_tokens WHERE id = :id"
+)
+
+
 async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:
     """Revoke an admin API token; raises NotFound, Forbidden."""
     require_writer(actor)
-    row = await tx.fetchrow(
-        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
-        " last_used_at FROM api_tokens WHERE id = :id",
-        {"id": token_id},
-    )
+    row = await tx.fetchrow(_API_ROW_SQL, {"id": token_id})
     if row is None:
         raise NotFound(f"no API token with id {token_id!r}", fields=["id"])
     if "OWNER" in await effective_roles(tx, row["user_id"]) and row["user_id"] != actor.id:
         require_owner(actor, "revoke an OWNER's token")
-    if row["revoked_at"] is None:
-        await tx.execute(
-            "UPDATE api_tokens SET revoked_at = :now WHERE id = :id",
-            {"now": now_iso(), "id": token_id},
-        )
-        await record_audit(
-            tx,
-            actor=actor,
-            action="apiToken.revoke",
-            target_type="ApiToken",
-            target_id=token_id,
-            target_label=row["name"],
-            changes=[Change("state", "ACTIVE", "REVOKED")],
-        )
-    return _record(
-        await tx.fetchrow(
-            "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
-            " last_used_at FROM api_tokens WHERE id = :id",
-            {"id": token_id},
-        )
+    record = _record(row)
+    if record.revoked_at is not None:
+        return record
+    now = now_iso()
+    await tx.execute(
+        "UPDATE api_tokens SET revoked_at = :now WHERE id = :id", {"now": now, "id": token_id}
     )
+    await record_audit(
+        tx,
+        actor=actor,
+        action="apiToken.revoke",
+        target_type="ApiToken",
+        target_id=token_id,
+        target_label=record.name,
+        changes=[Change("state", "ACTIVE", "REVOKED")],
+    )
+    return replace(record, revoked_at=now)
 
 
 async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None) -> Actor:

@@ -138,7 +138,26 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
             f"managed by {user.auth_provider}: {', '.join(touched)} cannot be changed here",
             fields=touched,
         )
-    before = snapshot(user)
+    updated = await _apply_admin_values(tx, user, catalogue, values)
+    changes = diff(snapshot(user), snapshot(updated))
+    if not changes:
+        return user
+    await save_user(tx, updated, expected_version=user.version)
+    await record_audit(
+        tx,
+        actor=actor,
+        action="user.update",
+        target_type="User",
+        target_id=user.id,
+        target_label=updated.login_id,
+        changes=changes,
+    )
+    return updated
+
+
+async def _apply_admin_values(
+    tx: Tx, user: UserRecord, catalogue: Catalogue, values: dict[str, Any]
+) -> UserRecord:
     updated = replace(user, profile=dict(user.profile))
     if "loginId" in values:
         updated.login_id = validate_login_id(values.pop("loginId"))
@@ -156,19 +175,6 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
             updated.profile.pop(key, None)
         else:
             updated.profile[key] = value
-    changes = diff(before, snapshot(updated))
-    if not changes:
-        return user
-    await save_user(tx, updated, expected_version=user.version)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.update",
-        target_type="User",
-        target_id=user.id,
-        target_label=updated.login_id,
-        changes=changes,
-    )
     return updated
 
 

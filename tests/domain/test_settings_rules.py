@@ -136,7 +136,8 @@ async def test_rule13_every_write_bumps_version_and_is_audited(tx: Tx) -> None:
     )
     assert (user.version, updated.version) == (1, 2)
     entry = await tx.fetchrow(
-        "SELECT actor_label, action, target_id, changes FROM audit_entries WHERE action = 'user.update'"
+        "SELECT actor_label, action, target_id, changes FROM audit_entries"
+        " WHERE action = 'user.update'"
     )
     assert entry is not None
     assert (entry["actor_label"], entry["target_id"]) == ("owner@example.com", user.id)

@@ -15,7 +15,7 @@ from app.domain.provisioning_users import (
     provision_update_user,
 )
 from app.domain.roles import effective_roles, grant_roles
-from app.domain.types import AuthType, SourcePriority
+from app.domain.types import AuthType, SourcePriority, UserRecord
 from app.domain.user_store import find_user_by_login, load_user
 from app.domain.users import (
     UserCreate,
@@ -42,7 +42,7 @@ async def _okta(tx: Tx) -> None:
     await configure_authentication(tx, actor=owner(), type=AuthType.OKTA, display_name="Okta")
 
 
-async def _idp_user(tx: Tx, login: str = "ada@example.com", **profile: object):
+async def _idp_user(tx: Tx, login: str = "ada@example.com", **profile: object) -> UserRecord:
     await _okta(tx)
     data = ProvisionedUser(
         login_id=login,
@@ -276,7 +276,7 @@ async def test_rule8_admin_restore_of_a_local_user(tx: Tx) -> None:
     assert restored.deleted_at is None and (await load_user(tx, user.id)).login_id == "r@x.com"
 
 
-async def _owner_user(tx: Tx, login: str = "root@x.com"):
+async def _owner_user(tx: Tx, login: str = "root@x.com") -> UserRecord:
     user = await create_user(tx, actor=owner(), data=UserCreate(login_id=login))
     await grant_roles(tx, actor=owner(), roles=["OWNER"], user_ids=[user.id])
     return user
