@@ -323,6 +323,16 @@ class Database:
             await self._pool.close()
             self._pool = None
 
+    def pool_stats(self) -> dict[str, int]:
+        """Connection use, for /metrics (SQLite has one connection)."""
+        if self._pool is None:
+            return {
+                "size": 1 if self._sqlite is not None else 0,
+                "in_use": int(self._lock.locked()),
+            }
+        size = self._pool.get_size()
+        return {"size": size, "in_use": size - self._pool.get_idle_size()}
+
     @property
     def pool(self) -> Any:
         """The asyncpg pool (PostgreSQL only), for LISTEN connections."""

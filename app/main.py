@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -15,6 +16,7 @@ from starlette.routing import Mount, Route
 from app import migrations
 from app.db import Database
 from app.errors import DatabaseUnavailable
+from app.observability import Metrics, RequestContext, configure_logging
 from app.settings import Settings
 
 log = logging.getLogger("roster")
@@ -24,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the application for ``settings``; nothing connects until the lifespan starts."""
     settings = settings or Settings()
     db = Database(settings)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -55,18 +58,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         return JSONResponse({"status": "ok", "database": db.kind, "revision": current})
 
-    async def metrics(request: Request) -> Response:
-        return PlainTextResponse("# Roster metrics\n", media_type="text/plain; version=0.0.4")
+    async def metrics_endpoint(request: Request) -> Response:
+        gauges = {f"roster_db_pool_{k}": float(v) for k, v in db.pool_stats().items()}
+        return PlainTextResponse(metrics.render(gauges), media_type="text/plain; version=0.0.4")
 
     routes: list[Route | Mount] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics),
+        Route("/metrics", metrics_endpoint),
     ]
     routes += _adapter_routes(settings, db)
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(RequestContext, metrics=metrics, access_log=settings.access_log)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.settings = settings
     app.state.db = db
+    app.state.metrics = metrics
     return app
 
 
@@ -90,4 +96,6 @@ def _adapter_routes(settings: Settings, db: Database) -> list[Route | Mount]:
 
 def app_from_env() -> Starlette:
     """Factory used by ``roster serve`` (each uvicorn worker builds its own app)."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     graphql_graphiql: bool = True
     log_level: str = "INFO"
     log_json: bool = True
+    access_log: bool = Field(default=True, description="One JSON line per HTTP request.")
 
     @field_validator("database_url")
     @classmethod

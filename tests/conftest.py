@@ -87,6 +87,6 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """One line, never silence, when the PostgreSQL cases did not run."""
-    if not POSTGRES_URL:
-        skipped = len(terminalreporter.stats.get("skipped", []))
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    if not POSTGRES_URL and skipped:
         terminalreporter.write_line(f"{skipped} skipped: {SKIP_PG}")
