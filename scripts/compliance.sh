@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make compliance`: start Roster on a temporary SQLite database, issue a SCIM token, run the
+# public compliance suites scim2-tester (through scim2-cli) and scim-sanity against it, and print
+# "compliance: N passed, M failed". Exit status 0 when nothing failed.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BIN=.venv/bin
+work=$(mktemp -d /tmp/roster-compliance.XXXXXX)
+port=${PORT:-8765}
+export ROSTER_DATABASE_URL="sqlite:///$work/roster.db" ROSTER_PORT=$port ROSTER_ACCESS_LOG=false
+token=$($BIN/roster token create-scim --name compliance) || exit 1
+$BIN/roster serve >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+base="http://127.0.0.1:$port/scim/v2"
+
+export SCIM_CLI_HEADERS="Authorization: Bearer $token"
+NO_COLOR=1 $BIN/scim2 --url "$base" test </dev/null >"$work/scim2-tester.txt" 2>&1
+t_rc=$?
+t_pass=$(grep -cE '^(SUCCESS|COMPLIANT|ACCEPTABLE) ' "$work/scim2-tester.txt")
+t_fail=$(grep -cE '^(DEVIATION|ERROR|CRITICAL) ' "$work/scim2-tester.txt")
+if [ "$t_rc" -ne 0 ] && [ $((t_pass + t_fail)) -eq 0 ]; then t_fail=1; fi
+echo "scim2-tester: $t_pass passed, $t_fail failed"
+grep -E '^(DEVIATION|ERROR|CRITICAL) ' -A1 "$work/scim2-tester.txt" | sed 's/^/  /' | head -40
+
+$BIN/scim-sanity probe "$base" --token "$token" --i-accept-side-effects --json-output --strict \
+  </dev/null >"$work/scim-sanity.json" 2>"$work/scim-sanity.err"
+read -r s_pass s_fail < <($BIN/python - "$work/scim-sanity.json" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    s = d["summary"]
+    print(s["passed"], s["failed"] + s["errors"])
+    for r in d.get("results", []):
+        if r["status"] in ("fail", "error"):
+            print(f"  {r['status'].upper()} {r['name']}: {r.get('message', '')}".replace("\n", " "), file=sys.stderr)
+except Exception:
+    print(0, 1)
+PY
+)
+echo "scim-sanity: $s_pass passed, $s_fail failed"
+echo "raw outputs: $work"
+echo "compliance: $((t_pass + s_pass)) passed, $((t_fail + s_fail)) failed"
+[ $((t_fail + s_fail)) -eq 0 ]
