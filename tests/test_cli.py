@@ -91,3 +91,27 @@ def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "use PostgreSQL for ROSTER_WORKERS > 1" in done.stderr
+
+
+def test_dev_seed_loads_users_and_groups(cli_db: Settings) -> None:
+    done = roster(cli_db, "dev", "seed", "--users", "2500", "--groups", "2", "--group-size", "1200")
+    assert done.returncode == 0, done.stderr
+    assert "seeded 2500 users and 2 groups" in done.stderr
+    assert "users: 2500/2500" in done.stderr
+    from sqlalchemy import create_engine, pool, text
+
+    engine = create_engine(cli_db.sqlalchemy_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            counts = conn.execute(
+                text(
+                    "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM memberships),"
+                    " (SELECT SUM(member_count) FROM groups)"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    assert tuple(counts) == (2500, 2400, 2400)
+    again = roster(cli_db, "dev", "seed", "--users", "1")
+    assert again.returncode == 1
+    assert "try --prefix" in again.stderr

@@ -1,0 +1,113 @@
+"""Set-based loading for benchmarks and demos: `roster dev seed`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.db import Tx
+from app.domain.audit import record_audit
+from app.domain.clock import new_id, now_iso
+from app.domain.types import Actor, Change
+
+BATCH = 1000
+Progress = Callable[[str, int, int], None]
+
+_USER = (
+    "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
+    " status_reason, profile, notes, version, created_at, updated_at, last_provisioned_at,"
+    " deleted_at) VALUES (:id, :login, :norm, :ext, 'LOCAL', 'ACTIVE', NULL, :profile, NULL, 1,"
+    " :now, :now, NULL, NULL)"
+)
+_GROUP = (
+    "INSERT INTO groups (id, display_name, display_name_norm, external_id, auth_provider,"
+    " member_count, version, created_at, updated_at, last_provisioned_at) VALUES (:id, :name,"
+    " :norm, NULL, 'LOCAL', :count, 1, :now, :now, NULL)"
+)
+_MEMBER = "INSERT INTO memberships (group_id, user_id, created_at) VALUES (:g, :u, :now)"
+
+
+async def seed_users(
+    tx: Tx, *, actor: Actor, count: int, prefix: str, progress: Progress | None = None
+) -> list[str]:
+    """Insert ``count`` LOCAL users named ``<prefix><k>@example.com`` in batches; their ids."""
+    ids: list[str] = []
+    now = now_iso()
+    for start in range(0, count, BATCH):
+        rows = []
+        for k in range(start, min(count, start + BATCH)):
+            login = f"{prefix}{k}@example.com"
+            uid = new_id()
+            ids.append(uid)
+            profile = {
+                "firstName": "User",
+                "lastName": str(k),
+                "email": login,
+                "displayName": f"User {k}",
+            }
+            rows.append(
+                {
+                    "id": uid,
+                    "login": login,
+                    "norm": login.lower(),
+                    "ext": f"ext-{prefix}{k}",
+                    "profile": tx.dialect.json_param(profile),
+                    "now": now,
+                }
+            )
+        await tx.executemany(_USER, rows)
+        if progress:
+            progress("users", len(ids), count)
+    await record_audit(
+        tx,
+        actor=actor,
+        action="directory.seed",
+        target_type="User",
+        target_id=None,
+        changes=[Change("users", None, count)],
+    )
+    return ids
+
+
+async def seed_groups(
+    tx: Tx,
+    *,
+    actor: Actor,
+    user_ids: list[str],
+    count: int,
+    size: int,
+    prefix: str,
+    progress: Progress | None = None,
+) -> list[str]:
+    """Insert ``count`` groups of ``size`` members each (taken round-robin from user_ids)."""
+    now = now_iso()
+    group_ids = []
+    size = min(size, len(user_ids))
+    for g in range(count):
+        gid = new_id()
+        group_ids.append(gid)
+        await tx.execute(
+            _GROUP,
+            {
+                "id": gid,
+                "name": f"{prefix}group-{g}",
+                "norm": f"{prefix}group-{g}".lower(),
+                "count": size,
+                "now": now,
+            },
+        )
+        offset = (g * size) % max(1, len(user_ids))
+        members = [user_ids[(offset + i) % len(user_ids)] for i in range(size)]
+        for start in range(0, size, BATCH):
+            chunk = members[start : start + BATCH]
+            await tx.executemany(_MEMBER, [{"g": gid, "u": u, "now": now} for u in chunk])
+            if progress:
+                progress(f"group {g + 1}/{count} members", min(size, start + BATCH), size)
+    await record_audit(
+        tx,
+        actor=actor,
+        action="directory.seed",
+        target_type="Group",
+        target_id=None,
+        changes=[Change("groups", None, count), Change("groupSize", None, size)],
+    )
+    return group_ids
