@@ -1,0 +1,130 @@
+"""`make bench`: Roster's own benchmark. See docs/performance.md.
+
+Runs the minimal Starlette ceiling app and Roster (SQLite; PostgreSQL with 1 and 2 workers)
+over a sweep of directory sizes, with wrk as the load generator, and prints one table: req/s,
+p50, p99, and each figure as a share of the ceiling measured in the same sitting. Raw results
+go to bench-results/<timestamp>.json.
+
+Environment: BENCH_SIZES (1000,10000,100000), BENCH_ENGINES (sqlite,postgres),
+BENCH_PG_WORKERS (1,2), BENCH_DURATION (5 s per phase), BENCH_CONNECTIONS (8),
+BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/roster_bench), BENCH_PHASES (all).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import Server, group_full_phase, members_phase, rss_peak_kb, wrk
+from bench.setup import prepare_directory
+
+PHASES = [
+    "get_by_id",
+    "filter_eq",
+    "list_first",
+    "list_last",
+    "patch_deactivate",
+    "group_get",
+    "create",
+    "graphql_user",
+    "graphql_users_page",
+]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [p.strip() for p in os.environ.get(name, default).split(",") if p.strip()]
+
+
+def _configs() -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for engine in _env_list("BENCH_ENGINES", "sqlite,postgres"):
+        workers = ["1"] if engine == "sqlite" else _env_list("BENCH_PG_WORKERS", "1,2")
+        out += [(engine, int(w)) for w in workers]
+    return out
+
+
+def ceiling(duration: int, conns: int) -> dict[str, dict[str, float]]:
+    """The bare Starlette app's rates for a GET and a POST."""
+    env = {"CEILING_TOKEN": "t"}
+    with Server.ceiling(env) as srv:
+        ids = srv.workdir / "ids.txt"
+        ids.write_text("x\n")
+        return {
+            "get_by_id": wrk(
+                srv.base, "get_by_id", {"BENCH_TOKEN": "t", "BENCH_IDS": str(ids)}, duration, conns
+            ),
+            "create": wrk(
+                srv.base, "create", {"BENCH_TOKEN": "t", "BENCH_IDS": str(ids)}, duration, conns
+            ),
+        }
+
+
+def run_config(
+    engine: str, workers: int, size: int, duration: int, conns: int
+) -> dict[str, object]:
+    """All phases for one engine/worker/size; returns the figures."""
+    setup = prepare_directory(ROOT, engine, size)
+    results: dict[str, object] = {"engine": engine, "workers": workers, "size": size}
+    with Server.roster(ROOT, setup.env, workers) as srv:
+        base_env = {
+            "BENCH_TOKEN": setup.scim_token,
+            "BENCH_ADMIN_TOKEN": setup.admin_token,
+            "BENCH_IDS": str(setup.ids_file),
+            "BENCH_N": str(size),
+            "BENCH_PREFIX": "seed-",
+            "BENCH_GROUP": setup.big_group,
+            "BENCH_RUN": str(int(time.time())),
+        }
+        phases = _env_list("BENCH_PHASES", ",".join([*PHASES, "members", "group_full"]))
+        for phase in phases:
+            if phase == "members":
+                results[phase] = members_phase(srv.base, setup)
+            elif phase == "group_full":
+                results[phase] = group_full_phase(srv.base, setup)
+            else:
+                env = dict(base_env)
+                if phase == "graphql_user":
+                    env["BENCH_IDS"] = str(setup.gids_file)
+                results[phase] = wrk(srv.base, phase, env, duration, conns)
+            print(f"#   {engine} w={workers} n={size} {phase}: {results[phase]}", file=sys.stderr)
+        results["server_rss_peak_kb"] = rss_peak_kb(srv.pid)
+    return results
+
+
+def main() -> int:
+    """Run the sweep, print the table, write the raw file."""
+    if shutil.which("wrk") is None:
+        print("bench: wrk not found (Debian/Ubuntu: apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    duration = int(os.environ.get("BENCH_DURATION", "5"))
+    conns = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+    sizes = [int(s) for s in _env_list("BENCH_SIZES", "1000,10000,100000")]
+    report: dict[str, object] = {"ceiling": ceiling(duration, conns), "runs": []}
+    runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
+    for engine, workers in _configs():
+        for size in sizes:
+            runs.append(run_config(engine, workers, size, duration, conns))
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    path = out / time.strftime("%Y%m%d-%H%M%S.json")
+    path.write_text(json.dumps(report, indent=2))
+    from bench.report import render
+
+    print(render(report))
+    print(f"raw results: {path}", file=sys.stderr)
+    return 0
+
+
+def global_id(kind: str, uid: str) -> str:
+    """The GraphQL global id of a record."""
+    return base64.b64encode(f"{kind}:{uid}".encode()).decode()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
