@@ -9,14 +9,16 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from app import migrations
 from app.db import Database
 from app.errors import DatabaseUnavailable
 from app.observability import Metrics, RequestContext, configure_logging
+from app.ratelimit import RateLimit
 from app.settings import Settings
 
 log = logging.getLogger("roster")
@@ -62,13 +64,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gauges = {f"roster_db_pool_{k}": float(v) for k, v in db.pool_stats().items()}
         return PlainTextResponse(metrics.render(gauges), media_type="text/plain; version=0.0.4")
 
-    routes: list[Route | Mount] = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
     ]
     routes += _adapter_routes(settings, db)
-    middleware = [Middleware(RequestContext, metrics=metrics, access_log=settings.access_log)]
+    middleware = _middleware(settings, metrics)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.settings = settings
     app.state.db = db
@@ -76,9 +78,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
-def _adapter_routes(settings: Settings, db: Database) -> list[Route | Mount]:
+def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
+    """Request context (ids, logs, metrics) outermost, then rate limits, then CORS."""
+    stack = [
+        Middleware(RequestContext, metrics=metrics, access_log=settings.access_log),
+        Middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+    ]
+    if settings.cors_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                max_age=600,
+            )
+        )
+    return stack
+
+
+def _adapter_routes(settings: Settings, db: Database) -> list[BaseRoute]:
     """The SCIM and GraphQL surfaces (each adapter builds its own Starlette sub-app)."""
-    mounts: list[Route | Mount] = []
+    mounts: list[BaseRoute] = []
     try:
         from app.scim.app import build_scim_app
     except ImportError:
@@ -90,7 +111,9 @@ def _adapter_routes(settings: Settings, db: Database) -> list[Route | Mount]:
     except ImportError:
         pass
     else:
-        mounts.append(Mount("/graphql", app=build_graphql_app(settings, db)))
+        # Exact routes, not a Mount: a Mount answers POST /graphql with a 307 to /graphql/.
+        graphql = build_graphql_app(settings, db)
+        mounts += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
     return mounts
 
 

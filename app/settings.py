@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     graphql_graphiql: bool = True
     log_level: str = "INFO"
     log_json: bool = True
+    rate_limit_per_second: float = Field(
+        default=200.0, ge=0, description="Requests per second per token and worker; 0 = off."
+    )
+    rate_limit_burst: int = Field(default=400, ge=1)
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call /graphql from a browser (empty = none).",
+    )
     access_log: bool = Field(default=True, description="One JSON line per HTTP request.")
 
     @field_validator("database_url")
