@@ -75,6 +75,7 @@ class Server:
             "ROSTER_WORKERS": str(workers),
             "ROSTER_ACCESS_LOG": "false",
             "ROSTER_LOG_LEVEL": "warning",
+            "ROSTER_RATE_LIMIT_PER_SECOND": "0",
         }
         cmd = [str(root / ".venv" / "bin" / "roster"), "serve"]
         with cls._run(cmd, full, port, "/readyz") as srv:
