@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--role", default="owner", choices=["owner", "admin", "viewer"])
     scim = token.add_parser("create-scim", help="SCIM token (prints only the token)")
     scim.add_argument("--name", required=True)
+    auth = sub.add_parser("auth", help="authentication settings").add_subparsers(
+        dest="action", required=True
+    )
+    configure = auth.add_parser("configure", help="set the authentication type (rule 11 applies)")
+    configure.add_argument("--type", required=True, type=str.upper)
+    configure.add_argument("--display-name", default=None)
     dev = sub.add_parser("dev", help="developer tools").add_subparsers(dest="tool", required=True)
     seed = dev.add_parser("seed", help="load users and groups fast (set-based inserts)")
     seed.add_argument("--users", type=int, default=1000)
@@ -89,6 +95,31 @@ def _progress(what: str, done: int, total: int) -> None:
         print(f"{what}: {done}/{total}", file=sys.stderr, flush=True)
 
 
+def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
+    from app.domain.auth_settings import configure_authentication
+    from app.domain.types import SYSTEM, AuthType
+    from app.errors import RosterError
+
+    try:
+        kind = AuthType(args.type)
+    except ValueError:
+        known = ", ".join(t.value for t in AuthType)
+        print(f"roster: unknown type {args.type!r}; one of {known}", file=sys.stderr)
+        return 2
+    try:
+        _with_db(
+            settings,
+            lambda tx: configure_authentication(
+                tx, actor=SYSTEM, type=kind, display_name=args.display_name
+            ),
+        )
+    except RosterError as exc:
+        print(f"roster: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"authentication type is now {kind.value}", file=sys.stderr)
+    return 0
+
+
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
     from app.domain.bulk import seed_groups, seed_users
     from app.domain.types import SYSTEM
@@ -140,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrations.upgrade(settings)
     if args.command == "dev":
         return _seed(settings, args)
+    if args.command == "auth":
+        return _configure_auth(settings, args)
     try:
         if args.kind == "create-admin":
             secret = _with_db(

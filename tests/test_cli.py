@@ -115,3 +115,12 @@ def test_dev_seed_loads_users_and_groups(cli_db: Settings) -> None:
     again = roster(cli_db, "dev", "seed", "--users", "1")
     assert again.returncode == 1
     assert "try --prefix" in again.stderr
+
+
+def test_auth_configure_sets_the_type_and_keeps_rule_11(cli_db: Settings) -> None:
+    done = roster(cli_db, "auth", "configure", "--type", "okta", "--display-name", "Okta")
+    assert (done.returncode, done.stdout) == (0, "")
+    assert "authentication type is now OKTA" in done.stderr
+    bad = roster(cli_db, "auth", "configure", "--type", "nope")
+    assert bad.returncode == 2
+    assert "unknown type 'NOPE'" in bad.stderr
