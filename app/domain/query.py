@@ -1,0 +1,161 @@
+"""Directory search: a small predicate language over users and groups, compiled to SQL.
+
+Adapters build a `Predicate` (the SCIM layer from a filter, the GraphQL layer from its
+``filter:`` input) and call `search_users` or `search_groups`; every row is filtered and
+ordered by the database, never in Python. The SQL is in `app.domain.query_sql`.
+
+Field names are domain names. Users: ``id``, ``loginId``, ``externalId``, ``authProvider``,
+``active`` (bool), ``createdAt``, ``updatedAt``, ``version``, ``groupId`` (a group the user
+belongs to) and ``profile.<attribute>`` for every Profile Editor attribute. Groups: ``id``,
+``displayName``, ``externalId``, ``authProvider``, ``createdAt``, ``updatedAt``, ``version``
+and ``memberId`` (a member's user id).
+
+Semantics, the same on both engines:
+
+- a comparison on an absent value is false, except ``ne``, which is true (RFC 7644
+  §3.4.2.2); ``eq None`` means "absent" and ``ne None`` "present";
+- ``Not`` is two-valued: ``Not(Compare(...))`` matches exactly the rows the comparison does not;
+- on multi-valued fields (``groupId``, ``memberId``, string-array attributes) a comparison
+  matches when any value matches, and ``ne`` when no value equals;
+- ``case_exact=False`` compares lower-cased text; timestamps compare as instants; numbers
+  numerically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.db import Row, Tx
+from app.domain.catalogue import get_catalogue
+from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.predicates import (
+    FALSE,
+    OPS,
+    TRUE,
+    And,
+    Compare,
+    Const,
+    Not,
+    Op,
+    Or,
+    Predicate,
+    Present,
+    Scalar,
+    and_,
+    has_member,
+    member_of,
+    not_,
+    or_,
+)
+from app.domain.query_sql import GROUP_FIELDS, compile_predicate, order_by, user_fields
+from app.domain.types import GroupRecord, UserRecord
+from app.domain.user_store import USER_COLUMNS, row_to_user
+from app.errors import InvalidValue
+
+__all__ = [
+    "FALSE",
+    "GROUP_SORTS",
+    "OPS",
+    "TRUE",
+    "USER_SORTS",
+    "And",
+    "Compare",
+    "Const",
+    "Not",
+    "Op",
+    "Or",
+    "Predicate",
+    "Present",
+    "Scalar",
+    "and_",
+    "has_member",
+    "member_of",
+    "not_",
+    "or_",
+    "search_groups",
+    "search_users",
+]
+
+USER_SORTS = ("id", "loginId", "externalId", "createdAt", "updatedAt", "profile.<attribute>")
+GROUP_SORTS = ("id", "displayName", "externalId", "createdAt", "updatedAt")
+
+
+def _check_page(offset: int, limit: int) -> None:
+    if offset < 0:
+        raise InvalidValue("offset must not be negative", fields=["offset"])
+    if limit < 0:
+        raise InvalidValue("limit must not be negative", fields=["limit"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    table: str
+    columns: str
+    where: str
+    params: dict[str, Any]
+    order: str
+    offset: int
+    limit: int
+    with_total: bool
+
+    async def run(self, tx: Tx) -> tuple[int | None, list[Row]]:
+        base = f"FROM {self.table} WHERE {self.where}"
+        total = None
+        if self.with_total:
+            total = int(await tx.fetchval(f"SELECT count(*) {base}", self.params))
+        if self.limit == 0:
+            return total, []
+        rows = await tx.fetch(
+            f"SELECT {self.columns} {base} ORDER BY {self.order} LIMIT :q_limit OFFSET :q_offset",
+            {**self.params, "q_limit": self.limit, "q_offset": self.offset},
+        )
+        return total, rows
+
+
+async def search_users(
+    tx: Tx,
+    *,
+    where: Predicate,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    with_total: bool = True,
+) -> tuple[int | None, list[UserRecord]]:
+    """Live users matching ``where``: (total or None, one page ordered by ``sort`` then id).
+
+    ``limit=0`` counts only; ``offset`` is 0-based. Raises InvalidValue for an unknown field or
+    sort, an operator the field's type does not support, or a value of the wrong type.
+    """
+    _check_page(offset, limit)
+    fields = user_fields(await get_catalogue(tx), tx.dialect)
+    sql, params = compile_predicate(where, fields)
+    order = order_by(fields, sort, descending, "users")
+    where_sql = f"users.deleted_at IS NULL AND {sql}"
+    query = _Query("users", USER_COLUMNS, where_sql, params, order, offset, limit, with_total)
+    total, rows = await query.run(tx)
+    return total, [row_to_user(r) for r in rows]
+
+
+async def search_groups(
+    tx: Tx,
+    *,
+    where: Predicate,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    with_total: bool = True,
+) -> tuple[int | None, list[GroupRecord]]:
+    """Groups matching ``where``: (total or None, one page ordered by ``sort`` then id).
+
+    ``limit=0`` counts only; ``offset`` is 0-based. Raises InvalidValue for an unknown field or
+    sort, an operator the field's type does not support, or a value of the wrong type.
+    """
+    _check_page(offset, limit)
+    sql, params = compile_predicate(where, GROUP_FIELDS)
+    order = order_by(GROUP_FIELDS, sort, descending, "groups")
+    query = _Query("groups", GROUP_COLUMNS, sql, params, order, offset, limit, with_total)
+    total, rows = await query.run(tx)
+    return total, [row_to_group(r) for r in rows]

@@ -1,0 +1,267 @@
+"""The SCIM filter grammar (RFC 7644 §3.4.2.2) parsed into a syntax tree that keeps positions.
+
+A recursive-descent parser rather than scim2-models' LALR grammar, for two reasons: every
+error names what is wrong and where (0-based character positions), and the parser tolerates
+the dialects real identity providers send:
+
+- an unquoted value (``externalId eq jyoung``, seen in Microsoft Entra documentation and
+  traffic) is read as a string, up to the next space, parenthesis or bracket;
+- ``emails[type eq "work"].value eq "x"`` (Entra) reads as
+  ``emails[type eq "work" and value eq "x"]``;
+- operators, ``and``/``or``/``not`` and ``true``/``false``/``null`` in any letter case.
+
+The tests check it against scim2-models on the filters both accept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from app.scim.filter_ast import (
+    AttrPath,
+    Comparison,
+    FilterError,
+    Literal,
+    Logical,
+    Negation,
+    Node,
+    Presence,
+    Selection,
+)
+
+MAX_DEPTH = 50
+OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
+_NAME_CHARS = re.compile(r"[A-Za-z0-9._:$\-]*")
+_BARE = re.compile(r"[^\s()\[\]\"]*")
+_WORD = re.compile(r"[A-Za-z]*")
+_ATTR_NAME = re.compile(r"\$?[A-Za-z][A-Za-z0-9_$\-]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+__all__ = ["MAX_DEPTH", "FilterError", "Node", "parse_attr_path", "parse_filter"]
+
+_KEYWORDS = {"true": True, "false": False, "null": None}
+
+
+def split_attr_path(text: str, pos: int) -> AttrPath:
+    """``[urn:]attr[.sub]`` split at the last colon and the dot; raises FilterError."""
+    uri: str | None = None
+    rest = text
+    if text.lower().startswith("urn:"):
+        uri, _, rest = text.rpartition(":")
+    parts = rest.split(".")
+    if len(parts) > 2 or not all(_ATTR_NAME.fullmatch(p) for p in parts):
+        raise FilterError(f'invalid attribute path "{text}" at position {pos}')
+    return AttrPath(uri, parts[0], parts[1] if len(parts) == 2 else None, pos, text)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.depth = 0
+        self.in_selection = False
+
+    def skip(self) -> str:
+        """Skip whitespace; the next character, or '' at the end."""
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+        return self.text[self.pos : self.pos + 1]
+
+    def match(self, pattern: re.Pattern[str]) -> str:
+        m = pattern.match(self.text, self.pos)
+        assert m is not None  # every pattern used here matches the empty string
+        self.pos = m.end()
+        return m.group()
+
+    def keyword(self, word: str) -> bool:
+        self.skip()
+        end = self.pos + len(word)
+        if self.text[self.pos : end].lower() != word:
+            return False
+        follower = _NAME_CHARS.match(self.text, end)
+        if follower is not None and follower.group():
+            return False
+        self.pos = end
+        return True
+
+    def found(self) -> str:
+        if self.pos >= len(self.text):
+            return "the end of the filter"
+        if self.text[self.pos] == '"':
+            end = self.text.find('"', self.pos + 1)
+            return self.text[self.pos : end + 1] if end > 0 else self.text[self.pos :]
+        start = self.pos
+        chunk = self.match(_BARE) or self.text[self.pos]
+        self.pos = start
+        return f'"{chunk}"'
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FilterError(
+                f"the filter nests deeper than {MAX_DEPTH} levels at position {self.pos}"
+            )
+
+    def expect(self, char: str, opened: int) -> None:
+        if self.skip() != char:
+            other = "(" if char == ")" else "["
+            raise FilterError(
+                f'expected "{char}" at position {self.pos} to close "{other}" at position'
+                f" {opened}, found {self.found()}"
+            )
+        self.pos += 1
+        self.depth -= 1
+
+    def parse(self) -> Node:
+        if not self.skip():
+            raise FilterError("the filter is empty")
+        node = self.or_expr()
+        if self.skip():
+            raise FilterError(
+                f'expected "and" or "or" at position {self.pos}, found {self.found()}'
+            )
+        return node
+
+    def or_expr(self) -> Node:
+        terms = [self.and_expr()]
+        while self.keyword("or"):
+            terms.append(self.and_expr())
+        return terms[0] if len(terms) == 1 else Logical("or", tuple(terms))
+
+    def and_expr(self) -> Node:
+        terms = [self.unary()]
+        while self.keyword("and"):
+            terms.append(self.unary())
+        return terms[0] if len(terms) == 1 else Logical("and", tuple(terms))
+
+    def unary(self) -> Node:
+        if self.skip() == "(":
+            return self.group()
+        start = self.pos
+        if self.keyword("not"):
+            if self.skip() != "(":
+                raise FilterError(f'expected "(" after "not" at position {self.pos}')
+            return Negation(self.group())
+        self.pos = start
+        return self.attr_expr()
+
+    def group(self) -> Node:
+        opened = self.pos
+        self.pos += 1
+        self.enter()
+        node = self.or_expr()
+        self.expect(")", opened)
+        return node
+
+    def attr_path(self) -> AttrPath:
+        self.skip()
+        start = self.pos
+        text = self.match(_NAME_CHARS)
+        if not text:
+            raise FilterError(
+                f"expected an attribute name at position {start}, found {self.found()}"
+            )
+        return split_attr_path(text, start)
+
+    def attr_expr(self) -> Node:
+        path = self.attr_path()
+        if self.skip() == "[":
+            return self.selection(path)
+        return self.operation(path)
+
+    def selection(self, path: AttrPath) -> Node:
+        opened = self.pos
+        if self.in_selection:
+            raise FilterError(f"a value filter cannot hold another one (position {opened})")
+        if path.sub is not None:
+            raise FilterError(
+                f'a value filter cannot follow the sub-attribute "{path.text}" at position {opened}'
+            )
+        self.pos += 1
+        self.enter()
+        self.in_selection = True
+        inner = self.or_expr()
+        self.expect("]", opened)
+        self.in_selection = False
+        if self.text[self.pos : self.pos + 1] != ".":
+            return Selection(path, inner)
+        self.pos += 1  # Entra's emails[type eq "work"].value eq "x"
+        start = self.pos
+        sub = self.match(_NAME_CHARS)
+        if not _ATTR_NAME.fullmatch(sub):
+            raise FilterError(f"expected a sub-attribute name at position {start}")
+        tail = self.operation(AttrPath(None, sub, None, start, sub))
+        return Selection(path, Logical("and", (inner, tail)))
+
+    def operation(self, path: AttrPath) -> Node:
+        self.skip()
+        start = self.pos
+        word = self.match(_WORD)
+        op = word.lower()
+        if not word:
+            found = self.found()
+            raise FilterError(
+                f'expected an operator after "{path.text}" at position {start}, found {found}'
+            )
+        if op == "pr":
+            return Presence(path)
+        if op not in OPERATORS:
+            raise FilterError(f'unknown operator "{word}" at position {start}')
+        return Comparison(path, op, self.value(word), start)
+
+    def value(self, op: str) -> Literal:
+        char = self.skip()
+        start = self.pos
+        if char == '"':
+            return self.string()
+        raw = self.match(_BARE)
+        if not raw or raw.lower() in ("and", "or", "not"):
+            self.pos = start
+            raise FilterError(
+                f'expected a value after "{op}" at position {start}, found {self.found()}'
+            )
+        if _NUMBER.fullmatch(raw):
+            return Literal(_number(raw, start), raw, start)
+        if raw.lower() in _KEYWORDS:
+            return Literal(_KEYWORDS[raw.lower()], raw, start)
+        return Literal(raw, raw, start)  # the unquoted-value dialect
+
+    def string(self) -> Literal:
+        start = self.pos
+        end = start + 1
+        while end < len(self.text) and self.text[end] != '"':
+            end += 2 if self.text[end] == "\\" else 1
+        if end >= len(self.text):
+            raise FilterError(f"unterminated string starting at position {start}")
+        raw = self.text[start : end + 1]
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            reason = exc.msg.lower().removesuffix(" at")
+            raise FilterError(f"{reason} at position {start + exc.pos}") from exc
+        self.pos = end + 1
+        return Literal(value, raw, start)
+
+
+def _number(raw: str, pos: int) -> int | float:
+    if not {".", "e", "E"} & set(raw):
+        return int(raw)
+    value = float(raw)
+    if not math.isfinite(value):
+        raise FilterError(f"number out of range at position {pos}")
+    return value
+
+
+def parse_filter(text: str) -> Node:
+    """The syntax tree of a filter; raises FilterError naming what is wrong and where."""
+    return _Parser(text).parse()
+
+
+def parse_attr_path(text: str) -> AttrPath:
+    """One attribute path (as in sortBy); raises FilterError."""
+    parser = _Parser(text)
+    path = parser.attr_path()
+    if parser.skip():
+        raise FilterError(f'unexpected {parser.found()} at position {parser.pos} in "{text}"')
+    return path
