@@ -1,0 +1,128 @@
+"""Batch reads for the admin API's nested fields: one statement for many parents, so a page
+of users with their groups and roles costs the same number of statements at any page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.db import Tx
+from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.types import GroupRecord, UserRecord
+from app.domain.user_store import USER_COLUMNS, row_to_user
+
+
+@dataclass(slots=True)
+class UserRoles:
+    """Roles of one user: granted directly, and effective (directly or through a group)."""
+
+    direct: list[str] = field(default_factory=list)
+    effective: list[str] = field(default_factory=list)
+
+
+def _prefixed(columns: str, alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+async def users_by_ids(
+    tx: Tx, ids: Sequence[str], *, include_deleted: bool = False
+) -> dict[str, UserRecord]:
+    """The users with these ids, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    live = "" if include_deleted else " AND deleted_at IS NULL"
+    rows = await tx.fetch(
+        f"SELECT {USER_COLUMNS} FROM users WHERE {d.in_list('id', 'ids')}{live}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: row_to_user(r) for r in rows}
+
+
+async def groups_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, GroupRecord]:
+    """The groups with these ids, by id."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    rows = await tx.fetch(
+        f"SELECT {GROUP_COLUMNS} FROM groups WHERE {d.in_list('id', 'ids')}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: row_to_group(r) for r in rows}
+
+
+async def groups_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, list[GroupRecord]]:
+    """Every group of each user, in group id order (one statement)."""
+    out: dict[str, list[GroupRecord]] = {u: [] for u in user_ids}
+    if not user_ids:
+        return out
+    d = tx.dialect
+    rows = await tx.fetch(
+        f"SELECT m.user_id AS member_id, {_prefixed(GROUP_COLUMNS, 'g')} FROM memberships m"
+        f" JOIN groups g ON g.id = m.group_id WHERE {d.in_list('m.user_id', 'ids')}"
+        " ORDER BY m.user_id, g.id",
+        {"ids": d.list_param(list(user_ids))},
+    )
+    for r in rows:
+        out[r["member_id"]].append(row_to_group(r))
+    return out
+
+
+async def roles_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, UserRoles]:
+    """Direct and effective roles of each user (one statement)."""
+    out = {u: UserRoles() for u in user_ids}
+    if not user_ids:
+        return out
+    d = tx.dialect
+    rows = await tx.fetch(
+        "SELECT user_id, role_name, 1 AS direct FROM role_grants WHERE"
+        f" {d.in_list('user_id', 'ids')} UNION ALL SELECT m.user_id, g.role_name, 0"
+        " FROM role_grants g JOIN memberships m ON m.group_id = g.group_id"
+        f" WHERE {d.in_list('m.user_id', 'ids')} ORDER BY 1, 2",
+        {"ids": d.list_param(list(user_ids))},
+    )
+    for r in rows:
+        roles = out[r[0]]
+        if r[2] and r[1] not in roles.direct:
+            roles.direct.append(r[1])
+        if r[1] not in roles.effective:
+            roles.effective.append(r[1])
+    return out
+
+
+async def roles_of_groups(tx: Tx, group_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Roles granted to each group, sorted (one statement)."""
+    out: dict[str, list[str]] = {g: [] for g in group_ids}
+    if not group_ids:
+        return out
+    d = tx.dialect
+    rows = await tx.fetch(
+        f"SELECT group_id, role_name FROM role_grants WHERE {d.in_list('group_id', 'ids')}"
+        " ORDER BY group_id, role_name",
+        {"ids": d.list_param(list(group_ids))},
+    )
+    for r in rows:
+        out[r[0]].append(r[1])
+    return out
+
+
+async def members_of_groups(
+    tx: Tx, group_ids: Sequence[str], *, after: str | None, limit: int
+) -> dict[str, list[UserRecord]]:
+    """Up to ``limit`` members of each group after user id ``after`` (keyset, one statement)."""
+    out: dict[str, list[UserRecord]] = {g: [] for g in group_ids}
+    if not group_ids or limit <= 0:
+        return out
+    d = tx.dialect
+    rows = await tx.fetch(
+        f"SELECT * FROM (SELECT m.group_id AS member_of, {_prefixed(USER_COLUMNS, 'u')},"
+        " ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.user_id) AS rn"
+        " FROM memberships m JOIN users u ON u.id = m.user_id"
+        f" WHERE {d.in_list('m.group_id', 'ids')} AND m.user_id > :after) w"
+        " WHERE w.rn <= :n ORDER BY w.member_of, w.id",
+        {"ids": d.list_param(list(group_ids)), "after": after or "", "n": limit},
+    )
+    for r in rows:
+        out[r["member_of"]].append(row_to_user(r))
+    return out

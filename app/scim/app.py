@@ -1,0 +1,107 @@
+"""The SCIM 2.0 sub-application mounted at /scim/v2 (RFC 7644 §3.2 endpoints)."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.db import Database
+from app.domain.catalogue import Catalogue, get_catalogue
+from app.scim import groups, lists, users
+from app.scim.discovery import resource_types, schemas, service_provider_config
+from app.scim.errors import ScimError, error_response
+from app.scim.lists import list_body
+from app.scim.openapi import openapi_document
+from app.scim.pipeline import Call, endpoint
+from app.scim.wire import scim_json
+from app.settings import Settings
+
+
+async def _catalogue(call: Call) -> Catalogue:
+    # Discovery is readable without a token (RFC 7644 §4) and follows the live catalogue: the
+    # roster extension lists its custom attributes and is offered while there are some.
+    async with call.db.transaction(write=False) as tx:
+        return await get_catalogue(tx)
+
+
+async def _schemas(call: Call) -> list[dict[str, object]]:
+    return schemas(await _catalogue(call), call.base)
+
+
+def _one(found: list[dict[str, object]], key: str, name: str) -> Response:
+    for doc in found:
+        if str(doc.get("id", "")).lower() == name.lower():
+            return scim_json(doc)
+    raise ScimError(404, f"no {key} {name!r}")
+
+
+async def get_schemas(call: Call) -> Response:
+    """GET /Schemas and /Schemas/{urn}."""
+    found = await _schemas(call)
+    urn = call.request.path_params.get("urn")
+    if urn is not None:
+        return _one(found, "schema", urn)
+    return scim_json(list_body(len(found), 1, found))
+
+
+async def get_resource_types(call: Call) -> Response:
+    """GET /ResourceTypes and /ResourceTypes/{name}."""
+    found = resource_types(await _catalogue(call), call.base)
+    name = call.request.path_params.get("name")
+    if name is not None:
+        return _one(found, "resource type", name)
+    return scim_json(list_body(len(found), 1, found))
+
+
+async def get_config(call: Call) -> Response:
+    """GET /ServiceProviderConfig."""
+    return scim_json(service_provider_config(call.settings, call.base))
+
+
+async def get_openapi(call: Call) -> Response:
+    """GET /openapi.json."""
+    return scim_json(openapi_document(call.settings))
+
+
+def build_scim_app(settings: Settings, db: Database) -> Starlette:
+    """The SCIM sub-app for ``settings`` over ``db``."""
+    wrap = endpoint(settings, db)
+    table = [
+        ("/Users", lists.list_users, ["GET"]),
+        ("/Users", users.create_user, ["POST"]),
+        ("/Users/.search", lists.list_users, ["POST"]),
+        ("/Users/{id}", users.get_user, ["GET"]),
+        ("/Users/{id}", users.replace_user, ["PUT"]),
+        ("/Users/{id}", users.patch_user, ["PATCH"]),
+        ("/Users/{id}", users.delete_user, ["DELETE"]),
+        ("/Groups", lists.list_groups, ["GET"]),
+        ("/Groups", groups.create_group, ["POST"]),
+        ("/Groups/.search", lists.list_groups, ["POST"]),
+        ("/Groups/{id}", groups.get_group, ["GET"]),
+        ("/Groups/{id}", groups.replace_group, ["PUT"]),
+        ("/Groups/{id}", groups.patch_group, ["PATCH"]),
+        ("/Groups/{id}", groups.delete_group, ["DELETE"]),
+        ("/.search", lists.search_all, ["POST"]),
+        ("/ServiceProviderConfig", get_config, ["GET"]),
+        ("/ResourceTypes", get_resource_types, ["GET"]),
+        ("/ResourceTypes/{name}", get_resource_types, ["GET"]),
+        ("/Schemas", get_schemas, ["GET"]),
+        ("/Schemas/{urn:path}", get_schemas, ["GET"]),
+        ("/openapi.json", get_openapi, ["GET"]),
+    ]
+    routes = [Route(path, wrap(handler), methods=methods) for path, handler, methods in table]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            detail = f"no SCIM endpoint at {request.url.path}"
+        response = error_response(ScimError(exc.status_code, detail))
+        response.headers.update(exc.headers or {})
+        return response
+
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

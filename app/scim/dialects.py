@@ -1,0 +1,260 @@
+"""Every IdP dialect fix, in one place, before strict RFC 7644 processing.
+
+Each rule names the client that needs it (see ``idp-wire-shapes.md``); `normalise_resource`
+prepares POST/PUT bodies and `normalise_patch` PATCH bodies. After these steps the handlers
+see RFC-shaped documents only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.scim.errors import invalid_syntax, invalid_value
+from app.scim.extras import MULTI_VALUED
+from app.scim.patch_paths import Operation
+from app.scim.wire import (
+    ENTERPRISE_TYPO,
+    ENTERPRISE_URN,
+    GROUP_URN,
+    MS_GROUP_URN,
+    PATCH_URN,
+    ROSTER_URN,
+    USER_URN,
+)
+
+OPS = ("add", "replace", "remove")
+# Read-only or never-stored attributes dropped from request bodies: id/meta/groups are
+# read-only (RFC 7643 §3.1), password is accepted and discarded, and SCIM never grants roles
+# (PRODUCT rule 10) so Entra's roles, JSON-in-a-string or not, are ignored.
+DROPPED = {
+    "User": frozenset({"id", "meta", "groups", "password", "roles"}),
+    "Group": frozenset({"id", "meta"}),
+}
+_BOOLEANS = frozenset({"active", "primary"})
+_EXTENSIONS = frozenset({ENTERPRISE_URN.lower(), ROSTER_URN.lower()})
+_NAMES = (
+    "schemas",
+    "externalId",
+    "userName",
+    "name",
+    "displayName",
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "active",
+    "emails",
+    "phoneNumbers",
+    "addresses",
+    "members",
+    "manager",
+    "value",
+    "display",
+    "type",
+    "primary",
+    "givenName",
+    "familyName",
+    "middleName",
+    "honorificPrefix",
+    "honorificSuffix",
+    "formatted",
+    "streetAddress",
+    "locality",
+    "region",
+    "postalCode",
+    "country",
+    "employeeNumber",
+    "costCenter",
+    "organization",
+    "division",
+    "department",
+)
+_CASE = {n.lower(): n for n in _NAMES}
+
+
+def _bool(value: Any) -> Any:
+    """Entra sends "True"/"False" (legacy dialect, validator POSTs)."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _clean(value: Any, key: str = "", *, nulls: bool = False) -> Any:
+    """Fix key case and string booleans; drop nulls (Entra's explicit nulls in POST) unless
+    ``nulls`` keeps them at this level (a PATCH value's null means "unassign")."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = str(k)
+            name = key if key.lower().startswith("urn:") else _CASE.get(key.lower(), key)
+            cleaned = _clean(v, name)
+            if cleaned is not None or nulls:
+                out[name] = cleaned
+        return out
+    if isinstance(value, list):
+        return [c for c in (_clean(v) for v in value) if c is not None]
+    return _bool(value) if key in _BOOLEANS else value
+
+
+def _manager(value: Any) -> Any:
+    """Entra's manager shapes: {value}, a raw id string, "" (= none), an array with $ref."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, str):
+        return {"value": value} if value.strip() else None
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if k != "$ref"}
+        return value if value.get("value") not in (None, "") else None
+    return value
+
+
+def _wrap_multi(doc: dict[str, Any]) -> None:
+    """OneLogin sends a single object where the RFC wants a list."""
+    for attr in MULTI_VALUED:
+        if isinstance(doc.get(attr), dict):
+            doc[attr] = [doc[attr]]
+
+
+def _check_schemas(doc: dict[str, Any], kind: str, urns: Sequence[str]) -> None:
+    schemas = doc.get("schemas")
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise invalid_value("schemas must be a list of schema URNs")
+    core = USER_URN if kind == "User" else GROUP_URN
+    tolerated = {ENTERPRISE_TYPO.lower()} if kind == "User" else {MS_GROUP_URN.lower()}
+    allowed = {core.lower(), *(u.lower() for u in urns), *tolerated}
+    unknown = [s for s in schemas if s.lower() not in allowed]
+    if unknown:
+        raise invalid_value(f"unknown schema(s) in schemas: {', '.join(unknown)}")
+    if core.lower() not in {s.lower() for s in schemas}:
+        raise invalid_value(f"schemas must include {core}")
+
+
+def _extension_keys(doc: dict[str, Any], urns: Sequence[str]) -> None:
+    by_lower = {u.lower(): u for u in urns}
+    for key in [k for k in doc if k.lower().startswith("urn:")]:
+        urn = by_lower.get(key.lower())
+        if key.lower() == ENTERPRISE_TYPO.lower():
+            urn = ENTERPRISE_URN
+        value = doc.pop(key)
+        if urn is not None and isinstance(value, dict) and value:
+            doc[urn] = {**doc.get(urn, {}), **value}
+
+
+def normalise_resource(body: Any, kind: str, urns: Sequence[str]) -> dict[str, Any]:
+    """A POST/PUT body, normalised; raises ScimError on a body no dialect explains."""
+    if not isinstance(body, dict):
+        raise invalid_syntax("the request body must be a JSON object")
+    doc: dict[str, Any] = _clean(body)
+    _check_schemas(doc, kind, urns)
+    for key in DROPPED[kind]:
+        doc.pop(key, None)
+    _extension_keys(doc, urns)
+    _wrap_multi(doc)
+    ent = doc.get(ENTERPRISE_URN)
+    if isinstance(ent, dict) and "manager" in ent:
+        manager = _manager(ent.pop("manager"))
+        if manager is not None:
+            ent["manager"] = manager
+    return doc
+
+
+def _operations(body: Any) -> list[Any]:
+    if not isinstance(body, dict):
+        raise invalid_syntax("the request body must be a JSON object")
+    schemas = body.get("schemas")
+    # Okta sends some group PATCHes without `schemas` (jelhub/scimgateway#113).
+    if schemas is not None and PATCH_URN not in (schemas if isinstance(schemas, list) else []):
+        raise invalid_value(f"schemas must be [{PATCH_URN!r}]")
+    ops = next((v for k, v in body.items() if k.lower() == "operations"), None)
+    if not isinstance(ops, list) or not ops:
+        raise invalid_value("Operations must be a non-empty list")
+    return ops
+
+
+def _one(raw: Any) -> Operation:
+    if not isinstance(raw, dict):
+        raise invalid_value("each operation must be an object")
+    fields = {k.lower(): v for k, v in raw.items()}
+    op = fields.get("op")
+    # Entra's legacy dialect capitalises ops (Add/Replace/Remove).
+    if not isinstance(op, str) or op.lower() not in OPS:
+        raise invalid_value(f"unsupported PATCH op {op!r}: use add, replace or remove")
+    path = fields.get("path")
+    if path is not None and not isinstance(path, str):
+        raise invalid_value("path must be a string")
+    path = path.strip() if path and path.strip() else None
+    value = _clean(fields.get("value"), nulls=True)
+    return Operation(op.lower(), path, value, "value" in fields)
+
+
+def _leaf(path: str) -> str:
+    return path.rsplit(":", 1)[-1].rsplit(".", 1)[-1].split("[", 1)[0].lower()
+
+
+def _expand(op: Operation, kind: str) -> list[Operation]:
+    """A no-path add/replace becomes one op per key; keys may be dotted or URN-qualified."""
+    if op.path is not None and op.path.lower() in _EXTENSIONS and op.op != "remove":
+        # A path naming an extension schema with an object value: one op per attribute.
+        if not isinstance(op.value, dict):
+            raise invalid_value(f"{op.path} takes an object value")
+        return [
+            Operation(op.op, f"{op.path}:{k}", v, True)
+            for k, v in op.value.items()
+            if k.lower() != "schemas"
+        ]
+    if op.path is not None or op.op == "remove":
+        return [op]
+    if not isinstance(op.value, dict):
+        raise invalid_value(f"{op.op} without a path needs an object value")
+    out: list[Operation] = []
+    for key, value in op.value.items():
+        if key.lower() == "schemas" or key in DROPPED[kind]:
+            continue  # Okta's no-path replace carries the read-only id
+        if key.lower() in _EXTENSIONS and isinstance(value, dict):
+            out += [
+                Operation(op.op, f"{key}:{k}", v, True)
+                for k, v in value.items()
+                if k.lower() != "schemas"
+            ]
+        else:
+            out.append(Operation(op.op, key, value, True))
+    return out
+
+
+_MANAGER_PATHS = frozenset(
+    p.lower()
+    # Entra's documented path omits the URN; `.value` of an id is the manager itself.
+    for p in ("manager", "manager.value", f"{ENTERPRISE_URN}:manager.value")
+)
+
+
+def _fix_user_op(op: Operation) -> Operation | None:
+    if op.path is None:
+        return op  # a remove without a path: the PATCH engine answers noTarget
+    path, leaf = op.path, _leaf(op.path)
+    if leaf in ("password", "roles") or path.lower().startswith("roles"):
+        return None
+    if path.lower() in _MANAGER_PATHS:
+        path = f"{ENTERPRISE_URN}:manager"
+    value = op.value
+    if path.endswith(":manager") and op.op != "remove":
+        value = _manager(value)
+        if value is None:
+            return Operation("remove", path)
+    elif leaf in _BOOLEANS:
+        value = _bool(value)
+    if leaf in {m.lower() for m in MULTI_VALUED} and isinstance(value, dict):
+        value = [value]
+    return Operation(op.op, path, value, op.has_value)
+
+
+def normalise_patch(body: Any, kind: str) -> list[Operation]:
+    """The operations of a PatchOp body in RFC form; raises ScimError."""
+    ops = [e for raw in _operations(body) for e in _expand(_one(raw), kind)]
+    if kind == "Group":
+        return ops
+    return [fixed for op in ops if (fixed := _fix_user_op(op)) is not None]

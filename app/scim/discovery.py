@@ -1,0 +1,251 @@
+"""Discovery documents (RFC 7643 §5-§7, RFC 7644 §4), built with scim2-models.
+
+The Schemas list exactly what Roster stores: the core User attributes and enterprise
+attributes the Profile Editor maps, and the roster extension with the live catalogue's custom
+attributes. `scim_documents` gives the published contracts for the built-in catalogue
+(``schema/scim/*.json``; a test fails when they drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from scim2_models import (
+    Attribute,
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    EnterpriseUser,
+    ETag,
+    Filter,
+    Group,
+    Meta,
+    Mutability,
+    Patch,
+    Required,
+    ResourceType,
+    Returned,
+    Schema,
+    SchemaExtension,
+    ServiceProviderConfig,
+    Sort,
+    User,
+)
+
+from app.domain.catalogue import Attribute as CatalogueAttribute
+from app.domain.catalogue import Catalogue
+from app.domain.types import AttributeStatus, Datatype, SourcePriority
+from app.scim.extras import MULTI_VALUED
+from app.scim.mapping import Slot, UserMapping
+from app.scim.openapi import openapi_document
+from app.scim.wire import ENTERPRISE_URN, GROUP_URN, MOUNT, ROSTER_URN, USER_URN
+from app.settings import Settings
+
+ENT = ENTERPRISE_URN
+# The built-in Profile Editor attributes and their SCIM paths (seeded by the first migration;
+# scim_path cannot be edited, and a test checks this list against the seeded catalogue).
+BUILTIN_PATHS: tuple[tuple[str, str], ...] = (
+    ("firstName", "name.givenName"),
+    ("lastName", "name.familyName"),
+    ("middleName", "name.middleName"),
+    ("honorificPrefix", "name.honorificPrefix"),
+    ("honorificSuffix", "name.honorificSuffix"),
+    ("email", 'emails[type eq "work"].value'),
+    ("secondEmail", 'emails[type eq "home"].value'),
+    ("displayName", "displayName"),
+    ("nickName", "nickName"),
+    ("title", "title"),
+    ("profileUrl", "profileUrl"),
+    ("mobilePhone", 'phoneNumbers[type eq "mobile"].value'),
+    ("primaryPhone", 'phoneNumbers[type eq "work"].value'),
+    ("streetAddress", 'addresses[type eq "work"].streetAddress'),
+    ("city", 'addresses[type eq "work"].locality'),
+    ("state", 'addresses[type eq "work"].region'),
+    ("zipCode", 'addresses[type eq "work"].postalCode'),
+    ("countryCode", 'addresses[type eq "work"].country'),
+    ("postalAddress", 'addresses[type eq "work"].formatted'),
+    ("preferredLanguage", "preferredLanguage"),
+    ("locale", "locale"),
+    ("timezone", "timezone"),
+    ("userType", "userType"),
+    ("employeeNumber", f"{ENT}:employeeNumber"),
+    ("costCenter", f"{ENT}:costCenter"),
+    ("organization", f"{ENT}:organization"),
+    ("division", f"{ENT}:division"),
+    ("department", f"{ENT}:department"),
+    ("managerId", f"{ENT}:manager.value"),
+    ("manager", f"{ENT}:manager.displayName"),
+)
+
+
+def builtin_catalogue() -> Catalogue:
+    """The catalogue as seeded, without custom attributes."""
+    attrs = tuple(
+        CatalogueAttribute(
+            name=name,
+            display_name=name,
+            datatype=Datatype.IDENTIFIER if name == "managerId" else Datatype.STRING,
+            description="",
+            builtin=True,
+            source_priority=SourcePriority.INHERIT_FROM_IDP,
+            status=AttributeStatus.VISIBLE,
+            scim_path=path,
+            position=i,
+            version=1,
+            created_at="",
+            updated_at="",
+        )
+        for i, (name, path) in enumerate(BUILTIN_PATHS)
+    )
+    return Catalogue(0, attrs)
+
+
+def _subs(slots: Iterable[Slot], attr: str) -> set[str]:
+    found = {s.sub or "value" for s in slots if s.attr == attr}
+    return found | {"type", "primary"} if attr in MULTI_VALUED else found
+
+
+def _filtered(schema: Schema, slots: list[Slot], keep: set[str]) -> list[Attribute]:
+    out = []
+    for found in schema.attributes or []:
+        name = found.name or ""
+        if name not in keep and not any(s.attr == name for s in slots):
+            continue
+        if found.sub_attributes and name != "groups":
+            subs = _subs(slots, name)
+            kept = [a for a in found.sub_attributes if a.name in subs]
+            found = found.model_copy(update={"sub_attributes": kept})  # noqa: PLW2901
+        out.append(found)
+    return out
+
+
+_TYPES = {
+    Datatype.NUMBER: Attribute.Type.decimal,
+    Datatype.STRING: Attribute.Type.string,
+    Datatype.STRING_ARRAY: Attribute.Type.string,
+    Datatype.IDENTIFIER: Attribute.Type.string,
+}
+
+
+def _custom(catalogue: Catalogue) -> list[Attribute]:
+    custom = [a for a in catalogue.profile_attributes if not a.builtin]
+    return [
+        Attribute(
+            name=a.name,
+            type=_TYPES[a.datatype],
+            multi_valued=a.datatype is Datatype.STRING_ARRAY,
+            description=a.description or a.display_name,
+            case_exact=a.datatype is Datatype.IDENTIFIER,
+        )
+        for a in custom
+    ]
+
+
+def _user_attributes(core: list[Slot]) -> list[Attribute]:
+    # `active` is required: every user has a status (PATCH cannot remove it, only set it false),
+    # and Okta requires the attribute.
+    found = _filtered(User.to_schema(), core, {"userName", "active", "groups"})
+    return [
+        a.model_copy(update={"required": Required.true}) if a.name == "active" else a for a in found
+    ]
+
+
+def _group_attributes() -> list[Attribute]:
+    # A member's display is derived from the user, so readOnly; it is returned only when asked
+    # for (attributes=members.display): it is no part of a member in RFC 7643 §8.7.1, no IdP
+    # reads it, and a client comparing members with what it wrote must not meet it.
+    derived = {"mutability": Mutability.read_only, "returned": Returned.request}
+    out = []
+    for found in Group.to_schema().attributes or []:
+        if found.name == "members":
+            subs = [
+                a.model_copy(update=derived) if a.name == "display" else a
+                for a in found.sub_attributes or []
+            ]
+            found = found.model_copy(update={"sub_attributes": subs})  # noqa: PLW2901
+        out.append(found)
+    return out
+
+
+def _schema(urn: str, name: str, description: str, attrs: list[Attribute], base: str) -> Any:
+    meta = Meta(resource_type="Schema", location=f"{base}/Schemas/{urn}")
+    doc = Schema(id=urn, name=name, description=description, attributes=attrs, meta=meta)
+    return doc.model_dump()
+
+
+def schemas(catalogue: Catalogue, base: str) -> list[dict[str, Any]]:
+    """The Schema resources for this catalogue."""
+    slots = list(UserMapping(catalogue).slots)
+    core = [s for s in slots if s.urn is None]
+    ent = [s for s in slots if s.urn == ENT]
+    ent_attrs = _filtered(EnterpriseUser.to_schema(), ent, set())
+    return [
+        _schema(USER_URN, "User", "User Account", _user_attributes(core), base),
+        _schema(ENT, "EnterpriseUser", "Enterprise User", ent_attrs, base),
+        _schema(ROSTER_URN, "RosterUser", "Roster custom attributes", _custom(catalogue), base),
+        _schema(GROUP_URN, "Group", "Group", _group_attributes(), base),
+    ]
+
+
+def resource_types(catalogue: Catalogue, base: str) -> list[dict[str, Any]]:
+    """The User and Group ResourceType resources.
+
+    The roster extension is offered only while the catalogue has custom attributes: with none
+    it holds nothing, and a User never carries it (its Schema is listed all the same).
+    """
+    extensions = [SchemaExtension(schema_=ENT, required=False)]
+    if any(not a.builtin for a in catalogue.profile_attributes):
+        extensions.append(SchemaExtension(schema_=ROSTER_URN, required=False))
+    user = ResourceType(
+        id="User",
+        name="User",
+        description="User Account",
+        endpoint="/Users",
+        schema_=USER_URN,
+        schema_extensions=extensions,
+        meta=Meta(resource_type="ResourceType", location=f"{base}/ResourceTypes/User"),
+    )
+    group = ResourceType(
+        id="Group",
+        name="Group",
+        description="Group",
+        endpoint="/Groups",
+        schema_=GROUP_URN,
+        meta=Meta(resource_type="ResourceType", location=f"{base}/ResourceTypes/Group"),
+    )
+    return [user.model_dump(), group.model_dump()]
+
+
+def service_provider_config(settings: Settings, base: str) -> dict[str, Any]:
+    """What this service provider implements, and nothing more."""
+    config = ServiceProviderConfig(
+        documentation_uri=f"{base}/openapi.json",
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=settings.scim_max_page_size),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=True),
+        etag=ETag(supported=True),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type="oauthbearertoken",
+                name="OAuth Bearer Token",
+                description="A Roster SCIM token in the Authorization header (Bearer).",
+                primary=True,
+            )
+        ],
+        meta=Meta(resource_type="ServiceProviderConfig", location=f"{base}/ServiceProviderConfig"),
+    )
+    return config.model_dump()
+
+
+def scim_documents(settings: Settings) -> dict[str, object]:
+    """The published contracts for the built-in catalogue (``make schema``)."""
+    base = settings.base_url + MOUNT
+    return {
+        "Schemas": schemas(builtin_catalogue(), base),
+        "ResourceTypes": resource_types(builtin_catalogue(), base),
+        "ServiceProviderConfig": service_provider_config(settings, base),
+        "openapi": openapi_document(settings),
+    }

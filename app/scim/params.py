@@ -1,0 +1,31 @@
+"""Request parameters shared by the handlers: preconditions (RFC 7644 §3.14), projection."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from app.scim.pipeline import Call
+from app.scim.projection import Projection, projection
+from app.scim.wire import ENTERPRISE_URN, ROSTER_URN, etag, parse_etag
+
+USER_EXTENSIONS = (ENTERPRISE_URN, ROSTER_URN)
+
+
+def if_match(call: Call) -> int | None:
+    """The version If-Match demands (None: any); a tag naming no version matches nothing."""
+    tag = parse_etag(call.request.headers.get("if-match"))
+    return None if tag is None or tag == "*" else int(tag)
+
+
+def not_modified(call: Call, version: int) -> Response | None:
+    """304 when If-None-Match names the current version."""
+    tag = parse_etag(call.request.headers.get("if-none-match"))
+    if tag in ("*", version):
+        return Response(status_code=304, headers={"ETag": etag(version)})
+    return None
+
+
+def query_projection(call: Call, urns: tuple[str, ...] = USER_EXTENSIONS) -> Projection:
+    """``attributes`` / ``excludedAttributes`` from the query string."""
+    params = call.params
+    return projection(params.get("attributes"), params.get("excludedAttributes"), urns)

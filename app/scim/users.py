@@ -1,0 +1,192 @@
+"""/Users and /Users/{id} (RFC 7644 §3.3, §3.4.1, §3.5, §3.6): parse, one domain call, map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from app.domain.lookups import groups_of_users
+from app.domain.provisioning_users import (
+    ProvisionedUser,
+    provision_create_user,
+    provision_delete_user,
+    provision_update_user,
+)
+from app.domain.types import UserRecord
+from app.domain.user_store import load_user
+from app.errors import AlreadyExists, InvalidValue, RosterError
+from app.scim.dialects import normalise_patch, normalise_resource
+from app.scim.errors import invalid_value
+from app.scim.mapping import ScimUserInput, UserMapping
+from app.scim.params import USER_EXTENSIONS, if_match, not_modified, query_projection
+from app.scim.patch import UserShape, apply_user_patch
+from app.scim.pipeline import Call, Session, Written, parse_json, read, read_body, write
+from app.scim.projection import Projection
+from app.scim.wire import etag, no_content, scim_json
+
+
+def _urns(session: Session) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*USER_EXTENSIONS, *session.mapping.extensions)))
+
+
+def _input(session: Session, raw: bytes) -> ScimUserInput:
+    doc = normalise_resource(parse_json(raw), "User", _urns(session))
+    return session.mapping.read(doc)
+
+
+def _provisioned(found: ScimUserInput, *, replace: bool) -> ProvisionedUser:
+    if not isinstance(found.login_id, str) or not found.login_id.strip():
+        raise invalid_value("userName is required and must be a non-empty string")
+    if found.external_id is not None and not isinstance(found.external_id, str):
+        raise invalid_value("externalId must be a string")
+    profile = (
+        found.profile if replace else {k: v for k, v in found.profile.items() if v is not None}
+    )
+    return ProvisionedUser(
+        found.login_id, found.external_id, found.active, dict(profile), scim_extras=found.extras
+    )
+
+
+def scim_names(exc: RosterError, mapping: UserMapping) -> RosterError:
+    """A domain error whose detail also names the SCIM attributes at fault."""
+    if not isinstance(exc, InvalidValue | AlreadyExists) or not exc.fields:
+        return exc
+    names = ["userName" if f == "loginId" else mapping.scim_path(f) for f in exc.fields]
+    return type(exc)(f"{', '.join(names)}: {exc.message}", exc.fields)
+
+
+async def render_user(
+    session: Session, call: Call, user: UserRecord, proj: Projection, *, fresh: bool = False
+) -> dict[str, Any]:
+    """The projected resource; reads the user's groups only when they are returned."""
+    groups: list[tuple[str, str]] = []
+    if proj.wants("groups") and not fresh:
+        found = await groups_of_users(session.tx, [user.id])
+        groups = [(g.id, g.display_name) for g in found[user.id]]
+    return proj.apply(session.mapping.render(user, call.base, groups))
+
+
+def _resource(doc: dict[str, Any], version: int, location: str | None = None) -> Response:
+    if location is None:
+        return scim_json(doc, 200, {"ETag": etag(version)})
+    return scim_json(doc, 201, {"ETag": etag(version), "Location": location})
+
+
+async def get_user(call: Call) -> Response:
+    """GET /Users/{id}; If-None-Match answers 304."""
+    user_id, proj = call.request.path_params["id"], query_projection(call)
+
+    async def work(s: Session) -> Response:
+        user = await load_user(s.tx, user_id)
+        cached = not_modified(call, user.version)
+        if cached is not None:
+            return cached
+        return _resource(await render_user(s, call, user, proj), user.version)
+
+    return await read(call, work)
+
+
+async def create_user(call: Call) -> Response:
+    """POST /Users: 201 with Location (also when an earlier deleted user is restored)."""
+    raw, proj = await read_body(call), query_projection(call)
+
+    async def work(s: Session) -> Written:
+        data = _provisioned(_input(s, raw), replace=False)
+        try:
+            user, _ = await provision_create_user(s.tx, actor=s.actor, data=data)
+        except RosterError as exc:
+            raise scim_names(exc, s.mapping) from exc
+        doc = await render_user(s, call, user, proj, fresh=True)
+        location = f"{call.base}/Users/{user.id}"
+        return Written(_resource(doc, user.version, location), user.id, user.external_id)
+
+    return await write(call, "User", None, work)
+
+
+async def replace_user(call: Call) -> Response:
+    """PUT /Users/{id}: attributes not sent are cleared; read-only ones are kept."""
+    user_id, raw, proj = (
+        call.request.path_params["id"],
+        await read_body(call),
+        query_projection(call),
+    )
+
+    async def work(s: Session) -> Written:
+        data = _provisioned(_input(s, raw), replace=True)
+        try:
+            user = await provision_update_user(
+                s.tx, actor=s.actor, user_id=user_id, data=data, expected_version=if_match(call)
+            )
+        except RosterError as exc:
+            raise scim_names(exc, s.mapping) from exc
+        doc = await render_user(s, call, user, proj)
+        return Written(_resource(doc, user.version), user.id, user.external_id)
+
+    return await write(call, "User", user_id, work)
+
+
+def _changes(before: ScimUserInput, after: ScimUserInput) -> ProvisionedUser:
+    """Only what the PATCH changed; the domain touches nothing else."""
+    if not isinstance(after.login_id, str) or not after.login_id.strip():
+        raise invalid_value("userName is required and cannot be removed")
+    touch = {
+        name
+        for name, old, new in (
+            ("loginId", before.login_id, after.login_id),
+            ("externalId", before.external_id, after.external_id),
+            ("active", before.active, after.active),
+        )
+        if old != new
+    }
+    if after.external_id is not None and not isinstance(after.external_id, str):
+        raise invalid_value("externalId must be a string")
+    profile = {k: v for k, v in after.profile.items() if v != before.profile.get(k)}
+    extras = after.extras if after.extras != before.extras else None
+    return ProvisionedUser(
+        after.login_id, after.external_id, after.active, profile, frozenset(touch), extras
+    )
+
+
+async def patch_user(call: Call) -> Response:
+    """PATCH /Users/{id}: 200 with the resource (RFC 7644 §3.5.2)."""
+    user_id, raw, proj = (
+        call.request.path_params["id"],
+        await read_body(call),
+        query_projection(call),
+    )
+
+    async def work(s: Session) -> Written:
+        ops = normalise_patch(parse_json(raw), "User")
+        user = await load_user(s.tx, user_id, for_update=True)
+        expected = if_match(call)
+        before = s.mapping.core(user)
+        after = apply_user_patch(before, ops, UserShape.of(s.mapping))
+        data = _changes(s.mapping.read(before), s.mapping.read(after))
+        try:
+            updated = await provision_update_user(
+                s.tx,
+                actor=s.actor,
+                user_id=user_id,
+                data=data,
+                expected_version=user.version if expected is None else expected,
+            )
+        except RosterError as exc:
+            raise scim_names(exc, s.mapping) from exc
+        doc = await render_user(s, call, updated, proj)
+        return Written(_resource(doc, updated.version), user.id, updated.external_id)
+
+    return await write(call, "User", user_id, work)
+
+
+async def delete_user(call: Call) -> Response:
+    """DELETE /Users/{id}: soft delete (PRODUCT rule 8); 204, then 404."""
+    user_id = call.request.path_params["id"]
+
+    async def work(s: Session) -> Written:
+        user = await provision_delete_user(
+            s.tx, actor=s.actor, user_id=user_id, expected_version=if_match(call)
+        )
+        return Written(no_content(), user.id, user.external_id)
+
+    return await write(call, "User", user_id, work)

@@ -1,0 +1,81 @@
+"""SCIM wire constants and the response helpers every handler shares (RFC 7644 §3.1, §3.14)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.domain.catalogue import CUSTOM_URN
+
+SCIM_MEDIA = "application/scim+json"
+USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+ROSTER_URN = CUSTOM_URN
+LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
+# Tolerated in request `schemas` (idp-wire-shapes.md §2.2): Entra's extra group schema and
+# the typo in Microsoft's own documentation example.
+MS_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+ENTERPRISE_TYPO = "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"
+MOUNT = "/scim/v2"
+
+
+class ScimResponse(Response):
+    """A JSON body serialised with orjson, served as application/scim+json."""
+
+    media_type = SCIM_MEDIA
+
+    def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):
+            return content
+        return orjson.dumps(content)
+
+
+def scim_json(
+    content: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A SCIM JSON response (``content`` may already be serialised bytes)."""
+    return ScimResponse(content, status_code=status, headers=dict(headers or {}))
+
+
+def no_content(headers: Mapping[str, str] | None = None) -> Response:
+    """204 without a body."""
+    return Response(status_code=204, headers=dict(headers or {}))
+
+
+def etag(version: int) -> str:
+    """The weak entity tag of a record version (RFC 7644 §3.14)."""
+    return f'W/"{version}"'
+
+
+def parse_etag(header: str | None) -> int | str | None:
+    """The version named by If-Match / If-None-Match; "*" for any, None when absent.
+
+    A value that names no version of ours (malformed, or a list with none of ours) comes back
+    as -1, which matches nothing.
+    """
+    if header is None or not header.strip():
+        return None
+    for part in header.split(","):
+        tag = part.strip()
+        if tag == "*":
+            return "*"
+        tag = tag.removeprefix("W/").strip('"')
+        if tag.isdigit():
+            return int(tag)
+    return -1
+
+
+def base_url(request: Request, public_url: str) -> str:
+    """The externally visible SCIM base URL, for Location and $ref."""
+    if public_url:
+        return public_url.rstrip("/") + MOUNT
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{MOUNT}"

@@ -1,0 +1,143 @@
+"""/Groups over HTTP: resources, member set operations, warnings, rule 6 and rule 9."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.scim.conftest import BASE, GROUP, Scim, error, scrub
+
+
+def group_resource(members: list[dict[str, Any]] | None, version: int = 2) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schemas": [GROUP],
+        "id": "{g}",
+        "externalId": "x-1",
+        "displayName": "Eng",
+    }
+    if members is not None:
+        doc["members"] = members
+    doc["meta"] = {
+        "resourceType": "Group",
+        "created": "<ts>",
+        "lastModified": "<ts>",
+        "location": f"{BASE}/Groups/{{g}}",
+        "version": f'W/"{version}"',
+    }
+    return doc
+
+
+def member(name: str, login: str) -> dict[str, Any]:
+    return {
+        "value": "{" + name + "}",
+        "$ref": f"{BASE}/Users/{{{name}}}",
+        "display": login,
+        "type": "User",
+    }
+
+
+async def test_create_skips_unknown_members_with_a_warning(scim: Scim) -> None:
+    ada = (await scim.create_user("ada@x.com"))["id"]
+    body = {
+        "schemas": [GROUP],
+        "displayName": "Eng",
+        "externalId": "x-1",
+        "members": [{"value": ada}, {"value": "ghost"}],
+    }
+    response = await scim.post("/Groups", body)
+    assert response.status_code == 201
+    g = response.json()["id"]
+    assert response.headers["location"] == f"{BASE}/Groups/{g}"
+    assert scrub(response.json(), g=g, ada=ada) == group_resource([member("ada", "ada@x.com")])
+    assert (await scim.events())[-1] == (
+        "POST",
+        "Group",
+        "WARNING",
+        201,
+        "unknown member id(s) skipped: ghost",
+    )
+    audit = await scim.rows("SELECT action FROM audit_entries WHERE target_id = :g", {"g": g})
+    assert audit == [{"action": "group.create"}]
+
+
+async def test_excluded_members_and_patch_with_attributes(scim: Scim) -> None:
+    ada = (await scim.create_user("ada@x.com"))["id"]
+    g = await scim.create_group("Eng", [ada], externalId="x-1")
+    slim = await scim.client.get(f"/Groups/{g}", params={"excludedAttributes": "members"})
+    assert scrub(slim.json(), g=g) == group_resource(None)
+    patched = await scim.patch(
+        f"/Groups/{g}",
+        [{"op": "remove", "path": f'members[value eq "{ada}"]'}],
+        params={"excludedAttributes": "members"},
+    )
+    assert patched.status_code == 200
+    assert scrub(patched.json(), g=g) == group_resource(None, version=4)
+    only = await scim.client.get(f"/Groups/{g}", params={"attributes": "displayName"})
+    assert scrub(only.json(), g=g) == {"schemas": [GROUP], "id": "{g}", "displayName": "Eng"}
+
+
+async def test_put_replaces_name_external_id_and_members(scim: Scim) -> None:
+    a = (await scim.create_user("a@x.com"))["id"]
+    b = (await scim.create_user("b@x.com"))["id"]
+    g = await scim.create_group("Old", [a], externalId="old")
+    body = {
+        "schemas": [GROUP],
+        "displayName": "Eng",
+        "externalId": "x-1",
+        "members": [{"value": b}],
+    }
+    response = await scim.put(f"/Groups/{g}", body)
+    assert response.status_code == 200
+    assert scrub(response.json(), g=g, b=b) == group_resource([member("b", "b@x.com")], 5)
+
+
+async def test_display_name_is_unique_case_insensitively(scim: Scim) -> None:
+    await scim.create_group("Eng")
+    response = await scim.post("/Groups", {"schemas": [GROUP], "displayName": "ENG"})
+    assert response.json() == error(409, "a group named 'ENG' already exists", "uniqueness")
+
+
+async def test_patch_add_unknown_member_warns_and_remove_non_member_is_a_no_op(scim: Scim) -> None:
+    ada = (await scim.create_user("ada@x.com"))["id"]
+    g = await scim.create_group("Eng")
+    await scim.patch(
+        f"/Groups/{g}",
+        [
+            {"op": "add", "path": "members", "value": [{"value": ada}, {"value": "nobody"}]},
+            {"op": "remove", "path": 'members[value eq "stranger"]'},
+        ],
+    )
+    doc = (await scim.client.get(f"/Groups/{g}")).json()
+    assert [m["value"] for m in doc["members"]] == [ada]
+    assert (await scim.events())[-1][2:] == ("WARNING", 204, "unknown member id(s) skipped: nobody")
+
+
+async def test_later_operations_win_within_one_request(scim: Scim) -> None:
+    ada = (await scim.create_user("ada@x.com"))["id"]
+    g = await scim.create_group("Eng")
+    ops: list[dict[str, Any]] = [
+        {"op": "add", "path": "members", "value": [{"value": ada}]},
+        {"op": "remove", "path": f'members[value eq "{ada}"]'},
+    ]
+    await scim.patch(f"/Groups/{g}", ops)
+    assert "members" not in (await scim.client.get(f"/Groups/{g}")).json()
+
+
+async def test_delete_then_404(scim: Scim) -> None:
+    g = await scim.create_group("Eng")
+    assert (await scim.client.delete(f"/Groups/{g}")).status_code == 204
+    assert (await scim.client.delete(f"/Groups/{g}")).json() == error(
+        404, f"no group with id {g!r}"
+    )
+
+
+async def test_rename_and_external_id_by_path(scim: Scim) -> None:
+    g = await scim.create_group("Eng")
+    await scim.patch(
+        f"/Groups/{g}",
+        [
+            {"op": "Replace", "path": "displayName", "value": "Research"},
+            {"op": "replace", "value": {"externalId": "e-9"}},
+        ],
+    )
+    doc = (await scim.client.get(f"/Groups/{g}")).json()
+    assert (doc["displayName"], doc["externalId"]) == ("Research", "e-9")
