@@ -40,7 +40,11 @@ async def record_provisioning_event(
     duration_ms: float,
     request_id: str | None,
 ) -> ProvisioningEventRecord:
-    """Append a provisioning event (outcome SUCCESS, WARNING or ERROR)."""
+    """Append a provisioning event (outcome SUCCESS, WARNING or ERROR).
+
+    Subscribers of `app.domain.notify.provisioning_events` receive it once the transaction
+    commits (never when it rolls back).
+    """
     event = ProvisioningEventRecord(
         new_id(),
         now_iso(),
@@ -74,4 +78,7 @@ async def record_provisioning_event(
             "req": request_id,
         },
     )
+    from app.domain.notify import publish_provisioning_event  # notify imports this module
+
+    tx.after_commit(lambda: publish_provisioning_event(event))
     return event

@@ -1,0 +1,135 @@
+"""Per-request context: the authenticated actor, the request's read transaction, DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from app.db import Database, Tx
+from app.domain import lookups
+from app.domain.catalogue import Catalogue, get_catalogue
+from app.domain.lookups import UserRoles
+from app.domain.types import Actor, GroupRecord, UserRecord
+from app.errors import Forbidden
+from app.settings import Settings
+
+MemberKey = tuple[str, str | None, int]
+
+
+class Loaders:
+    """DataLoaders of one request: each batches every key asked for in one tick."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self.user_groups = DataLoader(self._user_groups)
+        self.user_roles = DataLoader(self._user_roles)
+        self.group_roles = DataLoader(self._group_roles)
+        self.group_members = DataLoader(self._group_members)
+
+    async def _user_groups(self, keys: Sequence[str]) -> list[list[GroupRecord]]:
+        async with self._ctx.read() as tx:
+            found = await lookups.groups_of_users(tx, keys)
+        return [found[k] for k in keys]
+
+    async def _user_roles(self, keys: Sequence[str]) -> list[UserRoles]:
+        async with self._ctx.read() as tx:
+            found = await lookups.roles_of_users(tx, keys)
+        return [found[k] for k in keys]
+
+    async def _group_roles(self, keys: Sequence[str]) -> list[list[str]]:
+        async with self._ctx.read() as tx:
+            found = await lookups.roles_of_groups(tx, keys)
+        return [found[k] for k in keys]
+
+    async def _group_members(self, keys: Sequence[MemberKey]) -> list[list[UserRecord]]:
+        windows: dict[tuple[str | None, int], list[str]] = {}
+        for group_id, after, limit in keys:
+            windows.setdefault((after, limit), []).append(group_id)
+        results: dict[MemberKey, list[UserRecord]] = {}
+        async with self._ctx.read() as tx:
+            for (after, limit), ids in windows.items():
+                page = await lookups.members_of_groups(tx, ids, after=after, limit=limit)
+                results.update({(g, after, limit): page[g] for g in ids})
+        return [results[k] for k in keys]
+
+
+class Context:
+    """What every resolver sees as ``info.context``."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        request: Any,
+        response: Any,
+        request_id: str,
+        actor: Actor | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.request = request
+        self.response = response
+        self.request_id = request_id
+        self._actor = actor
+        self.connection_params: dict[str, Any] | None = None
+        self.tx: Tx | None = None
+        self._tx_lock = asyncio.Lock()
+        self._catalogue: Catalogue | None = None
+        self._catalogue_lock = asyncio.Lock()
+        self.user_roles: dict[str, UserRoles] = {}
+        self.user_groups: dict[str, list[GroupRecord]] = {}
+        self.loaders = Loaders(self)
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated principal (the view refuses unauthenticated operations)."""
+        if self._actor is None:
+            raise Forbidden("not authenticated")
+        return self._actor
+
+    @actor.setter
+    def actor(self, value: Actor) -> None:
+        self._actor = value
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """The request's read transaction (one caller at a time), or a fresh one."""
+        if self.tx is not None:
+            async with self._tx_lock:
+                yield self.tx
+        else:
+            async with self.db.transaction(write=False) as tx:
+                yield tx
+
+    async def catalogue(self) -> Catalogue:
+        """The Profile Editor catalogue, read once per request."""
+        if self._catalogue is None:
+            async with self._catalogue_lock:  # a page of users asks concurrently: read once
+                if self._catalogue is None:
+                    async with self.read() as tx:
+                        self._catalogue = await get_catalogue(tx)
+        return self._catalogue
+
+    def forget_catalogue(self) -> None:
+        """Drop the memo after a mutation changed the catalogue."""
+        self._catalogue = None
+
+    def forget_prefetched(self) -> None:
+        """Drop prefetched roles and groups (a mutation may change them)."""
+        self.user_roles.clear()
+        self.user_groups.clear()
+        self.loaders = Loaders(self)
+
+    @property
+    def cached_catalogue(self) -> Catalogue | None:
+        """The catalogue if this request already read it."""
+        return self._catalogue
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,1 @@
+"""Mutations: each field is one write transaction and answers a payload with userErrors."""

@@ -1,0 +1,209 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""Group and role mutations (rules 9 and 10)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import strawberry
+
+from app.db import Tx
+from app.domain import groups as group_rules
+from app.domain import roles as role_rules
+from app.domain.types import Actor, GroupRecord
+from app.graphql.context import Info
+from app.graphql.errors import UserError
+from app.graphql.ids import decode_id, decode_ids, to_global_id
+from app.graphql.mutations.base import run_mutation
+from app.graphql.types.groups import Group
+
+
+@strawberry.input(name="CreateGroupInput", description="A new LOCAL group.")
+class CreateGroupInput:
+    """Input of createGroup."""
+
+    display_name: str = strawberry.field(description="Name, unique case-insensitively.")
+    external_id: str | None = strawberry.field(default=None, description="External id.")
+
+
+@strawberry.input(name="UpdateGroupInput", description="Rename a LOCAL group.")
+class UpdateGroupInput:
+    """Input of updateGroup."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the group.")
+    display_name: str = strawberry.field(description="New name.")
+    expected_version: int | None = strawberry.field(
+        default=None, description="Refuse with VERSION_CONFLICT unless the group is at it."
+    )
+
+
+@strawberry.input(name="DeleteGroupInput", description="The LOCAL group to delete.")
+class DeleteGroupInput:
+    """Input of deleteGroup."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the group.")
+
+
+@strawberry.input(name="GroupMembersInput", description="Users to add to or remove from a group.")
+class GroupMembersInput:
+    """Input of addGroupMembers and removeGroupMembers."""
+
+    group_id: strawberry.ID = strawberry.field(description="Global id of a LOCAL group.")
+    user_ids: list[strawberry.ID] = strawberry.field(description="Global ids of users.")
+
+
+@strawberry.input(name="RolesInput", description="Roles and the users and groups they concern.")
+class RolesInput:
+    """Input of grantRoles and revokeRoles (OWNER needs an OWNER)."""
+
+    roles: list[str] = strawberry.field(description="Role names; product roles appear on use.")
+    user_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Users.")
+    group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Groups.")
+
+
+@strawberry.type(name="GroupPayload", description="The group a mutation wrote, or why not.")
+class GroupPayload:
+    """Result of a group mutation (each mutation names its own subclass)."""
+
+    group: Group | None = strawberry.field(
+        description="The group after the change; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(name="CreateGroupPayload", description="Result of createGroup.")
+class CreateGroupPayload(GroupPayload):
+    """Result of createGroup."""
+
+
+@strawberry.type(name="UpdateGroupPayload", description="Result of updateGroup.")
+class UpdateGroupPayload(GroupPayload):
+    """Result of updateGroup."""
+
+
+@strawberry.type(name="DeleteGroupPayload", description="Result of deleteGroup.")
+class DeleteGroupPayload:
+    """Result of deleteGroup."""
+
+    deleted_group_id: strawberry.ID | None = strawberry.field(description="Global id deleted.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(name="AddGroupMembersPayload", description="Result of addGroupMembers.")
+class AddGroupMembersPayload(GroupPayload):
+    """Result of addGroupMembers (existing members are a no-op)."""
+
+
+@strawberry.type(name="RemoveGroupMembersPayload", description="Result of removeGroupMembers.")
+class RemoveGroupMembersPayload(GroupPayload):
+    """Result of removeGroupMembers (non-members are a no-op)."""
+
+
+@strawberry.type(name="GrantRolesPayload", description="Result of grantRoles.")
+class GrantRolesPayload:
+    """Result of grantRoles."""
+
+    granted: int = strawberry.field(description="New grants (existing ones are kept).")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(name="RevokeRolesPayload", description="Result of revokeRoles.")
+class RevokeRolesPayload:
+    """Result of revokeRoles."""
+
+    revoked: int = strawberry.field(description="Grants removed.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+P = TypeVar("P", bound=GroupPayload)
+
+
+def _payload(cls: type[P], result: tuple[GroupRecord | None, list[UserError]]) -> P:
+    record, errors = result
+    return cls(group=Group.of(record) if record else None, user_errors=errors)
+
+
+async def _members(info: Info, input: GroupMembersInput, add: bool) -> Any:
+    async def act(tx: Tx, actor: Actor) -> GroupRecord:
+        group_id = decode_id(input.group_id, "Group", "groupId")
+        user_ids = decode_ids(input.user_ids, "User", "userIds")
+        change = group_rules.add_group_members if add else group_rules.remove_group_members
+        await change(tx, actor=actor, group_id=group_id, user_ids=user_ids)
+        return await group_rules.load_group(tx, group_id)
+
+    return await run_mutation(info, act)
+
+
+def _targets(input: RolesInput) -> dict[str, Any]:
+    return {
+        "roles": input.roles,
+        "user_ids": decode_ids(input.user_ids, "User", "userIds"),
+        "group_ids": decode_ids(input.group_ids, "Group", "groupIds"),
+    }
+
+
+@strawberry.type(name="GroupMutations", description="Group and role mutations.")
+class GroupMutations:
+    """Mutations on groups and roles."""
+
+    @strawberry.mutation(description="Create a LOCAL group.")
+    async def create_group(self, info: Info, input: CreateGroupInput) -> CreateGroupPayload:
+        async def act(tx: Tx, actor: Actor) -> GroupRecord:
+            return await group_rules.create_group(
+                tx, actor=actor, display_name=input.display_name, external_id=input.external_id
+            )
+
+        return _payload(CreateGroupPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(description="Rename a LOCAL group (IdP-owned: MANAGED_BY_IDP).")
+    async def update_group(self, info: Info, input: UpdateGroupInput) -> UpdateGroupPayload:
+        async def act(tx: Tx, actor: Actor) -> GroupRecord:
+            return await group_rules.update_group(
+                tx,
+                actor=actor,
+                group_id=decode_id(input.id, "Group"),
+                display_name=input.display_name,
+                expected_version=input.expected_version,
+            )
+
+        return _payload(UpdateGroupPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(description="Delete a LOCAL group; roles granted through it end at once.")
+    async def delete_group(self, info: Info, input: DeleteGroupInput) -> DeleteGroupPayload:
+        async def act(tx: Tx, actor: Actor) -> GroupRecord:
+            return await group_rules.delete_group(
+                tx, actor=actor, group_id=decode_id(input.id, "Group")
+            )
+
+        record, errors = await run_mutation(info, act)
+        gid = strawberry.ID(to_global_id("Group", record.id)) if record else None
+        return DeleteGroupPayload(deleted_group_id=gid, user_errors=errors)
+
+    @strawberry.mutation(description="Add users (IdP-owned ones too) to a LOCAL group.")
+    async def add_group_members(
+        self, info: Info, input: GroupMembersInput
+    ) -> AddGroupMembersPayload:
+        return _payload(AddGroupMembersPayload, await _members(info, input, add=True))
+
+    @strawberry.mutation(description="Remove users from a LOCAL group.")
+    async def remove_group_members(
+        self, info: Info, input: GroupMembersInput
+    ) -> RemoveGroupMembersPayload:
+        return _payload(RemoveGroupMembersPayload, await _members(info, input, add=False))
+
+    @strawberry.mutation(description="Grant roles to users and groups (IdP-owned ones too).")
+    async def grant_roles(self, info: Info, input: RolesInput) -> GrantRolesPayload:
+        async def act(tx: Tx, actor: Actor) -> int:
+            return await role_rules.grant_roles(tx, actor=actor, **_targets(input))
+
+        count, errors = await run_mutation(info, act)
+        return GrantRolesPayload(granted=count or 0, user_errors=errors)
+
+    @strawberry.mutation(description="Revoke roles; at least one active OWNER always remains.")
+    async def revoke_roles(self, info: Info, input: RolesInput) -> RevokeRolesPayload:
+        async def act(tx: Tx, actor: Actor) -> int:
+            return await role_rules.revoke_roles(tx, actor=actor, **_targets(input))
+
+        count, errors = await run_mutation(info, act)
+        return RevokeRolesPayload(revoked=count or 0, user_errors=errors)

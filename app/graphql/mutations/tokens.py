@@ -1,0 +1,177 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""Provisioning switch, SCIM tokens (rule 12) and admin API tokens."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.db import Tx
+from app.domain import tokens
+from app.domain.tokens import TokenRecord
+from app.domain.types import Actor
+from app.graphql.context import Info
+from app.graphql.errors import UserError
+from app.graphql.ids import decode_id
+from app.graphql.mutations.base import run_mutation
+from app.graphql.types.admin import ApiToken, ScimToken
+
+
+@strawberry.input(name="SetProvisioningEnabledInput", description="Turn SCIM provisioning on/off.")
+class SetProvisioningEnabledInput:
+    """Input of setProvisioningEnabled; off revokes every SCIM token."""
+
+    enabled: bool = strawberry.field(description="On or off.")
+
+
+@strawberry.type(
+    name="SetProvisioningEnabledPayload", description="Result of setProvisioningEnabled."
+)
+class SetProvisioningEnabledPayload:
+    """Result of setProvisioningEnabled."""
+
+    enabled: bool | None = strawberry.field(description="The new state; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.input(name="CreateScimTokenInput", description="A new SCIM token.")
+class CreateScimTokenInput:
+    """Input of createScimToken."""
+
+    name: str = strawberry.field(description="Label, e.g. the IdP's name.")
+
+
+@strawberry.type(name="CreateScimTokenPayload", description="The token and its secret, shown once.")
+class CreateScimTokenPayload:
+    """Result of createScimToken."""
+
+    scim_token: ScimToken | None = strawberry.field(description="The new token.")
+    secret: str | None = strawberry.field(description="The bearer secret: shown only now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.input(name="RevokeScimTokenInput", description="The SCIM token to revoke.")
+class RevokeScimTokenInput:
+    """Input of revokeScimToken."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the token.")
+
+
+@strawberry.type(name="RevokeScimTokenPayload", description="Result of revokeScimToken.")
+class RevokeScimTokenPayload:
+    """Result of revokeScimToken."""
+
+    scim_token: ScimToken | None = strawberry.field(description="The revoked token.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.input(name="CreateApiTokenInput", description="A new admin API token for a user.")
+class CreateApiTokenInput:
+    """Input of createApiToken (the user must hold OWNER, ADMIN or VIEWER)."""
+
+    user_id: strawberry.ID = strawberry.field(description="Global id of the admin user.")
+    name: str = strawberry.field(description="Label.")
+    ttl_days: int | None = strawberry.field(default=None, description="Lifetime; null: no expiry.")
+
+
+@strawberry.type(name="CreateApiTokenPayload", description="The token and its secret, shown once.")
+class CreateApiTokenPayload:
+    """Result of createApiToken."""
+
+    api_token: ApiToken | None = strawberry.field(description="The new token.")
+    secret: str | None = strawberry.field(description="The bearer secret: shown only now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.input(name="RevokeApiTokenInput", description="The admin API token to revoke.")
+class RevokeApiTokenInput:
+    """Input of revokeApiToken."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the token.")
+
+
+@strawberry.type(name="RevokeApiTokenPayload", description="Result of revokeApiToken.")
+class RevokeApiTokenPayload:
+    """Result of revokeApiToken."""
+
+    api_token: ApiToken | None = strawberry.field(description="The revoked token.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(name="TokenMutations", description="Provisioning and token mutations.")
+class TokenMutations:
+    """Mutations on provisioning and tokens."""
+
+    @strawberry.mutation(description="Turn provisioning on or off (off revokes every SCIM token).")
+    async def set_provisioning_enabled(
+        self, info: Info, input: SetProvisioningEnabledInput
+    ) -> SetProvisioningEnabledPayload:
+        async def act(tx: Tx, actor: Actor) -> bool:
+            return await tokens.set_provisioning_enabled(tx, actor=actor, enabled=input.enabled)
+
+        enabled, errors = await run_mutation(info, act)
+        return SetProvisioningEnabledPayload(enabled=enabled, user_errors=errors)
+
+    @strawberry.mutation(description="Create a SCIM token (at most the configured number active).")
+    async def create_scim_token(
+        self, info: Info, input: CreateScimTokenInput
+    ) -> CreateScimTokenPayload:
+        settings = info.context.settings
+
+        async def act(tx: Tx, actor: Actor) -> tuple[TokenRecord, str]:
+            return await tokens.create_scim_token(
+                tx,
+                actor=actor,
+                name=input.name,
+                ttl_days=settings.scim_token_ttl_days,
+                max_active=settings.scim_max_tokens,
+            )
+
+        created, errors = await run_mutation(info, act)
+        token = ScimToken.of(created[0]) if created else None
+        return CreateScimTokenPayload(
+            scim_token=token, secret=created[1] if created else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Revoke a SCIM token at once.")
+    async def revoke_scim_token(
+        self, info: Info, input: RevokeScimTokenInput
+    ) -> RevokeScimTokenPayload:
+        async def act(tx: Tx, actor: Actor) -> TokenRecord:
+            token_id = decode_id(input.id, "ScimToken")
+            return await tokens.revoke_scim_token(tx, actor=actor, token_id=token_id)
+
+        record, errors = await run_mutation(info, act)
+        token = ScimToken.of(record) if record else None
+        return RevokeScimTokenPayload(scim_token=token, user_errors=errors)
+
+    @strawberry.mutation(description="Create an admin API token for a user holding an admin role.")
+    async def create_api_token(
+        self, info: Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
+        async def act(tx: Tx, actor: Actor) -> tuple[TokenRecord, str]:
+            return await tokens.create_api_token(
+                tx,
+                actor=actor,
+                user_id=decode_id(input.user_id, "User", "userId"),
+                name=input.name,
+                ttl_days=input.ttl_days,
+            )
+
+        created, errors = await run_mutation(info, act)
+        token = ApiToken.of(created[0]) if created else None
+        return CreateApiTokenPayload(
+            api_token=token, secret=created[1] if created else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Revoke an admin API token at once.")
+    async def revoke_api_token(
+        self, info: Info, input: RevokeApiTokenInput
+    ) -> RevokeApiTokenPayload:
+        async def act(tx: Tx, actor: Actor) -> TokenRecord:
+            token_id = decode_id(input.id, "ApiToken")
+            return await tokens.revoke_api_token(tx, actor=actor, token_id=token_id)
+
+        record, errors = await run_mutation(info, act)
+        token = ApiToken.of(record) if record else None
+        return RevokeApiTokenPayload(api_token=token, user_errors=errors)

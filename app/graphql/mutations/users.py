@@ -1,0 +1,226 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""User mutations: create, update (rule 3), status, delete, restore, convert to LOCAL."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry import UNSET
+
+from app.db import Tx
+from app.domain import users as user_rules
+from app.domain.auth_settings import convert_users_to_local
+from app.domain.types import Actor
+from app.graphql.context import Info
+from app.graphql.errors import UserError
+from app.graphql.ids import decode_id, decode_ids
+from app.graphql.mutations.base import run_mutation
+from app.graphql.types.builtin import BuiltinProfileInput, builtin_input
+from app.graphql.types.catalogue import AttributeValueInput, custom_values
+from app.graphql.types.users import User
+
+
+def _profile(data: BuiltinProfileInput, custom: list[AttributeValueInput] | None) -> dict[str, Any]:
+    return {**builtin_input(data), **custom_values(custom)}
+
+
+@strawberry.input(name="CreateUserInput", description="A new LOCAL user.")
+class CreateUserInput(BuiltinProfileInput):
+    """Input of createUser."""
+
+    login_id: str = strawberry.field(description="Login name, unique case-insensitively.")
+    external_id: str | None = strawberry.field(default=None, description="External id.")
+    active: bool = strawberry.field(default=True, description="Start ACTIVE (else INACTIVE).")
+    notes: str | None = strawberry.field(default=None, description="Admin notes.")
+    custom_attributes: list[AttributeValueInput] | None = strawberry.field(
+        default=None, description="Values of custom attributes."
+    )
+
+
+@strawberry.input(
+    name="UpdateUserInput",
+    description="An edit applied as a whole or not at all; absent fields are kept, null clears.",
+)
+class UpdateUserInput(BuiltinProfileInput):
+    """Input of updateUser."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the user.")
+    expected_version: int | None = strawberry.field(
+        default=None, description="Refuse with VERSION_CONFLICT unless the user is at it."
+    )
+    login_id: str | None = strawberry.field(default=UNSET, description="New login name.")
+    external_id: str | None = strawberry.field(default=UNSET, description="New external id.")
+    notes: str | None = strawberry.field(default=UNSET, description="Admin notes.")
+    custom_attributes: list[AttributeValueInput] | None = strawberry.field(
+        default=None, description="Values of custom attributes (null value clears one)."
+    )
+
+    def values(self) -> dict[str, Any]:
+        """Every field the input names, by domain field name."""
+        out = _profile(self, self.custom_attributes)
+        for name, value in (
+            ("loginId", self.login_id),
+            ("externalId", self.external_id),
+            ("notes", self.notes),
+        ):
+            if value is not UNSET:
+                out[name] = value
+        return out
+
+
+@strawberry.type(name="UserPayload", description="The user a mutation wrote, or why not.")
+class UserPayload:
+    """Result of a user mutation (each mutation names its own subclass)."""
+
+    user: User | None = strawberry.field(description="The user after the change; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(name="CreateUserPayload", description="Result of createUser.")
+class CreateUserPayload(UserPayload):
+    """Result of createUser."""
+
+
+@strawberry.type(name="UpdateUserPayload", description="Result of updateUser.")
+class UpdateUserPayload(UserPayload):
+    """Result of updateUser."""
+
+
+@strawberry.type(name="SetUserStatusPayload", description="Result of setUserStatus.")
+class SetUserStatusPayload(UserPayload):
+    """Result of setUserStatus."""
+
+
+@strawberry.type(name="DeleteUserPayload", description="Result of deleteUser (the deleted user).")
+class DeleteUserPayload(UserPayload):
+    """Result of deleteUser."""
+
+
+@strawberry.type(name="RestoreUserPayload", description="Result of restoreUser.")
+class RestoreUserPayload(UserPayload):
+    """Result of restoreUser."""
+
+
+@strawberry.input(name="SetUserStatusInput", description="Deactivate or reactivate a user.")
+class SetUserStatusInput:
+    """Input of setUserStatus (allowed for IdP-owned users: an emergency lock)."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the user.")
+    active: bool = strawberry.field(description="true: ACTIVE, false: INACTIVE.")
+    reason: str = strawberry.field(description="Why (required; audited).")
+
+
+@strawberry.input(name="DeleteUserInput", description="The user to soft-delete.")
+class DeleteUserInput:
+    """Input of deleteUser."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the user.")
+
+
+@strawberry.input(name="RestoreUserInput", description="The deleted user to restore.")
+class RestoreUserInput:
+    """Input of restoreUser."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the deleted user.")
+
+
+@strawberry.input(name="ConvertUsersToLocalInput", description="Make IdP-owned records LOCAL.")
+class ConvertUsersToLocalInput:
+    """Input of convertUsersToLocal (rule 11)."""
+
+    user_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="These users; null converts every IdP-owned user and group."
+    )
+
+
+@strawberry.type(name="ConvertUsersToLocalPayload", description="How many records became LOCAL.")
+class ConvertUsersToLocalPayload:
+    """Result of convertUsersToLocal."""
+
+    converted_users: int = strawberry.field(description="Users converted.")
+    converted_groups: int = strawberry.field(description="Groups converted.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+P = TypeVar("P", bound=UserPayload)
+
+
+def _user_payload(cls: type[P], result: tuple[Any, list[UserError]]) -> P:
+    record, errors = result
+    return cls(user=User.of(record) if record else None, user_errors=errors)
+
+
+@strawberry.type(name="UserMutations", description="User mutations.")
+class UserMutations:
+    """Mutations on users."""
+
+    @strawberry.mutation(description="Create a LOCAL user.")
+    async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserPayload:
+        data = user_rules.UserCreate(
+            login_id=input.login_id,
+            profile=_profile(input, input.custom_attributes),
+            external_id=input.external_id,
+            active=input.active,
+            notes=input.notes,
+        )
+
+        async def act(tx: Tx, actor: Actor) -> Any:
+            return await user_rules.create_user(tx, actor=actor, data=data)
+
+        return _user_payload(CreateUserPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(
+        description="Edit a user; touching an IdP-owned field refuses all with MANAGED_BY_IDP."
+    )
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserPayload:
+        async def act(tx: Tx, actor: Actor) -> Any:
+            data = user_rules.UserUpdate(input.values(), input.expected_version)
+            user_id = decode_id(input.id, "User")
+            return await user_rules.update_user(tx, actor=actor, user_id=user_id, data=data)
+
+        return _user_payload(UpdateUserPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(description="Deactivate or reactivate a user, with a reason.")
+    async def set_user_status(self, info: Info, input: SetUserStatusInput) -> SetUserStatusPayload:
+        async def act(tx: Tx, actor: Actor) -> Any:
+            return await user_rules.set_user_status(
+                tx,
+                actor=actor,
+                user_id=decode_id(input.id, "User"),
+                active=input.active,
+                reason=input.reason,
+            )
+
+        return _user_payload(SetUserStatusPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(description="Soft-delete a LOCAL user (IdP-owned: MANAGED_BY_IDP).")
+    async def delete_user(self, info: Info, input: DeleteUserInput) -> DeleteUserPayload:
+        async def act(tx: Tx, actor: Actor) -> Any:
+            user_id = decode_id(input.id, "User")
+            return await user_rules.delete_user(tx, actor=actor, user_id=user_id)
+
+        return _user_payload(DeleteUserPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(description="Undo the deletion of a LOCAL user.")
+    async def restore_user(self, info: Info, input: RestoreUserInput) -> RestoreUserPayload:
+        async def act(tx: Tx, actor: Actor) -> Any:
+            user_id = decode_id(input.id, "User")
+            return await user_rules.restore_user(tx, actor=actor, user_id=user_id)
+
+        return _user_payload(RestoreUserPayload, await run_mutation(info, act))
+
+    @strawberry.mutation(description="Make IdP-owned users (and, for all, groups) LOCAL; audited.")
+    async def convert_users_to_local(
+        self, info: Info, input: ConvertUsersToLocalInput
+    ) -> ConvertUsersToLocalPayload:
+        async def act(tx: Tx, actor: Actor) -> tuple[int, int]:
+            ids = None if input.user_ids is None else decode_ids(input.user_ids, "User", "userIds")
+            return await convert_users_to_local(tx, actor=actor, user_ids=ids)
+
+        counts, errors = await run_mutation(info, act)
+        users, groups = counts or (0, 0)
+        return ConvertUsersToLocalPayload(
+            converted_users=users, converted_groups=groups, user_errors=errors
+        )

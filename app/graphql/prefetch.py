@@ -1,0 +1,44 @@
+"""Prefetching what a page of users will be asked for, before the fields resolve.
+
+A DataLoader batches, but every field it serves is an awaitable the executor must schedule,
+and that costs more than the SQL (measured: 100 users with roles and groups went from 27 to
+16 req/s through loaders). The resolvers that list users therefore read the selection and,
+when it names roles or groups, load them for the whole page in one statement each; the User
+fields then resolve synchronously. A User built elsewhere falls back to the DataLoaders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from app.domain import lookups
+from app.domain.types import UserRecord
+from app.graphql.context import Info
+
+NESTED = frozenset({"roles", "effectiveRoles", "groups"})
+CATALOGUE = frozenset({"profile", "lockedFields"})
+
+
+def selects(selections: Iterable[Any], names: frozenset[str]) -> bool:
+    """Some field at any depth of the selection is one of ``names``."""
+    return any(
+        getattr(s, "name", None) in names or selects(getattr(s, "selections", ()), names)
+        for s in selections
+    )
+
+
+async def prefetch_users(info: Info, users: Sequence[UserRecord]) -> None:
+    """Load roles and groups (one statement each) and the catalogue if the selection needs them."""
+    ctx = info.context
+    selected = info.selected_fields
+    if selects(selected, CATALOGUE):
+        await ctx.catalogue()
+    ids = [u.id for u in users if u.id not in ctx.user_roles]
+    if not ids or not selects(selected, NESTED):
+        return
+    async with ctx.read() as tx:
+        roles = await lookups.roles_of_users(tx, ids)
+        groups = await lookups.groups_of_users(tx, ids)
+    ctx.user_roles.update(roles)
+    ctx.user_groups.update(groups)

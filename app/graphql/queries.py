@@ -1,0 +1,178 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""Root query fields: parse, one domain read in the request's transaction, map."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.db import Tx
+from app.domain import directory
+from app.domain.activity import AuditFilter, list_audit_entries
+from app.domain.auth_settings import get_auth_settings
+from app.domain.directory import GroupFilter, UserFilter
+from app.domain.lookups import groups_by_ids
+from app.domain.tokens import list_api_tokens, list_scim_tokens, provisioning_enabled
+from app.domain.user_store import find_user, find_user_by_login
+from app.errors import InvalidValue
+from app.graphql.context import Info
+from app.graphql.filters import (
+    AuditLogFilterInput,
+    GroupFilterInput,
+    GroupOrderInput,
+    UserFilterInput,
+    UserOrderInput,
+    order_of,
+)
+from app.graphql.ids import decode_id, parse_global_id
+from app.graphql.prefetch import prefetch_users
+from app.graphql.types.activity import AuditEntryConnection
+from app.graphql.types.admin import ApiToken, AuthenticationSettings, ScimToken, Viewer
+from app.graphql.types.catalogue import ProfileAttribute
+from app.graphql.types.common import Node, page_request
+from app.graphql.types.groups import Group, GroupConnection
+from app.graphql.types.provisioning import Provisioning
+from app.graphql.types.users import User, UserConnection
+
+
+async def _node(tx: Tx, type_name: str, raw: str) -> Node | None:
+    if type_name == "User":
+        user = await find_user(tx, raw)
+        return User.of(user) if user else None
+    if type_name == "Group":
+        found = await groups_by_ids(tx, [raw])
+        return Group.of(found[raw]) if raw in found else None
+    if type_name == "ScimToken":
+        tokens = [ScimToken.of(t) for t in await list_scim_tokens(tx) if t.id == raw]
+        return tokens[0] if tokens else None
+    if type_name == "ApiToken":
+        api = [ApiToken.of(t) for t in await list_api_tokens(tx) if t.id == raw]
+        return api[0] if api else None
+    return None
+
+
+@strawberry.type(name="Query", description="Reads of the admin API (any admin role).")
+class Query:
+    """Root query type."""
+
+    @strawberry.field(description="The authenticated admin.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.actor)
+
+    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, raw = parse_global_id(id)
+        if type_name == "ProfileAttribute":
+            attr = (await info.context.catalogue()).get(raw)
+            return ProfileAttribute.of(attr) if attr else None
+        async with info.context.read() as tx:
+            return await _node(tx, type_name, raw)
+
+    @strawberry.field(description="Users as a Relay connection (keyset pages, capped size).")
+    async def users(
+        self,
+        info: Info,
+        *,
+        filter: UserFilterInput | None = None,
+        order_by: UserOrderInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> UserConnection:
+        domain_filter = filter.to_domain() if filter else UserFilter()
+        window = page_request(info, first, after, last, before)
+        async with info.context.read() as tx:
+            page = await directory.list_users(
+                tx, filter=domain_filter, order=order_of(order_by, "CREATED_AT"), page=window
+            )
+
+        async def count() -> int:
+            async with info.context.read() as tx:
+                return await directory.count_users(tx, filter=domain_filter)
+
+        return await UserConnection.of(info, page, count)
+
+    @strawberry.field(description="One live user by global id or by loginId (any case).")
+    async def user(
+        self, info: Info, id: strawberry.ID | None = None, login_id: str | None = None
+    ) -> User | None:
+        if (id is None) == (login_id is None):
+            raise InvalidValue("pass exactly one of id and loginId", fields=["id", "loginId"])
+        async with info.context.read() as tx:
+            if id is not None:
+                found = await find_user(tx, decode_id(id, "User"))
+            else:
+                found = await find_user_by_login(tx, login_id or "")
+        if found is None:
+            return None
+        await prefetch_users(info, [found])
+        return User.of(found)
+
+    @strawberry.field(description="Groups as a Relay connection (keyset pages, capped size).")
+    async def groups(
+        self,
+        info: Info,
+        *,
+        filter: GroupFilterInput | None = None,
+        order_by: GroupOrderInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> GroupConnection:
+        domain_filter = filter.to_domain() if filter else GroupFilter()
+        window = page_request(info, first, after, last, before)
+        async with info.context.read() as tx:
+            page = await directory.list_groups(
+                tx, filter=domain_filter, order=order_of(order_by, "DISPLAY_NAME"), page=window
+            )
+
+        async def count() -> int:
+            async with info.context.read() as tx:
+                return await directory.count_groups(tx, filter=domain_filter)
+
+        return GroupConnection.of(page, count)
+
+    @strawberry.field(description="One group by global id; null when it does not exist.")
+    async def group(self, info: Info, id: strawberry.ID) -> Group | None:
+        raw = decode_id(id, "Group")
+        async with info.context.read() as tx:
+            found = await groups_by_ids(tx, [raw])
+        return Group.of(found[raw]) if raw in found else None
+
+    @strawberry.field(description="The authentication settings (secret values never returned).")
+    async def authentication_settings(self, info: Info) -> AuthenticationSettings:
+        async with info.context.read() as tx:
+            return AuthenticationSettings.of(await get_auth_settings(tx))
+
+    @strawberry.field(description="The Profile Editor catalogue, in display order.")
+    async def profile_attributes(self, info: Info) -> list[ProfileAttribute]:
+        return [ProfileAttribute.of(a) for a in (await info.context.catalogue()).attributes]
+
+    @strawberry.field(description="SCIM provisioning state, tokens, counters and event log.")
+    async def provisioning(self, info: Info) -> Provisioning:
+        async with info.context.read() as tx:
+            enabled = await provisioning_enabled(tx)
+        base = info.context.settings.base_url + "/scim/v2"
+        return Provisioning(enabled=enabled, scim_base_url=base)
+
+    @strawberry.field(description="Admin API tokens of every admin, newest first.")
+    async def api_tokens(self, info: Info) -> list[ApiToken]:
+        async with info.context.read() as tx:
+            return [ApiToken.of(t) for t in await list_api_tokens(tx)]
+
+    @strawberry.field(description="The audit log, newest first.")
+    async def audit_log(
+        self,
+        info: Info,
+        filter: AuditLogFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> AuditEntryConnection:
+        domain_filter = filter.to_domain() if filter else AuditFilter()
+        async with info.context.read() as tx:
+            page = await list_audit_entries(
+                tx, filter=domain_filter, page=page_request(info, first, after)
+            )
+        return AuditEntryConnection.of(page)

@@ -1,0 +1,135 @@
+"""Authentication settings, tokens and the viewer."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.domain.auth_settings import AuthSettingsRecord
+from app.domain.tokens import TokenRecord, TokenState
+from app.domain.types import Actor, AuthProvider, AuthType
+from app.graphql.ids import to_global_id
+from app.graphql.scalars import DateTime
+from app.graphql.types.common import Node
+
+strawberry.enum(TokenState, name="TokenState", description="ACTIVE, EXPIRED or REVOKED.")
+
+
+def _dt(value: str | None) -> DateTime | None:
+    return DateTime(value) if value is not None else None
+
+
+@strawberry.type(name="AuthenticationSettings", description="The deployment's one IdP setup.")
+class AuthenticationSettings:
+    """Authentication type and non-secret configuration; secrets are write-only."""
+
+    type: AuthType = strawberry.field(description="INTERNAL (no IdP) or the configured IdP.")
+    display_name: str | None = strawberry.field(description="Label of the IdP.")
+    config: JSON = strawberry.field(
+        description="Non-secret settings (issuer, metadataUrl, clientId, ...) by key."
+    )
+    secret_names: list[str] = strawberry.field(
+        description="Names of the secrets that are set; their values are never returned."
+    )
+    has_secret: bool = strawberry.field(description="At least one secret is set.")
+    provider: AuthProvider = strawberry.field(
+        description="The owner SCIM-created users and groups get now (rule 1)."
+    )
+    version: int = strawberry.field(description="Grows with every change.")
+    updated_at: DateTime = strawberry.field(description="When the settings last changed.")
+
+    @staticmethod
+    def of(rec: AuthSettingsRecord) -> AuthenticationSettings:
+        """The GraphQL view of the settings."""
+        return AuthenticationSettings(
+            type=rec.type,
+            display_name=rec.display_name,
+            config=JSON(dict(rec.config)),
+            secret_names=list(rec.secret_names),
+            has_secret=bool(rec.secret_names),
+            provider=rec.provider,
+            version=rec.version,
+            updated_at=DateTime(rec.updated_at),
+        )
+
+
+@strawberry.type(name="ScimToken", description="A SCIM bearer token (its secret is never shown).")
+class ScimToken(Node):
+    """A SCIM token."""
+
+    name: str = strawberry.field(description="Label, e.g. the IdP's name.")
+    hint: str = strawberry.field(description="The last four characters of the secret.")
+    state: TokenState = strawberry.field(description="ACTIVE, EXPIRED or REVOKED.")
+    created_by: str = strawberry.field(description="Who created it.")
+    created_at: DateTime = strawberry.field(description="When it was created.")
+    expires_at: DateTime | None = strawberry.field(description="When it expires.")
+    revoked_at: DateTime | None = strawberry.field(description="When it was revoked.")
+    last_used_at: DateTime | None = strawberry.field(description="When it was last used.")
+
+    @staticmethod
+    def of(rec: TokenRecord) -> ScimToken:
+        """The GraphQL view of a SCIM token."""
+        return ScimToken(
+            id=strawberry.ID(to_global_id("ScimToken", rec.id)),
+            name=rec.name,
+            hint=rec.hint,
+            state=rec.state,
+            created_by=rec.created_by,
+            created_at=DateTime(rec.created_at),
+            expires_at=_dt(rec.expires_at),
+            revoked_at=_dt(rec.revoked_at),
+            last_used_at=_dt(rec.last_used_at),
+        )
+
+
+@strawberry.type(name="ApiToken", description="An admin API token (its secret is never shown).")
+class ApiToken(Node):
+    """An admin API token of one user."""
+
+    user_id: strawberry.ID = strawberry.field(description="Global id of the token's user.")
+    name: str = strawberry.field(description="Label.")
+    hint: str = strawberry.field(description="The last four characters of the secret.")
+    state: TokenState = strawberry.field(description="ACTIVE, EXPIRED or REVOKED.")
+    created_by: str = strawberry.field(description="Who created it.")
+    created_at: DateTime = strawberry.field(description="When it was created.")
+    expires_at: DateTime | None = strawberry.field(description="When it expires (null: never).")
+    revoked_at: DateTime | None = strawberry.field(description="When it was revoked.")
+    last_used_at: DateTime | None = strawberry.field(description="When it was last used.")
+
+    @staticmethod
+    def of(rec: TokenRecord) -> ApiToken:
+        """The GraphQL view of an API token."""
+        return ApiToken(
+            id=strawberry.ID(to_global_id("ApiToken", rec.id)),
+            user_id=strawberry.ID(to_global_id("User", rec.user_id or "")),
+            name=rec.name,
+            hint=rec.hint,
+            state=rec.state,
+            created_by=rec.created_by,
+            created_at=DateTime(rec.created_at),
+            expires_at=_dt(rec.expires_at),
+            revoked_at=_dt(rec.revoked_at),
+            last_used_at=_dt(rec.last_used_at),
+        )
+
+
+@strawberry.type(name="Viewer", description="Who is calling, and what they may do.")
+class Viewer:
+    """The authenticated admin."""
+
+    user_id: strawberry.ID | None = strawberry.field(description="Global id of the admin user.")
+    login_id: str = strawberry.field(description="Login of the admin user.")
+    roles: list[str] = strawberry.field(description="Effective roles of the admin user.")
+    can_write: bool = strawberry.field(description="May run mutations (OWNER or ADMIN).")
+    is_owner: bool = strawberry.field(description="Holds OWNER (may grant and revoke it).")
+
+    @staticmethod
+    def of(actor: Actor) -> Viewer:
+        """The GraphQL view of the actor."""
+        return Viewer(
+            user_id=strawberry.ID(to_global_id("User", actor.id)) if actor.id else None,
+            login_id=actor.label,
+            roles=sorted(actor.roles),
+            can_write=actor.can_write,
+            is_owner=actor.is_owner,
+        )

@@ -1,0 +1,85 @@
+"""Shared GraphQL types: the Node interface, page info, enums and ordering."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from app.domain.paging import Page, PageRequest
+from app.domain.types import (
+    AttributeStatus,
+    AuthProvider,
+    AuthType,
+    Datatype,
+    SourcePriority,
+    UserStatus,
+)
+from app.graphql.context import Info
+
+strawberry.enum(
+    AuthProvider, name="AuthProvider", description="Owner of a record: LOCAL (Roster) or an IdP."
+)
+strawberry.enum(AuthType, name="AuthType", description="Authentication type: INTERNAL or one IdP.")
+strawberry.enum(UserStatus, name="UserStatus", description="Lifecycle state of a user.")
+strawberry.enum(
+    SourcePriority,
+    name="SourcePriority",
+    description="Which system masters a profile attribute of IdP-owned users.",
+)
+strawberry.enum(
+    AttributeStatus, name="AttributeStatus", description="Whether a profile attribute is shown."
+)
+strawberry.enum(Datatype, name="AttributeDatatype", description="Datatype of a profile attribute.")
+
+
+@strawberry.enum(name="OrderDirection", description="Sort direction.")
+class OrderDirection(Enum):
+    """Ascending or descending."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.interface(name="Node", description="An object with a global id (Relay).")
+class Node:
+    """An object with a global id."""
+
+    id: strawberry.ID = strawberry.field(
+        description='Global id: base64 of "Type:rawId"; stable, opaque.'
+    )
+
+
+@strawberry.type(name="PageInfo", description="Where a page sits in its list (Relay).")
+class PageInfo:
+    """Relay page info."""
+
+    has_next_page: bool = strawberry.field(description="More items follow the last edge.")
+    has_previous_page: bool = strawberry.field(
+        description="Items precede the first edge (with first/after: true whenever after is set)."
+    )
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+    @staticmethod
+    def of(page: Page[Any]) -> PageInfo:
+        """Page info of a domain page."""
+        return PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        )
+
+
+def page_request(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> PageRequest:
+    """A domain page request capped by ``graphql_max_page_size``."""
+    cap = info.context.settings.graphql_max_page_size
+    return PageRequest(first=first, after=after, last=last, before=before, max_size=cap)

@@ -1,0 +1,143 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""The Group type: identity, members (keyset pages), roles and capabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from app.domain.paging import Page, decode_cursor, encode_cursor
+from app.domain.types import AuthProvider, GroupRecord
+from app.graphql.context import Info
+from app.graphql.ids import to_global_id
+from app.graphql.scalars import DateTime
+from app.graphql.types.common import Node, PageInfo
+from app.graphql.types.users import CannotUpdateReason, UserConnection, cannot_update_reasons
+
+
+@strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
+class Group(Node):
+    """A group."""
+
+    record: strawberry.Private[GroupRecord]
+    database_id: str = strawberry.field(description="The raw UUID (the SCIM resource id).")
+    display_name: str = strawberry.field(description="Name, unique case-insensitively.")
+    external_id: str | None = strawberry.field(description="The IdP's id of this group.")
+    auth_provider: AuthProvider = strawberry.field(description="Owner: LOCAL or an IdP.")
+    member_count: int = strawberry.field(description="Number of members.")
+    version: int = strawberry.field(description="Grows with every write (the SCIM ETag).")
+    created_at: DateTime = strawberry.field(description="When the group was created.")
+    updated_at: DateTime = strawberry.field(description="When the group last changed.")
+    last_provisioned_at: DateTime | None = strawberry.field(
+        description="When an IdP last wrote this group over SCIM."
+    )
+
+    @staticmethod
+    def of(rec: GroupRecord) -> Group:
+        """The GraphQL view of a stored group."""
+        return Group(
+            record=rec,
+            id=strawberry.ID(to_global_id("Group", rec.id)),
+            database_id=rec.id,
+            display_name=rec.display_name,
+            external_id=rec.external_id,
+            auth_provider=AuthProvider(rec.auth_provider),
+            member_count=rec.member_count,
+            version=rec.version,
+            created_at=DateTime(rec.created_at),
+            updated_at=DateTime(rec.updated_at),
+            last_provisioned_at=(
+                DateTime(rec.last_provisioned_at) if rec.last_provisioned_at else None
+            ),
+        )
+
+    @strawberry.field(
+        description="Members in user id order (keyset pages; totalCount = memberCount)."
+    )
+    async def members(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> UserConnection:
+        cap = info.context.settings.graphql_max_page_size
+        size = _size(first, cap)
+        after_id = decode_cursor(after, "after")[1] if after else None
+        key = (self.record.id, after_id, size + 1)
+        users = await info.context.loaders.group_members.load(key)
+        return await UserConnection.from_records(
+            info, users[:size], len(users) > size, self.record.member_count
+        )
+
+    @strawberry.field(description="Roles granted to this group (members hold them too).")
+    async def roles(self, info: Info) -> list[str]:
+        return await info.context.loaders.group_roles.load(self.record.id)
+
+    @strawberry.field(description="The viewer may rename this group and change its members.")
+    def viewer_can_update(self, info: Info) -> bool:
+        return info.context.actor.can_write and self.record.is_local
+
+    @strawberry.field(description="The viewer may delete this group (LOCAL groups only).")
+    def viewer_can_delete(self, info: Info) -> bool:
+        return info.context.actor.can_write and self.record.is_local
+
+    @strawberry.field(description="The viewer may grant and revoke roles of this group.")
+    def viewer_can_grant_roles(self, info: Info) -> bool:
+        return info.context.actor.can_write
+
+    @strawberry.field(description="Why the viewer cannot change this group.")
+    def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
+        return cannot_update_reasons(info, self.record.is_local, False)
+
+
+def _size(first: int | None, cap: int) -> int:
+    from app.domain.paging import PageRequest
+
+    return PageRequest(first=first, max_size=cap).size()
+
+
+@strawberry.type(name="GroupEdge", description="A group in a connection.")
+class GroupEdge:
+    """Relay edge."""
+
+    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
+    node: Group = strawberry.field(description="The group.")
+
+
+@strawberry.type(name="GroupConnection", description="A page of groups (Relay connection).")
+class GroupConnection:
+    """Relay connection over groups."""
+
+    edges: list[GroupEdge] = strawberry.field(description="Groups with their cursors.")
+    nodes: list[Group] = strawberry.field(description="The groups of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many groups match (all pages).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+    @staticmethod
+    def of(page: Page[GroupRecord], count: Callable[[], Awaitable[int]]) -> GroupConnection:
+        """A connection over a domain page."""
+        nodes = [Group.of(g) for g in page.items]
+        edges = [GroupEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
+        return GroupConnection(edges=edges, nodes=nodes, page_info=PageInfo.of(page), count=count)
+
+    @staticmethod
+    def from_list(
+        info: Info, groups: list[GroupRecord], first: int | None, after: str | None
+    ) -> GroupConnection:
+        """A page over a user's groups, already loaded in id order by a DataLoader."""
+        size = _size(first, info.context.settings.graphql_max_page_size)
+        after_id = decode_cursor(after, "after")[1] if after else ""
+        rest = [g for g in groups if g.id > after_id]
+        chosen = rest[:size]
+        page = Page(
+            chosen, [encode_cursor(g.id, g.id) for g in chosen], len(rest) > size, bool(after)
+        )
+        total = len(groups)
+
+        async def count() -> int:
+            return total
+
+        return GroupConnection.of(page, count)

@@ -1,0 +1,50 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""The provisioning page: switch, SCIM endpoint, tokens, counters and the event log."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.domain.activity import EventFilter, list_provisioning_events, provisioning_stats
+from app.domain.tokens import list_scim_tokens
+from app.graphql.context import Info
+from app.graphql.filters import ProvisioningEventFilterInput
+from app.graphql.types.activity import ProvisioningEventConnection, ProvisioningStatsType
+from app.graphql.types.admin import ScimToken
+from app.graphql.types.common import page_request
+
+
+@strawberry.type(name="Provisioning", description="SCIM provisioning state.")
+class Provisioning:
+    """What the provisioning page of a console shows."""
+
+    enabled: bool = strawberry.field(description="SCIM provisioning is on.")
+    scim_base_url: str = strawberry.field(description="The SCIM base URL to give the IdP.")
+
+    @strawberry.field(description="Every SCIM token, newest first (secrets are never shown).")
+    async def tokens(self, info: Info) -> list[ScimToken]:
+        async with info.context.read() as tx:
+            records = await list_scim_tokens(tx)
+        return [ScimToken.of(t) for t in records]
+
+    @strawberry.field(description="Owned records per provider and SCIM traffic of the last 24h.")
+    async def stats(self, info: Info) -> ProvisioningStatsType:
+        async with info.context.read() as tx:
+            stats = await provisioning_stats(tx)
+        return ProvisioningStatsType.of(stats)
+
+    @strawberry.field(description="The provisioning event log, newest first.")
+    async def events(
+        self,
+        info: Info,
+        filter: ProvisioningEventFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ProvisioningEventConnection:
+        domain_filter = filter.to_domain() if filter else EventFilter()
+        async with info.context.read() as tx:
+            page = await list_provisioning_events(
+                tx, filter=domain_filter, page=page_request(info, first, after)
+            )
+        return ProvisioningEventConnection.of(page)

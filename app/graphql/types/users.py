@@ -1,0 +1,240 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
+"""The User type: identity, lifecycle, every built-in attribute, and capabilities as data."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.domain.catalogue import Catalogue
+from app.domain.paging import Page, encode_cursor
+from app.domain.types import AuthProvider, UserRecord, UserStatus
+from app.domain.users import locked_fields as idp_locked_fields
+from app.graphql.context import Info
+from app.graphql.ids import to_global_id
+from app.graphql.prefetch import prefetch_users
+from app.graphql.scalars import DateTime
+from app.graphql.types.builtin import BuiltinProfile, builtin_values
+from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
+from app.graphql.types.common import Node, PageInfo
+
+if TYPE_CHECKING:
+    from app.graphql.types.groups import GroupConnection
+
+GroupConnectionRef = Annotated["GroupConnection", strawberry.lazy("app.graphql.types.groups")]
+
+
+@strawberry.enum(name="CannotUpdateReason", description="Why the viewer cannot change a record.")
+class CannotUpdateReason(Enum):
+    """Reasons listed by viewerCannotUpdateReasons."""
+
+    INSUFFICIENT_ROLE = "INSUFFICIENT_ROLE"
+    MANAGED_BY_IDP = "MANAGED_BY_IDP"
+    DELETED = "DELETED"
+
+
+def cannot_update_reasons(info: Info, is_local: bool, deleted: bool) -> list[CannotUpdateReason]:
+    """Reasons shared by users and groups, in a stable order."""
+    reasons = []
+    if not info.context.actor.can_write:
+        reasons.append(CannotUpdateReason.INSUFFICIENT_ROLE)
+    if not is_local:
+        reasons.append(CannotUpdateReason.MANAGED_BY_IDP)
+    if deleted:
+        reasons.append(CannotUpdateReason.DELETED)
+    return reasons
+
+
+def _profile_values(
+    info: Info, user: UserRecord, catalogue: Catalogue
+) -> list[ProfileAttributeValue]:
+    locked = idp_locked_fields(user, catalogue)
+    writable = info.context.actor.can_write and user.deleted_at is None
+    idp = not user.is_local
+    return [
+        ProfileAttributeValue(
+            name=a.name,
+            display_name=a.display_name,
+            datatype=a.datatype,
+            value=JSON(user.login_id if a.name == "loginId" else user.profile.get(a.name)),
+            source=ValueSource.IDP if idp and a.name in locked else ValueSource.LOCAL,
+            editable=writable and a.name not in locked,
+            visible=a.status.value == "VISIBLE",
+        )
+        for a in catalogue.attributes
+    ]
+
+
+@strawberry.type(name="User", description="A person in the ledger.")
+class User(Node, BuiltinProfile):
+    """A user; built-in attribute fields are null when unset."""
+
+    record: strawberry.Private[UserRecord]
+    database_id: str = strawberry.field(description="The raw UUID (the SCIM resource id).")
+    login_id: str = strawberry.field(description="Login name (SCIM userName), unique.")
+    external_id: str | None = strawberry.field(description="The IdP's id of this user.")
+    auth_provider: AuthProvider = strawberry.field(description="Owner: LOCAL or an IdP.")
+    status: UserStatus = strawberry.field(description="ACTIVE or INACTIVE.")
+    status_reason: str | None = strawberry.field(description="Reason of the last status change.")
+    notes: str | None = strawberry.field(description="Admin notes (always locally editable).")
+    version: int = strawberry.field(description="Grows with every write (the SCIM ETag).")
+    created_at: DateTime = strawberry.field(description="When the user was created.")
+    updated_at: DateTime = strawberry.field(description="When the user last changed.")
+    last_provisioned_at: DateTime | None = strawberry.field(
+        description="When an IdP last wrote this user over SCIM."
+    )
+    deleted_at: DateTime | None = strawberry.field(
+        description="When the user was soft-deleted (only listed with includeDeleted)."
+    )
+
+    @staticmethod
+    def of(rec: UserRecord) -> User:
+        """The GraphQL view of a stored user."""
+        return User(
+            record=rec,
+            id=strawberry.ID(to_global_id("User", rec.id)),
+            database_id=rec.id,
+            login_id=rec.login_id,
+            external_id=rec.external_id,
+            auth_provider=AuthProvider(rec.auth_provider),
+            status=UserStatus(rec.status),
+            status_reason=rec.status_reason,
+            notes=rec.notes,
+            version=rec.version,
+            created_at=DateTime(rec.created_at),
+            updated_at=DateTime(rec.updated_at),
+            last_provisioned_at=DateTime(rec.last_provisioned_at)
+            if rec.last_provisioned_at
+            else None,
+            deleted_at=DateTime(rec.deleted_at) if rec.deleted_at else None,
+            **builtin_values(rec.profile),  # type: ignore[arg-type]
+        )
+
+    # Resolvers below answer synchronously from what prefetch_users loaded for the page, and
+    # hand the executor an awaitable (the DataLoader path) only for users built elsewhere.
+
+    @strawberry.field(description="Every catalogue attribute with its value, source, editability.")
+    def profile(self, info: Info) -> list[ProfileAttributeValue]:
+        catalogue = info.context.cached_catalogue
+        if catalogue is None:
+            return cast(list[ProfileAttributeValue], _later_profile(info, self.record))
+        return _profile_values(info, self.record, catalogue)
+
+    @strawberry.field(description="Roles granted directly to this user.")
+    def roles(self, info: Info) -> list[str]:
+        hit = info.context.user_roles.get(self.record.id)
+        if hit is None:
+            return cast(list[str], _later_roles(info, self.record.id, effective=False))
+        return hit.direct
+
+    @strawberry.field(description="Roles held directly or through any group.")
+    def effective_roles(self, info: Info) -> list[str]:
+        hit = info.context.user_roles.get(self.record.id)
+        if hit is None:
+            return cast(list[str], _later_roles(info, self.record.id, effective=True))
+        return hit.effective
+
+    @strawberry.field(description="Groups the user belongs to, in id order.")
+    def groups(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> GroupConnectionRef:
+        from app.graphql.types.groups import GroupConnection
+
+        groups = info.context.user_groups.get(self.record.id)
+        if groups is None:
+            return cast(GroupConnection, _later_groups(info, self.record.id, first, after))
+        return GroupConnection.from_list(info, groups, first, after)
+
+    @strawberry.field(
+        description="The viewer may change some of this user (see profile.editable, lockedFields)."
+    )
+    def viewer_can_update(self, info: Info) -> bool:
+        return info.context.actor.can_write and self.record.deleted_at is None
+
+    @strawberry.field(description="The viewer may delete this user (LOCAL users only).")
+    def viewer_can_delete(self, info: Info) -> bool:
+        rec = self.record
+        return info.context.actor.can_write and rec.is_local and rec.deleted_at is None
+
+    @strawberry.field(
+        description="The viewer may deactivate or reactivate this user, IdP-owned ones included."
+    )
+    def viewer_can_change_status(self, info: Info) -> bool:
+        return info.context.actor.can_write and self.record.deleted_at is None
+
+    @strawberry.field(description="Why some or all of this user cannot be changed by the viewer.")
+    def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
+        rec = self.record
+        return cannot_update_reasons(info, rec.is_local, rec.deleted_at is not None)
+
+    @strawberry.field(description="Fields the user's IdP owns: updateUser refuses to change them.")
+    async def locked_fields(self, info: Info) -> list[str]:
+        return sorted(idp_locked_fields(self.record, await info.context.catalogue()))
+
+
+async def _later_profile(info: Info, user: UserRecord) -> list[ProfileAttributeValue]:
+    return _profile_values(info, user, await info.context.catalogue())
+
+
+async def _later_roles(info: Info, user_id: str, *, effective: bool) -> list[str]:
+    roles = await info.context.loaders.user_roles.load(user_id)
+    return roles.effective if effective else roles.direct
+
+
+async def _later_groups(
+    info: Info, user_id: str, first: int | None, after: str | None
+) -> GroupConnection:
+    from app.graphql.types.groups import GroupConnection
+
+    groups = await info.context.loaders.user_groups.load(user_id)
+    return GroupConnection.from_list(info, groups, first, after)
+
+
+@strawberry.type(name="UserEdge", description="A user in a connection.")
+class UserEdge:
+    """Relay edge."""
+
+    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
+    node: User = strawberry.field(description="The user.")
+
+
+@strawberry.type(name="UserConnection", description="A page of users (Relay connection).")
+class UserConnection:
+    """Relay connection over users."""
+
+    edges: list[UserEdge] = strawberry.field(description="Users with their cursors.")
+    nodes: list[User] = strawberry.field(description="The users of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many users match the filter (all pages).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+    @staticmethod
+    async def of(
+        info: Info, page: Page[UserRecord], count: Callable[[], Awaitable[int]]
+    ) -> UserConnection:
+        """A connection over a domain page (prefetching what the selection needs)."""
+        await prefetch_users(info, page.items)
+        nodes = [User.of(u) for u in page.items]
+        edges = [UserEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
+        return UserConnection(edges=edges, nodes=nodes, page_info=PageInfo.of(page), count=count)
+
+    @staticmethod
+    async def from_records(
+        info: Info, users: list[UserRecord], has_next: bool, total: int
+    ) -> UserConnection:
+        """A connection over members read with a user-id keyset."""
+        cursors = [encode_cursor(u.id, u.id) for u in users]
+        page = Page(users, cursors, has_next, False)
+
+        async def count() -> int:
+            return total
+
+        return await UserConnection.of(info, page, count)

@@ -1,0 +1,89 @@
+"""No N+1: a page of users with groups, roles and profile costs a fixed number of statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from app import db as db_module
+from app.domain.groups import create_group
+from app.domain.memberships import add_members
+from app.domain.roles import grant_roles
+from app.domain.users import UserCreate, create_user
+from tests.graphql.conftest import Api
+from tests.support import owner as owner_actor
+
+PAGE = (
+    "query($n: Int!) { users(first: $n, orderBy: {field: LOGIN_ID}) { totalCount"
+    " pageInfo { hasNextPage endCursor } edges { cursor node {"
+    " id loginId externalId authProvider status createdAt updatedAt version firstName lastName"
+    " email displayName title department city countryCode employeeNumber manager"
+    " roles effectiveRoles groups { totalCount nodes { displayName roles } }"
+    " profile { name value source editable } viewerCanUpdate viewerCanDelete lockedFields"
+    " } } } }"
+)
+_METHODS = ("fetch", "fetchrow", "fetchval", "execute", "executemany")
+
+
+@contextmanager
+def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Record the SQL of every statement either engine's transaction runs."""
+    seen: list[str] = []
+    for cls in (db_module._SqliteTx, db_module._PgTx):
+        for name in _METHODS:
+            original = getattr(cls, name)
+
+            def wrap(original: Any = original) -> Any:
+                async def counted(self: Any, sql: str, *args: Any) -> Any:
+                    seen.append(sql)
+                    return await original(self, sql, *args)
+
+                return counted
+
+            monkeypatch.setattr(cls, name, wrap())
+    yield seen
+
+
+async def _directory(api: Api, users: int) -> None:
+    actor = owner_actor()
+    async with api.db.transaction() as tx:
+        groups = [await create_group(tx, actor=actor, display_name=f"g{i}") for i in range(3)]
+        ids = []
+        for i in range(users):
+            user = await create_user(
+                tx,
+                actor=actor,
+                data=UserCreate(login_id=f"u{i:03}@example.com", profile={"firstName": f"F{i}"}),
+            )
+            ids.append(user.id)
+        for group in groups:
+            await add_members(tx, group_id=group.id, user_ids=ids)
+        await grant_roles(tx, actor=actor, roles=["app"], group_ids=[groups[0].id])
+        await grant_roles(tx, actor=actor, roles=["direct"], user_ids=ids)
+
+
+async def _statements(api: Api, token: str, size: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    with counting(monkeypatch) as seen:
+        body = await api.run(PAGE, token, n=size)
+    assert "errors" not in body
+    nodes = body["data"]["users"]["edges"]
+    assert len(nodes) == size
+    assert nodes[-1]["node"]["groups"]["totalCount"] == 3
+    assert nodes[-1]["node"]["effectiveRoles"] == ["app", "direct"]
+    monkeypatch.undo()
+    return len(seen)
+
+
+async def test_a_page_costs_the_same_statements_at_10_and_100(
+    api: Api, owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _directory(api, 110)
+    await api.run(PAGE, owner, n=1)  # warm: lastUsedAt written, catalogue memoised
+    small = await _statements(api, owner, 10, monkeypatch)
+    large = await _statements(api, owner, 100, monkeypatch)
+    # auth (token, roles) + catalogue version + page + count + user roles + user groups
+    # + roles of those groups: fixed, whatever the page size.
+    assert small == large == 8
