@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -65,7 +66,15 @@ def _serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    migrations.upgrade(settings)
+    try:
+        migrations.upgrade(settings)
+    except Exception as exc:
+        print(
+            f"roster: database unreachable ({type(exc).__name__}); serving anyway: /readyz "
+            "answers 503 until it returns, and migrations run then",
+            file=sys.stderr,
+        )
+        os.environ["ROSTER_MIGRATE_ON_START"] = "true"
     base = settings.base_url
     print(f"Roster on {base}  (database: {settings.database_kind})", file=sys.stderr)
     print(f"  GraphQL   {base}/graphql   (GraphiQL in a browser)", file=sys.stderr)

@@ -54,6 +54,10 @@ class Dialect:
         """The bind value for a JSON column."""
         return orjson.dumps(value).decode()
 
+    #: Appended to a SELECT that reads a row the transaction is about to change. SQLite needs
+    #: nothing: BEGIN IMMEDIATE already serialises writers.
+    for_update = ""
+
     def json_remove(self, column: str, key: str) -> str:
         """The JSON document without one top-level key (key must be a validated name)."""
         return f"json_remove({column}, '$.\"{key}\"')"
@@ -63,6 +67,7 @@ class PgDialect(Dialect):
     """PostgreSQL spelling of the same fragments."""
 
     name = "postgresql"
+    for_update = " FOR UPDATE"
 
     def json_text(self, column: str, key: str) -> str:
         return f"({column} ->> '{key}')"

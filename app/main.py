@@ -17,65 +17,95 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from app import migrations
 from app.db import Database
 from app.errors import DatabaseUnavailable
+from app.graphql.app import build_graphql_app
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
+from app.scim.app import build_scim_app
 from app.settings import Settings
 
 log = logging.getLogger("roster")
+
+
+class Operations:
+    """The operator endpoints and the lifespan, around one Database."""
+
+    def __init__(self, settings: Settings, db: Database, metrics: Metrics) -> None:
+        self.settings = settings
+        self.db = db
+        self.metrics = metrics
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        """Connect (or start anyway when the database is down) and close at the end."""
+        try:
+            await self.db.connect()
+        except DatabaseUnavailable as exc:
+            # Start anyway: /readyz answers 503 and requests retry until the database returns.
+            log.warning("database unavailable at start: %s", exc.message)
+        retry = None
+        if self.settings.migrate_on_start:
+            retry = asyncio.create_task(_migrate_when_reachable(self.settings))
+        yield
+        if retry is not None:
+            retry.cancel()
+        await self.db.close()
+
+    async def healthz(self, request: Request) -> Response:
+        """The process is alive."""
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(self, request: Request) -> Response:
+        """200 when the database answers and is migrated to head, else 503."""
+        if not await self.db.ping():
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        current = await asyncio.to_thread(migrations.current_revision, self.settings)
+        head = migrations.head_revision()
+        if current != head:
+            body = {"status": "unavailable", "database": "not migrated", "revision": current}
+            return JSONResponse({**body, "head": head}, 503)
+        return JSONResponse({"status": "ok", "database": self.db.kind, "revision": current})
+
+    async def metrics_text(self, request: Request) -> Response:
+        """Prometheus text format."""
+        gauges = {f"roster_db_pool_{k}": float(v) for k, v in self.db.pool_stats().items()}
+        text = self.metrics.render(gauges)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the application for ``settings``; nothing connects until the lifespan starts."""
     settings = settings or Settings()
     db = Database(settings)
-    metrics = Metrics()
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            await db.connect()
-        except DatabaseUnavailable as exc:
-            # Start anyway: /readyz answers 503 and requests retry until the database returns.
-            log.warning("database unavailable at start: %s", exc.message)
-        yield
-        await db.close()
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        if not await db.ping():
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-        current = await asyncio.to_thread(migrations.current_revision, settings)
-        head = migrations.head_revision()
-        if current != head:
-            return JSONResponse(
-                {
-                    "status": "unavailable",
-                    "database": "not migrated",
-                    "revision": current,
-                    "head": head,
-                },
-                503,
-            )
-        return JSONResponse({"status": "ok", "database": db.kind, "revision": current})
-
-    async def metrics_endpoint(request: Request) -> Response:
-        gauges = {f"roster_db_pool_{k}": float(v) for k, v in db.pool_stats().items()}
-        return PlainTextResponse(metrics.render(gauges), media_type="text/plain; version=0.0.4")
-
+    ops = Operations(settings, db, Metrics())
     routes: list[BaseRoute] = [
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics_endpoint),
+        Route("/healthz", ops.healthz),
+        Route("/readyz", ops.readyz),
+        Route("/metrics", ops.metrics_text),
+        Mount("/scim/v2", app=build_scim_app(settings, db)),
     ]
-    routes += _adapter_routes(settings, db)
-    middleware = _middleware(settings, metrics)
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    # Exact routes, not a Mount: a Mount answers POST /graphql with a 307 to /graphql/.
+    graphql = build_graphql_app(settings, db)
+    routes += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
+    app = Starlette(
+        routes=routes, lifespan=ops.lifespan, middleware=_middleware(settings, ops.metrics)
+    )
     app.state.settings = settings
     app.state.db = db
-    app.state.metrics = metrics
+    app.state.metrics = ops.metrics
     return app
+
+
+async def _migrate_when_reachable(settings: Settings) -> None:
+    """Retry the migrations until the database answers (advisory-locked on PostgreSQL)."""
+    while True:
+        try:
+            await asyncio.to_thread(migrations.upgrade, settings)
+        except Exception as exc:
+            log.info("migrations waiting for the database: %s", type(exc).__name__)
+            await asyncio.sleep(2)
+        else:
+            log.warning("database reachable again; migrated to head")
+            return
 
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
@@ -95,26 +125,6 @@ def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
             )
         )
     return stack
-
-
-def _adapter_routes(settings: Settings, db: Database) -> list[BaseRoute]:
-    """The SCIM and GraphQL surfaces (each adapter builds its own Starlette sub-app)."""
-    mounts: list[BaseRoute] = []
-    try:
-        from app.scim.app import build_scim_app
-    except ImportError:
-        pass
-    else:
-        mounts.append(Mount("/scim/v2", app=build_scim_app(settings, db)))
-    try:
-        from app.graphql.app import build_graphql_app
-    except ImportError:
-        pass
-    else:
-        # Exact routes, not a Mount: a Mount answers POST /graphql with a 307 to /graphql/.
-        graphql = build_graphql_app(settings, db)
-        mounts += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
-    return mounts
 
 
 def app_from_env() -> Starlette:

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to call /graphql from a browser (empty = none).",
     )
+    migrate_on_start: bool = Field(
+        default=False,
+        description="Keep retrying migrations in the background until the database answers "
+        "(set by `roster serve` when the database was down at start).",
+    )
     access_log: bool = Field(default=True, description="One JSON line per HTTP request.")
 
     @field_validator("database_url")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
 
 from app.models import metadata
 from app.settings import Settings
@@ -37,15 +37,24 @@ def run_online() -> None:
     engine.dispose()
 
 
-def _run(connection: object) -> None:
+MIGRATION_LOCK = 7_252_025  # pg_advisory_lock key: replicas starting together migrate one at a time
+
+
+def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        connection.commit()
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -101,7 +101,9 @@ async def get_catalogue(tx: Tx, *, version: int | None = None) -> Catalogue:
         for r in rows
     )
     catalogue = Catalogue(version, attrs)
-    tx.cache["catalogue"] = catalogue
+    # Memoise only once committed: a rolled-back change must not leave its catalogue behind
+    # under a version number that the next committed change will reuse.
+    tx.after_commit(lambda: tx.cache.__setitem__("catalogue", catalogue))
     return catalogue
 
 

@@ -37,9 +37,12 @@ def row_to_group(row: Row) -> GroupRecord:
     )
 
 
-async def load_group(tx: Tx, group_id: str) -> GroupRecord:
-    """The group with this id; raises NotFound."""
-    row = await tx.fetchrow(f"SELECT {GROUP_COLUMNS} FROM groups WHERE id = :id", {"id": group_id})
+async def load_group(tx: Tx, group_id: str, *, for_update: bool = False) -> GroupRecord:
+    """The group with this id; raises NotFound. ``for_update`` locks it (see find_user)."""
+    lock = tx.dialect.for_update if for_update else ""
+    row = await tx.fetchrow(
+        f"SELECT {GROUP_COLUMNS} FROM groups WHERE id = :id{lock}", {"id": group_id}
+    )
     if row is None:
         raise NotFound(f"no group with id {group_id!r}", fields=["id"])
     return row_to_group(row)
@@ -159,7 +162,7 @@ async def update_group(
 ) -> GroupRecord:
     """Rename a LOCAL group; raises ManagedByIdp for IdP groups (rule 9), AlreadyExists."""
     require_writer(actor)
-    group = await load_group(tx, group_id)
+    group = await load_group(tx, group_id, for_update=True)
     _require_local(group, "rename")
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
@@ -209,7 +212,7 @@ async def drop_group(tx: Tx, *, actor: Actor, group: GroupRecord) -> None:
 async def delete_group(tx: Tx, *, actor: Actor, group_id: str) -> GroupRecord:
     """Admin delete of a LOCAL group; raises ManagedByIdp, NotFound, LastOwner."""
     require_writer(actor)
-    group = await load_group(tx, group_id)
+    group = await load_group(tx, group_id, for_update=True)
     _require_local(group, "delete")
     await drop_group(tx, actor=actor, group=group)
     return group
@@ -219,7 +222,7 @@ async def _admin_members(
     tx: Tx, actor: Actor, group_id: str, user_ids: Sequence[str], add: bool
 ) -> MembershipResult:
     require_writer(actor)
-    group = await load_group(tx, group_id)
+    group = await load_group(tx, group_id, for_update=True)
     _require_local(group, "change the members of")
     if add:
         result = await add_members(tx, group_id=group.id, user_ids=user_ids)

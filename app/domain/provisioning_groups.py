@@ -97,7 +97,7 @@ async def provision_update_group(
     ``unknown`` (the caller logs a provisioning warning). Raises AlreadyExists, NotFound,
     VersionConflict, LastOwner.
     """
-    group = await load_group(tx, group_id)
+    group = await load_group(tx, group_id, for_update=True)
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
     changes: list[Change] = []
@@ -136,7 +136,7 @@ async def provision_delete_group(
     tx: Tx, *, actor: Actor, group_id: str, expected_version: int | None = None
 ) -> GroupRecord:
     """Delete a group for the IdP, revoking the roles granted through it; raises NotFound."""
-    group = await load_group(tx, group_id)
+    group = await load_group(tx, group_id, for_update=True)
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
     await drop_group(tx, actor=actor, group=group)

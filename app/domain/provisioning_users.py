@@ -11,6 +11,7 @@ from app.domain.auth_settings import get_auth_settings
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
 from app.domain.roles import grants_owner
+from app.domain.scim_extras import validate_scim_extras
 from app.domain.types import Actor, UserRecord, UserStatus
 from app.domain.user_store import (
     USER_COLUMNS,
@@ -32,6 +33,7 @@ class ProvisionedUser:
 
     For a replace (PUT) the adapter passes every mapped attribute, None where the IdP sent none.
     ``UNSET`` fields of a partial update are left out with ``touch`` naming what is present.
+    ``scim_extras`` replaces the stored extras; None leaves them as they are.
     """
 
     login_id: str | None = None
@@ -39,6 +41,7 @@ class ProvisionedUser:
     active: bool | None = None
     profile: dict[str, Any] = field(default_factory=dict)
     touch: frozenset[str] = frozenset({"loginId", "externalId", "active"})
+    scim_extras: dict[str, Any] | None = None
 
 
 def source_filtered(
@@ -71,6 +74,58 @@ async def _deleted_twin(tx: Tx, provider: str, external_id: str | None) -> UserR
     return None if row is None else row_to_user(row)
 
 
+async def _restore(
+    tx: Tx, actor: Actor, twin: UserRecord, fresh: UserRecord
+) -> tuple[UserRecord, bool]:
+    restored = replace(
+        twin,
+        login_id=fresh.login_id,
+        profile=fresh.profile,
+        scim_extras=fresh.scim_extras,
+        status=fresh.status,
+        status_reason=None,
+        deleted_at=None,
+        last_provisioned_at=fresh.last_provisioned_at,
+    )
+    await save_user(tx, restored, expected_version=twin.version)
+    await record_audit(
+        tx,
+        actor=actor,
+        action="user.restore",
+        target_type="User",
+        target_id=twin.id,
+        target_label=restored.login_id,
+        changes=diff({}, snapshot(restored)),
+    )
+    return restored, True
+
+
+def _new_user(catalogue: Catalogue, provider: str, data: ProvisionedUser) -> UserRecord:
+    login_id = validate_login_id(data.login_id, field="userName")
+    external_id = _check_external(data.external_id)
+    values = validate_profile(catalogue, data.profile)
+    now = now_iso()
+    return UserRecord(
+        id=new_id(),
+        login_id=login_id,
+        external_id=external_id,
+        auth_provider=provider,
+        status=(UserStatus.INACTIVE if data.active is False else UserStatus.ACTIVE).value,
+        status_reason=None,
+        profile={
+            k: v
+            for k, v in source_filtered(provider == "LOCAL", catalogue, values).items()
+            if v is not None
+        },
+        notes=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        last_provisioned_at=now,
+        scim_extras=validate_scim_extras(catalogue, data.scim_extras or {}),
+    )
+
+
 async def provision_create_user(
     tx: Tx, *, actor: Actor, data: ProvisionedUser
 ) -> tuple[UserRecord, bool]:
@@ -79,56 +134,13 @@ async def provision_create_user(
     The owner is LOCAL while authentication is INTERNAL, else the configured IdP (rule 1).
     Raises AlreadyExists (rule 6), InvalidValue.
     """
-    login_id = validate_login_id(data.login_id, field="userName")
-    external_id = _check_external(data.external_id)
     provider = (await get_auth_settings(tx)).provider.value
-    catalogue = await get_catalogue(tx)
-    values = validate_profile(catalogue, data.profile)
-    profile = {
-        k: v
-        for k, v in source_filtered(provider == "LOCAL", catalogue, values).items()
-        if v is not None
-    }
-    status = (UserStatus.INACTIVE if data.active is False else UserStatus.ACTIVE).value
-    now = now_iso()
-    twin = await _deleted_twin(tx, provider, external_id)
-    await ensure_login_free(tx, login_id)
+    user = _new_user(await get_catalogue(tx), provider, data)
+    twin = await _deleted_twin(tx, provider, user.external_id)
+    await ensure_login_free(tx, user.login_id)
     if twin is not None:
-        restored = replace(
-            twin,
-            login_id=login_id,
-            profile=profile,
-            status=status,
-            status_reason=None,
-            deleted_at=None,
-            last_provisioned_at=now,
-        )
-        await save_user(tx, restored, expected_version=twin.version)
-        await record_audit(
-            tx,
-            actor=actor,
-            action="user.restore",
-            target_type="User",
-            target_id=twin.id,
-            target_label=login_id,
-            changes=diff({}, snapshot(restored)),
-        )
-        return restored, True
-    await ensure_external_id_free(tx, provider, external_id)
-    user = UserRecord(
-        id=new_id(),
-        login_id=login_id,
-        external_id=external_id,
-        auth_provider=provider,
-        status=status,
-        status_reason=None,
-        profile=profile,
-        notes=None,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        last_provisioned_at=now,
-    )
+        return await _restore(tx, actor, twin, user)
+    await ensure_external_id_free(tx, provider, user.external_id)
     await insert_user(tx, user)
     await record_audit(
         tx,
@@ -136,7 +148,7 @@ async def provision_create_user(
         action="user.create",
         target_type="User",
         target_id=user.id,
-        target_label=login_id,
+        target_label=user.login_id,
         changes=diff({}, snapshot(user)),
     )
     return user, False
@@ -164,6 +176,19 @@ async def _apply_identity(
         )
 
 
+def _apply_values(
+    catalogue: Catalogue, user: UserRecord, updated: UserRecord, data: ProvisionedUser
+) -> None:
+    values = source_filtered(user.is_local, catalogue, validate_profile(catalogue, data.profile))
+    for key, value in values.items():
+        if value is None:
+            updated.profile.pop(key, None)
+        else:
+            updated.profile[key] = value
+    if data.scim_extras is not None:
+        updated.scim_extras = validate_scim_extras(catalogue, data.scim_extras)
+
+
 async def provision_update_user(
     tx: Tx,
     *,
@@ -178,7 +203,7 @@ async def provision_update_user(
     only INHERIT_FROM_IDP values (rule 5). Raises Mutability (rule 7), ProtectedAdmin
     (rule 10), VersionConflict, AlreadyExists, InvalidValue, NotFound.
     """
-    user = await load_user(tx, user_id)
+    user = await load_user(tx, user_id, for_update=True)
     if expected_version is not None and expected_version != user.version:
         raise VersionConflict(f"user is at version {user.version}", fields=["version"])
     catalogue = await get_catalogue(tx)
@@ -188,12 +213,7 @@ async def provision_update_user(
         updated.status = (UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value
         if not data.active and user.active and await grants_owner(tx, user_id=user.id):
             raise ProtectedAdmin("SCIM cannot deactivate a user who holds OWNER", ["active"])
-    values = source_filtered(user.is_local, catalogue, validate_profile(catalogue, data.profile))
-    for key, value in values.items():
-        if value is None:
-            updated.profile.pop(key, None)
-        else:
-            updated.profile[key] = value
+    _apply_values(catalogue, user, updated, data)
     changes = diff(snapshot(user), snapshot(updated))
     updated.last_provisioned_at = now_iso()
     await save_user(tx, updated, expected_version=user.version)
@@ -214,7 +234,7 @@ async def provision_delete_user(
     tx: Tx, *, actor: Actor, user_id: str, expected_version: int | None = None
 ) -> UserRecord:
     """Soft-delete for the IdP (rule 8); raises ProtectedAdmin for OWNERs (rule 10), NotFound."""
-    user = await load_user(tx, user_id)
+    user = await load_user(tx, user_id, for_update=True)
     if expected_version is not None and expected_version != user.version:
         raise VersionConflict(f"user is at version {user.version}", fields=["version"])
     if await grants_owner(tx, user_id=user.id):

@@ -123,6 +123,9 @@ class UserRecord:
     updated_at: str
     last_provisioned_at: str | None
     deleted_at: str | None = None
+    # What the IdP sent over SCIM that no profile attribute maps (app.scim.extras); only the
+    # SCIM adapter reads it.
+    scim_extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_local(self) -> bool:

@@ -13,7 +13,7 @@ from app.errors import AlreadyExists, NotFound, VersionConflict
 
 USER_COLUMNS = (
     "id, login_id, external_id, auth_provider, status, status_reason, profile, notes, version,"
-    " created_at, updated_at, last_provisioned_at, deleted_at"
+    " created_at, updated_at, last_provisioned_at, deleted_at, scim_extras"
 )
 
 
@@ -40,20 +40,32 @@ def row_to_user(row: Row) -> UserRecord:
         updated_at=row["updated_at"],
         last_provisioned_at=row["last_provisioned_at"],
         deleted_at=row["deleted_at"],
+        scim_extras=_profile(row["scim_extras"]),
     )
 
 
-async def find_user(tx: Tx, user_id: str, *, include_deleted: bool = False) -> UserRecord | None:
-    """The user with this id, or None (deleted users only when asked)."""
-    row = await tx.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = :id", {"id": user_id})
+async def find_user(
+    tx: Tx, user_id: str, *, include_deleted: bool = False, for_update: bool = False
+) -> UserRecord | None:
+    """The user with this id, or None (deleted users only when asked).
+
+    ``for_update`` locks the row until the transaction ends, so concurrent writers of the same
+    user queue instead of overwriting each other (read-modify-write without lost updates).
+    """
+    lock = tx.dialect.for_update if for_update else ""
+    row = await tx.fetchrow(
+        f"SELECT {USER_COLUMNS} FROM users WHERE id = :id{lock}", {"id": user_id}
+    )
     if row is None or (row["deleted_at"] is not None and not include_deleted):
         return None
     return row_to_user(row)
 
 
-async def load_user(tx: Tx, user_id: str, *, include_deleted: bool = False) -> UserRecord:
+async def load_user(
+    tx: Tx, user_id: str, *, include_deleted: bool = False, for_update: bool = False
+) -> UserRecord:
     """The user with this id; raises NotFound."""
-    user = await find_user(tx, user_id, include_deleted=include_deleted)
+    user = await find_user(tx, user_id, include_deleted=include_deleted, for_update=for_update)
     if user is None:
         raise NotFound(f"no user with id {user_id!r}", fields=["id"])
     return user
@@ -100,8 +112,8 @@ async def insert_user(tx: Tx, user: UserRecord) -> None:
     await tx.execute(
         "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
         " status_reason, profile, notes, version, created_at, updated_at, last_provisioned_at,"
-        " deleted_at) VALUES (:id, :login, :norm, :ext, :prov, :status, :reason, :profile,"
-        " :notes, :version, :created, :updated, :prov_at, NULL)",
+        " deleted_at, scim_extras) VALUES (:id, :login, :norm, :ext, :prov, :status, :reason,"
+        " :profile, :notes, :version, :created, :updated, :prov_at, NULL, :extras)",
         {
             "id": user.id,
             "login": user.login_id,
@@ -116,6 +128,7 @@ async def insert_user(tx: Tx, user: UserRecord) -> None:
             "created": user.created_at,
             "updated": user.updated_at,
             "prov_at": user.last_provisioned_at,
+            "extras": tx.dialect.json_param(user.scim_extras),
         },
     )
 
@@ -128,7 +141,7 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
         "UPDATE users SET login_id = :login, login_id_norm = :norm, external_id = :ext,"
         " auth_provider = :prov, status = :status, status_reason = :reason, profile = :profile,"
         " notes = :notes, version = :version, updated_at = :updated,"
-        " last_provisioned_at = :prov_at, deleted_at = :deleted"
+        " last_provisioned_at = :prov_at, deleted_at = :deleted, scim_extras = :extras"
         " WHERE id = :id AND version = :expected",
         {
             "id": user.id,
@@ -144,6 +157,7 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
             "updated": user.updated_at,
             "prov_at": user.last_provisioned_at,
             "deleted": user.deleted_at,
+            "extras": tx.dialect.json_param(user.scim_extras),
             "expected": expected_version,
         },
     )
@@ -156,7 +170,7 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
 
 
 def snapshot(user: UserRecord) -> dict[str, Any]:
-    """The audited view of a user: identity, lifecycle and every profile value."""
+    """The audited view of a user: identity, lifecycle, every profile value, SCIM extras."""
     return {
         "loginId": user.login_id,
         "externalId": user.external_id,
@@ -164,4 +178,5 @@ def snapshot(user: UserRecord) -> dict[str, Any]:
         "status": user.status,
         "notes": user.notes,
         **{f"profile.{k}": v for k, v in user.profile.items() if v is not None},
+        "scimExtras": user.scim_extras or None,
     }

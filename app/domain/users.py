@@ -127,7 +127,7 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
     Forbidden, NotFound, InvalidValue, AlreadyExists, VersionConflict.
     """
     require_writer(actor)
-    user = await load_user(tx, user_id)
+    user = await load_user(tx, user_id, for_update=True)
     _check_version(user, data.expected_version)
     catalogue = await get_catalogue(tx)
     values = dict(data.values)
@@ -189,7 +189,7 @@ async def set_user_status(
     reason = (_check_text("reason", reason, MAX_REASON) or "").strip()
     if not reason:
         raise InvalidValue("a reason is required to change a user's status", fields=["reason"])
-    user = await load_user(tx, user_id)
+    user = await load_user(tx, user_id, for_update=True)
     status = (UserStatus.ACTIVE if active else UserStatus.INACTIVE).value
     if user.status == status:
         return user
@@ -234,7 +234,7 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
 async def delete_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     """Admin delete; raises ManagedByIdp for IdP-owned users (rule 3), LastOwner, NotFound."""
     require_writer(actor)
-    user = await load_user(tx, user_id)
+    user = await load_user(tx, user_id, for_update=True)
     if not user.is_local:
         raise ManagedByIdp(
             f"user is managed by {user.auth_provider}: delete it in the identity provider",
@@ -246,7 +246,7 @@ async def delete_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
 async def restore_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     """Undo an admin delete of a LOCAL user; raises NotFound, ManagedByIdp, AlreadyExists."""
     require_writer(actor)
-    user = await load_user(tx, user_id, include_deleted=True)
+    user = await load_user(tx, user_id, include_deleted=True, for_update=True)
     if user.deleted_at is None:
         raise NotFound(f"user {user_id} is not deleted", fields=["id"])
     if not user.is_local:
