@@ -173,7 +173,7 @@ class RequestContext:
                             "path": scope["path"],
                             "status": status,
                             "ms": round(elapsed * 1000, 3),
-                        }
+                        },
                     },
                 )
             request_id_var.reset(token)
