@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import Row, Tx
-from app.domain.catalogue import get_catalogue
+from app.domain.catalogue import Catalogue, get_catalogue
 from app.domain.groups import GROUP_COLUMNS, row_to_group
 from app.domain.predicates import (
     FALSE,
@@ -48,7 +48,7 @@ from app.domain.predicates import (
     not_,
     or_,
 )
-from app.domain.query_sql import GROUP_FIELDS, compile_predicate, order_by, user_fields
+from app.domain.query_sql import GROUP_FIELDS, Fields, compile_predicate, order_by, user_fields
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.user_store import USER_COLUMNS, row_to_user
 from app.errors import InvalidValue
@@ -101,16 +101,31 @@ class _Query:
 
     async def run(self, tx: Tx) -> tuple[int | None, list[Row]]:
         base = f"FROM {self.table} WHERE {self.where}"
-        total = None
-        if self.with_total:
-            total = int(await tx.fetchval(f"SELECT count(*) {base}", self.params))
-        if self.limit == 0:
-            return total, []
-        rows = await tx.fetch(
-            f"SELECT {self.columns} {base} ORDER BY {self.order} LIMIT :q_limit OFFSET :q_offset",
-            {**self.params, "q_limit": self.limit, "q_offset": self.offset},
-        )
-        return total, rows
+        rows: list[Row] = []
+        if self.limit:
+            rows = await tx.fetch(
+                f"SELECT {self.columns} {base} ORDER BY {self.order}"
+                " LIMIT :q_limit OFFSET :q_offset",
+                {**self.params, "q_limit": self.limit, "q_offset": self.offset},
+            )
+        if not self.with_total:
+            return None, rows
+        if self.offset == 0 and len(rows) < self.limit:
+            # A first page that is not full is the whole result: no count query needed
+            # (the common case of filters such as userName eq "...").
+            return len(rows), rows
+        return int(await tx.fetchval(f"SELECT count(*) {base}", self.params)), rows
+
+
+def _fields(tx: Tx, catalogue: Catalogue) -> Fields:
+    """The user fields for this catalogue, built once per catalogue version and process."""
+    cached = tx.cache.get("user_fields")
+    if cached is not None and cached[0] is catalogue:
+        fields: Fields = cached[1]
+        return fields
+    fields = user_fields(catalogue, tx.dialect)
+    tx.cache["user_fields"] = (catalogue, fields)
+    return fields
 
 
 async def search_users(
@@ -122,14 +137,16 @@ async def search_users(
     offset: int = 0,
     limit: int = 100,
     with_total: bool = True,
+    catalogue: Catalogue | None = None,
 ) -> tuple[int | None, list[UserRecord]]:
     """Live users matching ``where``: (total or None, one page ordered by ``sort`` then id).
 
-    ``limit=0`` counts only; ``offset`` is 0-based. Raises InvalidValue for an unknown field or
-    sort, an operator the field's type does not support, or a value of the wrong type.
+    ``limit=0`` counts only; ``offset`` is 0-based; pass the request's ``catalogue`` when it is
+    already loaded. Raises InvalidValue for an unknown field or sort, an operator the field's
+    type does not support, or a value of the wrong type.
     """
     _check_page(offset, limit)
-    fields = user_fields(await get_catalogue(tx), tx.dialect)
+    fields = _fields(tx, catalogue or await get_catalogue(tx))
     sql, params = compile_predicate(where, fields)
     order = order_by(fields, sort, descending, "users")
     where_sql = f"users.deleted_at IS NULL AND {sql}"

@@ -118,6 +118,7 @@ async def user_page(s: Session, call: Call, q: ListQuery, where: Predicate) -> A
             descending=q.descending,
             offset=q.start - 1,
             limit=q.count,
+            catalogue=s.catalogue,
         )
     except InvalidValue as exc:
         raise ScimError(400, exc.message, "invalidFilter") from None

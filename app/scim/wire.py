@@ -77,5 +77,10 @@ def base_url(request: Request, public_url: str) -> str:
     """The externally visible SCIM base URL, for Location and $ref."""
     if public_url:
         return public_url.rstrip("/") + MOUNT
-    url = request.url
-    return f"{url.scheme}://{url.netloc}{MOUNT}"
+    # From the raw scope: building request.url parses the whole URL on every request.
+    scope = request.scope
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if host is None:
+        server = scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope['scheme']}://{host}{MOUNT}"
