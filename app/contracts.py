@@ -17,8 +17,14 @@ from app.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent / "schema"
 
 
-def expected_files(settings: Settings) -> dict[Path, bytes]:
+def contract_settings() -> Settings:
+    """Default settings, whatever the environment says, with a neutral public URL."""
+    return Settings.model_construct(public_url="https://roster.example.com")
+
+
+def expected_files(settings: Settings | None = None) -> dict[Path, bytes]:
     """Every contract file and its exact expected content."""
+    settings = settings or contract_settings()
     from app.graphql.schema import sdl
     from app.scim.discovery import scim_documents
 
@@ -38,8 +44,7 @@ def expected_files(settings: Settings) -> dict[Path, bytes]:
 
 def main() -> int:
     """Write the files; print what changed."""
-    settings = Settings(public_url="https://roster.example.com", _env_file=None)
-    for path, content in expected_files(settings).items():
+    for path, content in expected_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != content:
             path.write_bytes(content)

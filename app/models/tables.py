@@ -51,6 +51,11 @@ class User(SQLModel, table=True):
     updated_at: str = _ts()
     last_provisioned_at: str | None = _ts(nullable=True)
     deleted_at: str | None = _ts(nullable=True)
+    # What the IdP sent that no Profile Editor attribute maps (email/phone/address elements of
+    # other types, the primary flags), kept so SCIM reads return it; never a profile value.
+    scim_extras: dict[str, Any] = Field(
+        sa_column=sa.Column(JSONDoc, nullable=False, server_default=sa.text("'{}'"))
+    )
 
 
 class Group(SQLModel, table=True):
