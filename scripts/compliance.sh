@@ -29,20 +29,29 @@ grep -E '^(DEVIATION|ERROR|CRITICAL) ' -A1 "$work/scim2-tester.txt" | sed 's/^/ 
 
 $BIN/scim-sanity probe "$base" --token "$token" --i-accept-side-effects --json-output --strict \
   </dev/null >"$work/scim-sanity.json" 2>"$work/scim-sanity.err"
-read -r s_pass s_fail < <($BIN/python - "$work/scim-sanity.json" <<'PY'
+# Group PATCH answers 204 by design (Entra's guidance for large groups; README "SCIM"): those
+# scim-sanity results are reported as documented deviations, not failures.
+read -r s_pass s_fail s_doc < <($BIN/python - "$work/scim-sanity.json" <<'PY'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
-    s = d["summary"]
-    print(s["passed"], s["failed"] + s["errors"])
+    failed = documented = 0
     for r in d.get("results", []):
-        if r["status"] in ("fail", "error"):
-            print(f"  {r['status'].upper()} {r['name']}: {r.get('message', '')}".replace("\n", " "), file=sys.stderr)
+        if r["status"] not in ("fail", "error"):
+            continue
+        msg = r.get("message", "").replace("\n", " ")
+        if r["name"].startswith("PATCH /Groups") and "204" in msg:
+            documented += 1
+            print(f"  documented: {r['name']}: {msg}", file=sys.stderr)
+        else:
+            failed += 1
+            print(f"  {r['status'].upper()} {r['name']}: {msg}", file=sys.stderr)
+    print(d["summary"]["passed"], failed, documented)
 except Exception:
-    print(0, 1)
+    print(0, 1, 0)
 PY
 )
-echo "scim-sanity: $s_pass passed, $s_fail failed"
+echo "scim-sanity: $s_pass passed, $s_fail failed, $s_doc documented (Group PATCH 204)"
 echo "raw outputs: $work"
 echo "compliance: $((t_pass + s_pass)) passed, $((t_fail + s_fail)) failed"
 [ $((t_fail + s_fail)) -eq 0 ]
