@@ -117,6 +117,55 @@ class _Query:
         return int(await tx.fetchval(f"SELECT count(*) {base}", self.params)), rows
 
 
+async def _whole_directory_page(
+    tx: Tx, offset: int, limit: int, with_total: bool
+) -> tuple[int | None, list[UserRecord]]:
+    """An unfiltered page in id order: the total from the trigger-kept counter, and the page
+    found by walking the partial index of live ids (no table rows read before the page).
+    """
+    state = await tx.fetchrow("SELECT live_users, live_version FROM service_state WHERE id = 1")
+    assert state is not None
+    total = int(state["live_users"]) if with_total else None
+    if limit == 0:
+        return total, []
+    start, skip = await _checkpoint(tx, int(state["live_version"]), offset)
+    rows = await tx.fetch(
+        f"SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT id FROM users"
+        " WHERE deleted_at IS NULL AND id >= :start ORDER BY id LIMIT :l OFFSET :o) ORDER BY id",
+        {"start": start, "l": limit, "o": skip},
+    )
+    return total, [row_to_user(r) for r in rows]
+
+
+CHECKPOINT_EVERY = 1000
+
+
+async def _checkpoint(tx: Tx, version: int, offset: int) -> tuple[str, int]:
+    """(id to start from, rows to skip after it) for a 0-based offset in id order.
+
+    Every 1000th live id is remembered per process, keyed by ``live_version`` (which the
+    triggers bump whenever the live set changes), so a page deep in the directory skips at most
+    999 index entries instead of all before it; after a change the marks are rebuilt once.
+    """
+    if offset < CHECKPOINT_EVERY:
+        return "", offset
+    cached = tx.cache.get("live_checkpoints")
+    if cached is None or cached[0] != version:
+        rows = await tx.fetch(
+            "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users"
+            " WHERE deleted_at IS NULL) AS ranked WHERE (n - 1) % :every = 0 ORDER BY id",
+            {"every": CHECKPOINT_EVERY},
+        )
+        cached = (version, [r[0] for r in rows])
+        marks = cached
+        tx.after_commit(lambda: tx.cache.__setitem__("live_checkpoints", marks))
+    marks_list: list[str] = cached[1]
+    index = min(offset // CHECKPOINT_EVERY, len(marks_list) - 1)
+    if index < 0:
+        return "", offset
+    return marks_list[index], offset - index * CHECKPOINT_EVERY
+
+
 def _fields(tx: Tx, catalogue: Catalogue) -> Fields:
     """The user fields for this catalogue, built once per catalogue version and process."""
     cached = tx.cache.get("user_fields")
@@ -146,6 +195,8 @@ async def search_users(
     type does not support, or a value of the wrong type.
     """
     _check_page(offset, limit)
+    if where == TRUE and sort is None and not descending:
+        return await _whole_directory_page(tx, offset, limit, with_total)
     fields = _fields(tx, catalogue or await get_catalogue(tx))
     sql, params = compile_predicate(where, fields)
     order = order_by(fields, sort, descending, "users")

@@ -35,6 +35,12 @@ class User(SQLModel, table=True):
         sa.Index("ix_users_created", "created_at", "id"),
         sa.Index("ix_users_updated", "updated_at", "id"),
         sa.Index("ix_users_status", "status"),
+        sa.Index(
+            "ix_users_live_id",
+            "id",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
     )
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
@@ -172,6 +178,14 @@ class ServiceState(SQLModel, table=True):
     id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
     provisioning_enabled: bool = Field(sa_column=sa.Column(sa.Boolean, nullable=False))
     catalogue_version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    # Kept exact by triggers (migration 0003): totals of unfiltered lists without a scan.
+    live_users: int = Field(
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
+    # Bumped by the same triggers whenever the set of live users changes (page checkpoints).
+    live_version: int = Field(
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
     updated_at: str = _ts()
 
 

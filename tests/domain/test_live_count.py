@@ -1,0 +1,63 @@
+"""The live-user counter behind unfiltered totals stays exact on every write path."""
+
+from __future__ import annotations
+
+from app.db import Tx
+from app.domain.bulk import seed_users
+from app.domain.provisioning_users import (
+    ProvisionedUser,
+    provision_create_user,
+    provision_delete_user,
+)
+from app.domain.query import TRUE, search_users
+from app.domain.types import SYSTEM
+from app.domain.users import UserCreate, create_user, delete_user, restore_user
+from tests.support import owner, scim_actor
+
+
+async def _counts(tx: Tx) -> tuple[int, int, int | None]:
+    counter = await tx.fetchval("SELECT live_users FROM service_state WHERE id = 1")
+    actual = await tx.fetchval("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
+    total, _ = await search_users(tx, where=TRUE, limit=0)
+    return int(counter), int(actual), total
+
+
+async def test_counter_follows_creates_deletes_restores_and_bulk_loads(tx: Tx) -> None:
+    assert await _counts(tx) == (0, 0, 0)
+    local = await create_user(tx, actor=owner(), data=UserCreate(login_id="a@x.com"))
+    idp, _ = await provision_create_user(
+        tx, actor=scim_actor(), data=ProvisionedUser(login_id="b@x.com", external_id="b")
+    )
+    await seed_users(tx, actor=SYSTEM, count=25, prefix="c-")
+    assert await _counts(tx) == (27, 27, 27)
+    await delete_user(tx, actor=owner(), user_id=local.id)
+    await provision_delete_user(tx, actor=scim_actor(), user_id=idp.id)
+    assert await _counts(tx) == (25, 25, 25)
+    await restore_user(tx, actor=owner(), user_id=local.id)
+    await provision_create_user(
+        tx, actor=scim_actor(), data=ProvisionedUser(login_id="b@x.com", external_id="b")
+    )
+    assert await _counts(tx) == (27, 27, 27)
+    await tx.execute("DELETE FROM users WHERE login_id = 'c-0@example.com'")
+    assert await _counts(tx) == (26, 26, 26)
+
+
+async def test_unfiltered_pages_walk_the_directory_in_id_order(tx: Tx) -> None:
+    ids = await seed_users(tx, actor=SYSTEM, count=30, prefix="p-")
+    total, first = await search_users(tx, where=TRUE, offset=0, limit=10)
+    _, last = await search_users(tx, where=TRUE, offset=25, limit=10)
+    assert total == 30
+    assert [u.id for u in first] == sorted(ids)[:10]
+    assert [u.id for u in last] == sorted(ids)[25:]
+
+
+async def test_deep_pages_use_checkpoints_and_see_changes(tx: Tx) -> None:
+    from app.domain import query
+
+    ids = sorted(await seed_users(tx, actor=SYSTEM, count=2600, prefix="k-"))
+    _, page = await search_users(tx, where=TRUE, offset=2100, limit=5)
+    assert [u.id for u in page] == ids[2100:2105]
+    await delete_user(tx, actor=owner(), user_id=ids[5])
+    total, page = await search_users(tx, where=TRUE, offset=2100, limit=5)
+    assert (total, [u.id for u in page]) == (2599, ids[2101:2106])
+    assert query.CHECKPOINT_EVERY == 1000
