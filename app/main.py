@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from app import migrations
+from app.console import console_routes
 from app.db import Database
 from app.errors import DatabaseUnavailable
 from app.graphql.app import build_graphql_app
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Exact routes, not a Mount: a Mount answers POST /graphql with a 307 to /graphql/.
     graphql = build_graphql_app(settings, db)
     routes += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
+    routes += console_routes()  # /console: the admin console (static, uses /graphql)
     app = Starlette(
         routes=routes, lifespan=ops.lifespan, middleware=_middleware(settings, ops.metrics)
     )
