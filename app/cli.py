@@ -37,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--groups", type=int, default=0)
     seed.add_argument("--group-size", type=int, default=0)
     seed.add_argument("--prefix", default="seed-", help="userName = <prefix><k>@example.com")
+    purge = sub.add_parser(
+        "purge", help="delete provisioning events and audit entries past their retention"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+    purge.add_argument("--batch-size", type=int, default=1000, help="rows per transaction")
+    from app.admin_cli import add_commands  # users, groups, provisioning: GraphQL API client
+
+    add_commands(sub)
     return parser
 
 
@@ -162,9 +170,42 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(settings: Settings, args: argparse.Namespace) -> int:
+    """`roster purge [--dry-run]`: the retention settings applied (app.domain.retention)."""
+    from app.db import Database
+    from app.domain.retention import Purged, purge_expired
+    from app.errors import RosterError
+
+    async def run() -> list[Purged]:
+        db = Database(settings)
+        await db.connect()
+        try:
+            return await purge_expired(
+                db, settings, dry_run=args.dry_run, batch_size=args.batch_size
+            )
+        finally:
+            await db.close()
+
+    try:
+        done = asyncio.run(run())
+    except RosterError as exc:
+        print(f"roster: {exc.message}", file=sys.stderr)
+        return 2
+    verb = "would delete" if args.dry_run else "deleted"
+    for purged in done:
+        print(f"{purged.log}: {verb} {purged.rows} older than {purged.before}", file=sys.stderr)
+    if not done:
+        print("roster: every retention is 0 (keep forever); nothing to purge", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
+    from app import admin_cli
+
+    if args.command in admin_cli.COMMANDS:
+        return admin_cli.run(args)
     settings = Settings()
     if args.command == "serve":
         return _serve(settings)
@@ -178,10 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.errors import RosterError
 
     migrations.upgrade(settings)
-    if args.command == "dev":
-        return _seed(settings, args)
-    if args.command == "auth":
-        return _configure_auth(settings, args)
+    local = {"purge": _purge, "dev": _seed, "auth": _configure_auth}
+    if args.command in local:
+        return local[args.command](settings, args)
     try:
         if args.kind == "create-admin":
             secret = _with_db(

@@ -227,6 +227,10 @@ class _PgTx:
             raise _conflict(f"{exc.constraint_name} {exc}") from exc
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
+        except (asyncpg.UntranslatableCharacterError, asyncpg.CharacterNotInRepertoireError) as exc:
+            # U+0000 in a value the domain does not check (search text, a setting): PostgreSQL
+            # cannot hold it in text or jsonb, so it is the caller's value at fault, not a 500.
+            raise InvalidValue("a text value contains the NUL character (U+0000)") from exc
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
         rows: list[Row] = await self._call("fetch", sql, params)
@@ -285,6 +289,11 @@ class Database:
         # Profile Editor catalogue), so a cached value is never served after another worker
         # changed it.
         self.cache: dict[str, Any] = {}
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
+
+    def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` when the Database closes (e.g. to end a LISTEN connection)."""
+        self._on_close.append(callback)
 
     async def connect(self) -> None:
         """Open the connection (SQLite) or the pool (PostgreSQL)."""
@@ -321,6 +330,9 @@ class Database:
 
     async def close(self) -> None:
         """Close connections; safe to call twice."""
+        callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            await callback()
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None

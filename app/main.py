@@ -21,7 +21,7 @@ from app.errors import DatabaseUnavailable
 from app.graphql.app import build_graphql_app
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
-from app.scim.app import build_scim_app
+from app.scim.app import build_scim_app, http_error
 from app.settings import Settings
 
 log = logging.getLogger("roster")
@@ -89,12 +89,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
     routes += console_routes()  # /console: the admin console (static, uses /graphql)
     app = Starlette(
-        routes=routes, lifespan=ops.lifespan, middleware=_middleware(settings, ops.metrics)
+        routes=routes,
+        lifespan=ops.lifespan,
+        middleware=_middleware(settings, ops.metrics),
+        exception_handlers={404: _not_found},
     )
     app.state.settings = settings
     app.state.db = db
     app.state.metrics = ops.metrics
     return app
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """Starlette's plain 404, except under /scim/v2, where every answer is a SCIM error: the
+    mount's pattern does not match a path with a newline in it, which then lands here."""
+    if request.scope["path"].startswith("/scim/v2"):
+        return await http_error(request, exc)
+    return PlainTextResponse("Not Found", status_code=404)
 
 
 async def _migrate_when_reachable(settings: Settings) -> None:

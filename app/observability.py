@@ -116,14 +116,29 @@ class Metrics:
         return "\n".join(out) + "\n"
 
 
-_ID_SEGMENT = re.compile(r"/[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}(?=/|$)")
+# The SCIM routes, as templates: any other path is "/other", so that label cardinality stays
+# bounded whatever a client sends (an id that is not a UUID must not mint a new series).
+_SCIM_ITEMS = {"Users": "{id}", "Groups": "{id}", "Schemas": "{urn}", "ResourceTypes": "{name}"}
+_SCIM_TOP = frozenset({*_SCIM_ITEMS, "ServiceProviderConfig", ".search", "openapi.json"})
+
+
+def _scim_route(route: str) -> str:
+    _, top, *rest = route.split("/", 2) if route.startswith("/") else ("", "", "")
+    if top not in _SCIM_TOP:
+        return "/other"
+    if not rest or not rest[0]:
+        return f"/{top}"
+    if top in ("Users", "Groups") and rest[0] == ".search":
+        return f"/{top}/.search"
+    if top not in _SCIM_ITEMS or ("/" in rest[0] and top != "Schemas"):
+        return "/other"
+    return f"/{top}/{_SCIM_ITEMS[top]}"
 
 
 def route_of(path: str) -> tuple[str, str]:
     """(surface, route template) of a path, ids replaced so label cardinality stays bounded."""
     if path.startswith("/scim/v2"):
-        route = _ID_SEGMENT.sub("/{id}", path[len("/scim/v2") :]) or "/"
-        return "scim", route if route.count("/") <= 3 else "/other"
+        return "scim", _scim_route(path[len("/scim/v2") :])
     if path.startswith("/graphql"):
         return "graphql", "/graphql"
     if path in ("/healthz", "/readyz", "/metrics"):

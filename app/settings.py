@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DatabaseKind = Literal["sqlite", "postgresql"]
@@ -39,10 +39,42 @@ class Settings(BaseSettings):
     scim_default_page_size: int = Field(default=100, ge=1)
     scim_max_body_bytes: int = Field(default=1_048_576, ge=1024)
     scim_max_filter_length: int = Field(default=4096, ge=64)
+    scim_bulk_max_operations: int = Field(
+        default=1000,
+        ge=1,
+        description="Operations per SCIM Bulk request (RFC 7644 §3.7.4); more answer 413.",
+    )
+    scim_bulk_max_payload_bytes: int = Field(
+        default=2_097_152,
+        ge=1024,
+        description="Bytes per SCIM Bulk request; larger answer 413. 2 MiB leaves room for "
+        "maxOperations users of about 2 KB each (1 MiB would make 1,000 rich users unreachable).",
+    )
+    scim_cursor_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key of SCIM list cursors (RFC 9865). Empty: derived from "
+        "ROSTER_DATABASE_URL, so every worker and replica of one deployment agrees; set a random "
+        "value so that knowing the database URL is not enough to forge a cursor.",
+    )
+    scim_cursor_timeout_seconds: int = Field(
+        default=3600, ge=1, description="How long a SCIM list cursor stays valid (cursorTimeout)."
+    )
+    provisioning_event_retention_days: int = Field(
+        default=90, ge=0, description="`roster purge` deletes older provisioning events; 0: never."
+    )
+    audit_retention_days: int = Field(
+        default=365, ge=0, description="`roster purge` deletes older audit entries; 0: never."
+    )
     graphql_max_page_size: int = Field(default=100, ge=1)
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=5000, ge=100)
+    graphql_max_nodes: int = Field(
+        default=50_000,
+        ge=1,
+        description="Nodes one query may return: the sum over its connections of first/last "
+        "times the page sizes of the connections it is nested in (app/graphql/limits.py).",
+    )
     graphql_introspection: bool = True
     graphql_graphiql: bool = True
     log_level: str = "INFO"

@@ -124,6 +124,8 @@ def _check_string(name: str, value: Any, limit: int = MAX_STRING) -> str:
         raise InvalidValue(f"{name} must be a string", fields=[name])
     if len(value) > limit:
         raise InvalidValue(f"{name} is longer than {limit} characters", fields=[name])
+    if "\x00" in value:  # PostgreSQL cannot store it; refused on both engines alike
+        raise InvalidValue(f"{name} contains the NUL character (U+0000)", fields=[name])
     return value
 
 

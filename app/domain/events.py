@@ -26,6 +26,16 @@ class ProvisioningEventRecord:
     request_id: str | None
 
 
+def _storable(text: str | None, limit: int | None = None) -> str | None:
+    """Client-supplied text (a path id, a detail quoting a value) as both engines store it:
+    U+0000, which PostgreSQL cannot hold, shown as U+FFFD, and cut to the column's length
+    (PostgreSQL enforces it, SQLite does not). The log must record a failed write whatever
+    the client sent."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\ufffd")[:limit]
+
+
 async def record_provisioning_event(
     tx: Tx,
     *,
@@ -42,8 +52,8 @@ async def record_provisioning_event(
 ) -> ProvisioningEventRecord:
     """Append a provisioning event (outcome SUCCESS, WARNING or ERROR).
 
-    Subscribers of `app.domain.notify.provisioning_events` receive it once the transaction
-    commits (never when it rolls back).
+    Subscribers of `app.domain.notify.provisioning_events`, in every worker, receive it once
+    the transaction commits (never when it rolls back).
     """
     event = ProvisioningEventRecord(
         new_id(),
@@ -51,11 +61,11 @@ async def record_provisioning_event(
         token_id,
         method,
         resource_type,
-        resource_id,
-        external_id,
+        _storable(resource_id, 36),
+        _storable(external_id, 255),
         outcome,
         status_code,
-        error_detail,
+        _storable(error_detail),
         round(duration_ms, 3),
         request_id,
     )
@@ -69,16 +79,16 @@ async def record_provisioning_event(
             "tok": token_id,
             "m": method,
             "rt": resource_type,
-            "rid": resource_id,
-            "ext": external_id,
+            "rid": event.resource_id,
+            "ext": event.external_id,
             "o": outcome,
             "sc": status_code,
-            "err": error_detail,
+            "err": event.error_detail,
             "dur": event.duration_ms,
             "req": request_id,
         },
     )
-    from app.domain.notify import publish_provisioning_event  # notify imports this module
+    from app.domain.notify import announce_provisioning_event  # notify imports this module
 
-    tx.after_commit(lambda: publish_provisioning_event(event))
+    await announce_provisioning_event(tx, event)
     return event

@@ -55,6 +55,8 @@ def validate_display_name(value: Any) -> str:
     name: str = value.strip()
     if len(name) > MAX_NAME:
         raise InvalidValue(f"displayName is longer than {MAX_NAME} characters", ["displayName"])
+    if "\x00" in name:  # PostgreSQL cannot store it; refused on both engines alike
+        raise InvalidValue("displayName contains the NUL character (U+0000)", ["displayName"])
     return name
 
 

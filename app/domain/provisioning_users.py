@@ -58,8 +58,11 @@ def source_filtered(
 def _check_external(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > 255:
-        raise InvalidValue("externalId must be a string of at most 255 characters", ["externalId"])
+    if not isinstance(value, str) or len(value) > 255 or "\x00" in value:
+        raise InvalidValue(
+            "externalId must be a string of at most 255 characters, without U+0000",
+            ["externalId"],
+        )
     return value
 
 

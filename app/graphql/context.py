@@ -84,6 +84,10 @@ class Context:
         self._catalogue_lock = asyncio.Lock()
         self.user_roles: dict[str, UserRoles] = {}
         self.user_groups: dict[str, list[GroupRecord]] = {}
+        # Group views (and their cursors), and pages of a user's groups, built once per
+        # request: the users of a page share few groups.
+        self.group_views: dict[str, Any] = {}
+        self.group_pages: dict[tuple[Any, ...], Any] = {}
         self.loaders = Loaders(self)
 
     @property
@@ -124,6 +128,8 @@ class Context:
         """Drop prefetched roles and groups (a mutation may change them)."""
         self.user_roles.clear()
         self.user_groups.clear()
+        self.group_views.clear()
+        self.group_pages.clear()
         self.loaders = Loaders(self)
 
     @property

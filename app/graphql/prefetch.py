@@ -4,17 +4,36 @@ A DataLoader batches, but every field it serves is an awaitable the executor mus
 and that costs more than the SQL (measured: 100 users with roles and groups went from 27 to
 16 req/s through loaders). The resolvers that list users therefore read the selection and,
 when it names roles or groups, load them for the whole page in one statement each; the User
-fields then resolve synchronously. A User built elsewhere falls back to the DataLoaders.
+fields then resolve synchronously, as plain attributes (a resolver method costs the executor
+an Info object and argument handling per object). A User built elsewhere holds `Later` values
+that read through the DataLoaders only if the field is selected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any
 
 from app.domain import lookups
 from app.domain.types import UserRecord
 from app.graphql.context import Info
+
+
+class Later:
+    """A field value read only when the executor awaits it.
+
+    A coroutine made up front would warn when its field is not selected; this starts nothing
+    until awaited, so an unselected field costs one small object.
+    """
+
+    __slots__ = ("_start",)
+
+    def __init__(self, start: Callable[[], Awaitable[Any]]) -> None:
+        self._start = start
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._start().__await__()
+
 
 NESTED = frozenset({"roles", "effectiveRoles", "groups"})
 CATALOGUE = frozenset({"profile", "lockedFields"})

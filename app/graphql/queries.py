@@ -15,7 +15,7 @@ from app.domain.lookups import groups_by_ids
 from app.domain.tokens import list_api_tokens, list_scim_tokens, provisioning_enabled
 from app.domain.user_store import find_user, find_user_by_login
 from app.errors import InvalidValue
-from app.graphql.context import Info
+from app.graphql.context import Context, Info
 from app.graphql.filters import (
     AuditLogFilterInput,
     GroupFilterInput,
@@ -35,10 +35,10 @@ from app.graphql.types.provisioning import Provisioning
 from app.graphql.types.users import User, UserConnection
 
 
-async def _node(tx: Tx, type_name: str, raw: str) -> Node | None:
+async def _node(ctx: Context, tx: Tx, type_name: str, raw: str) -> Node | None:
     if type_name == "User":
         user = await find_user(tx, raw)
-        return User.of(user) if user else None
+        return User.of(user, ctx) if user else None
     if type_name == "Group":
         found = await groups_by_ids(tx, [raw])
         return Group.of(found[raw]) if raw in found else None
@@ -66,7 +66,7 @@ class Query:
             attr = (await info.context.catalogue()).get(raw)
             return ProfileAttribute.of(attr) if attr else None
         async with info.context.read() as tx:
-            return await _node(tx, type_name, raw)
+            return await _node(info.context, tx, type_name, raw)
 
     @strawberry.field(description="Users as a Relay connection (keyset pages, capped size).")
     async def users(
@@ -107,7 +107,7 @@ class Query:
         if found is None:
             return None
         await prefetch_users(info, [found])
-        return User.of(found)
+        return User.of(found, info.context)
 
     @strawberry.field(description="Groups as a Relay connection (keyset pages, capped size).")
     async def groups(

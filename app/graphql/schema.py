@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.graphql.extensions import ErrorPolicy, RequestTransaction
+from app.graphql.limits import max_nodes_rule
 from app.graphql.mutations.groups import GroupMutations
 from app.graphql.mutations.settings import SettingsMutations
 from app.graphql.mutations.tokens import TokenMutations
@@ -64,6 +65,9 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     limits = [
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+        max_nodes_rule(
+            settings.graphql_max_nodes, settings.graphql_max_page_size, settings.graphql_max_depth
+        ),
     ]
     extensions: list[Callable[[], SchemaExtension]] = [
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import Database
 from app.domain.catalogue import Catalogue, get_catalogue
-from app.scim import groups, lists, users
+from app.scim import bulk, groups, lists, users
 from app.scim.discovery import resource_types, schemas, service_provider_config
 from app.scim.errors import ScimError, error_response
 from app.scim.lists import list_body
 from app.scim.openapi import openapi_document
-from app.scim.pipeline import Call, endpoint
+from app.scim.pipeline import Call, Handler, endpoint
 from app.scim.wire import scim_json
 from app.settings import Settings
 
@@ -66,10 +69,24 @@ async def get_openapi(call: Call) -> Response:
     return scim_json(openapi_document(call.settings))
 
 
-def build_scim_app(settings: Settings, db: Database) -> Starlette:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404 and 405 as SCIM errors (also used by app.main for /scim/v2 paths its mount cannot
+    match, such as one with a newline in it)."""
+    assert isinstance(exc, HTTPException)
+    path = request.scope["path"]  # as sent: request.url drops control characters
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {path}"
+    else:
+        detail = f"no SCIM endpoint at {path}"
+    response = error_response(ScimError(exc.status_code, detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def build_scim_app(settings: Settings, db: Database) -> ASGIApp:
     """The SCIM sub-app for ``settings`` over ``db``."""
     wrap = endpoint(settings, db)
-    table = [
+    table: list[tuple[str, Handler, list[str]]] = [
         ("/Users", lists.list_users, ["GET"]),
         ("/Users", users.create_user, ["POST"]),
         ("/Users/.search", lists.list_users, ["POST"]),
@@ -85,6 +102,7 @@ def build_scim_app(settings: Settings, db: Database) -> Starlette:
         ("/Groups/{id}", groups.patch_group, ["PATCH"]),
         ("/Groups/{id}", groups.delete_group, ["DELETE"]),
         ("/.search", lists.search_all, ["POST"]),
+        ("/Bulk", bulk.bulk, ["POST"]),
         ("/ServiceProviderConfig", get_config, ["GET"]),
         ("/ResourceTypes", get_resource_types, ["GET"]),
         ("/ResourceTypes/{name}", get_resource_types, ["GET"]),
@@ -92,16 +110,46 @@ def build_scim_app(settings: Settings, db: Database) -> Starlette:
         ("/Schemas/{urn:path}", get_schemas, ["GET"]),
         ("/openapi.json", get_openapi, ["GET"]),
     ]
-    routes = [Route(path, wrap(handler), methods=methods) for path, handler, methods in table]
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}"
-        else:
-            detail = f"no SCIM endpoint at {request.url.path}"
-        response = error_response(ScimError(exc.status_code, detail))
-        response.headers.update(exc.headers or {})
+    app = Starlette(routes=_routes(table, wrap), exception_handlers={HTTPException: http_error})
+    return _TolerantPaths(app)
+
+
+class _TolerantPaths:
+    """IdPs join the base URL and the resource naively: `/Users/` and `//Users` mean `/Users`.
+
+    Answering them directly (instead of a 307 that POST clients may not follow) keeps a base
+    URL typed with a trailing slash working.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and ("//" in path or (path.endswith("/") and len(path) > 1)):
+            clean = "/" + "/".join(p for p in path.split("/") if p)
+            scope = {**scope, "path": clean}
+        await self.app(scope, receive, send)
+
+
+def _routes(table: list[tuple[str, Handler, list[str]]], wrap: Any) -> list[Route]:
+    """One Route per path, dispatching on the method, so that a 405's ``Allow`` header lists
+    every method of the path (RFC 9110 §15.5.6), not only those of the first route."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for path, handler, methods in table:
+        for method in methods:
+            by_path.setdefault(path, {})[method] = wrap(handler)
+    return [
+        Route(path, _dispatch(handlers), methods=list(handlers))
+        for path, handlers in by_path.items()
+    ]
+
+
+def _dispatch(handlers: dict[str, Any]) -> Any:
+    async def run(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        response: Response = await handlers[method](request)
         return response
 
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    return run

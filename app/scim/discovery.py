@@ -22,6 +22,7 @@ from scim2_models import (
     Group,
     Meta,
     Mutability,
+    Pagination,
     Patch,
     Required,
     ResourceType,
@@ -222,8 +223,21 @@ def service_provider_config(settings: Settings, base: str) -> dict[str, Any]:
     config = ServiceProviderConfig(
         documentation_uri=f"{base}/openapi.json",
         patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        bulk=Bulk(
+            supported=True,
+            max_operations=settings.scim_bulk_max_operations,
+            max_payload_size=settings.scim_bulk_max_payload_bytes,
+        ),
         filter=Filter(supported=True, max_results=settings.scim_max_page_size),
+        # RFC 9865 §4: cursors on /Users and /Groups (and their .search); startIndex by default.
+        pagination=Pagination(
+            cursor=True,
+            index=True,
+            default_pagination_method=Pagination.DefaultPaginationMethod.index,
+            default_page_size=settings.scim_default_page_size,
+            max_page_size=settings.scim_max_page_size,
+            cursor_timeout=settings.scim_cursor_timeout_seconds,
+        ),
         change_password=ChangePassword(supported=False),
         sort=Sort(supported=True),
         etag=ETag(supported=True),

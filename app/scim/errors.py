@@ -93,13 +93,18 @@ def from_domain(exc: domain.RosterError) -> ScimError:
     return ScimError(500, "internal error")
 
 
-def error_response(err: ScimError) -> Response:
-    """The Error-schema body for ``err``."""
+def error_body(err: ScimError) -> dict[str, object]:
+    """The Error-schema document for ``err`` (also a failed Bulk operation's ``response``)."""
     body: dict[str, object] = {"schemas": [ERROR_URN], "status": str(err.status)}
     if err.scim_type:
         body["scimType"] = err.scim_type
     body["detail"] = err.detail
-    return scim_json(body, err.status, err.headers)
+    return body
+
+
+def error_response(err: ScimError) -> Response:
+    """The Error-schema response for ``err``."""
+    return scim_json(error_body(err), err.status, err.headers)
 
 
 def unexpected(exc: BaseException, request_id: str) -> ScimError:

@@ -246,7 +246,10 @@ class _Parser:
 
 def _number(raw: str, pos: int) -> int | float:
     if not {".", "e", "E"} & set(raw):
-        return int(raw)
+        # SQLite binds integers as signed 64-bit (a larger one fails in the driver)
+        if abs(whole := int(raw)) > 2**63 - 1:
+            raise FilterError(f"number out of range at position {pos}")
+        return whole
     value = float(raw)
     if not math.isfinite(value):
         raise FilterError(f"number out of range at position {pos}")

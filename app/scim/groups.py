@@ -25,11 +25,12 @@ from app.domain.provisioning_groups import (
     provision_update_group,
 )
 from app.domain.types import GroupRecord
+from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.group_patch import fold_group_patch, member_ids
 from app.scim.params import if_match, not_modified, query_projection
-from app.scim.pipeline import Call, Session, Written, parse_json, read, read_body, write
+from app.scim.pipeline import Call, Op, Session, Written, read, write
 from app.scim.projection import Projection
 from app.scim.wire import GROUP_URN, etag, no_content, scim_json
 
@@ -70,21 +71,32 @@ async def render_group(tx: Tx, group: GroupRecord, base: str, proj: Projection) 
     return proj.apply(doc)
 
 
-def _resource(doc: dict[str, Any], version: int, location: str | None = None) -> Response:
-    headers = {"ETag": etag(version)}
-    if location is not None:
-        headers["Location"] = location
-    return scim_json(orjson.dumps(doc), 201 if location else 200, headers)
+async def _written(
+    s: Session, op: Op, group: GroupRecord, unknown: list[str], *, created: bool = False
+) -> Written:
+    """The resource (none in Bulk) with its ETag; 201 with Location on create."""
+    doc = await render_group(s.tx, group, op.base, op.proj) if op.render else {}
+    headers = {"ETag": etag(group.version)}
+    if created:
+        headers["Location"] = f"{op.base}/Groups/{group.id}"
+    response = scim_json(orjson.dumps(doc), 201 if created else 200, headers)
+    return Written(response, group.id, group.external_id, unknown)
 
 
-def _fields(raw: bytes) -> tuple[str, str | None, list[str]]:
-    doc = normalise_resource(parse_json(raw), "Group", ())
+def _fields(body: Any) -> tuple[str, str | None, list[str]]:
+    doc = normalise_resource(body, "Group", ())
     name, external = doc.get("displayName"), doc.get("externalId")
     if not isinstance(name, str) or not name.strip():
         raise invalid_value("displayName is required and must be a non-empty string")
     if external is not None and not isinstance(external, str):
         raise invalid_value("externalId must be a string")
     return name, external, member_ids(doc.get("members"))
+
+
+def _op(call: Call, raw: bytes | None = None) -> Op:
+    """The write a single request asks for."""
+    group_id = call.request.path_params.get("id")
+    return Op(group_id, call.base, query_projection(call, ()), if_match(call), raw)
 
 
 async def get_group(call: Call) -> Response:
@@ -96,85 +108,86 @@ async def get_group(call: Call) -> Response:
         cached = not_modified(call, group.version)
         if cached is not None:
             return cached
-        return _resource(await render_group(s.tx, group, call.base, proj), group.version)
+        doc = await render_group(s.tx, group, call.base, proj)
+        return scim_json(orjson.dumps(doc), 200, {"ETag": etag(group.version)})
 
     return await read(call, work)
 
 
+async def group_create(s: Session, op: Op) -> Written:
+    """Create a group: POST /Groups and Bulk POST; unknown member ids are skipped (WARNING)."""
+    name, external, members = _fields(op.body())
+    group, result = await provision_create_group(
+        s.tx, actor=s.actor, display_name=name, external_id=external, members=members
+    )
+    return await _written(s, op, group, result.unknown, created=True)
+
+
 async def create_group(call: Call) -> Response:
-    """POST /Groups: 201 with Location; unknown member ids are skipped (a WARNING event)."""
-    raw, proj = await read_body(call), query_projection(call, ())
+    """POST /Groups: 201 with Location."""
+    op = _op(call, await read_body(call))
+    return await write(call, "Group", None, lambda s: group_create(s, op))
 
-    async def work(s: Session) -> Written:
-        name, external, members = _fields(raw)
-        group, result = await provision_create_group(
-            s.tx, actor=s.actor, display_name=name, external_id=external, members=members
-        )
-        doc = await render_group(s.tx, group, call.base, proj)
-        location = f"{call.base}/Groups/{group.id}"
-        return Written(_resource(doc, group.version, location), group.id, external, result.unknown)
 
-    return await write(call, "Group", None, work)
+async def group_replace(s: Session, op: Op) -> Written:
+    """Replace a group: name, externalId and the whole membership."""
+    assert op.resource_id is not None
+    name, external, members = _fields(op.body())
+    group, result = await provision_update_group(
+        s.tx,
+        actor=s.actor,
+        group_id=op.resource_id,
+        display_name=name,
+        external_id=external,
+        set_external_id=True,
+        members=MemberChange(replace=members),
+        expected_version=op.expected_version,
+    )
+    return await _written(s, op, group, result.unknown)
 
 
 async def replace_group(call: Call) -> Response:
-    """PUT /Groups/{id}: name, externalId and the whole membership are replaced."""
-    group_id, raw = call.request.path_params["id"], await read_body(call)
-    proj = query_projection(call, ())
+    """PUT /Groups/{id} (RFC 7644 §3.5.1)."""
+    op = _op(call, await read_body(call))
+    return await write(call, "Group", op.resource_id, lambda s: group_replace(s, op))
 
-    async def work(s: Session) -> Written:
-        name, external, members = _fields(raw)
-        group, result = await provision_update_group(
-            s.tx,
-            actor=s.actor,
-            group_id=group_id,
-            display_name=name,
-            external_id=external,
-            set_external_id=True,
-            members=MemberChange(replace=members),
-            expected_version=if_match(call),
-        )
-        doc = await render_group(s.tx, group, call.base, proj)
-        return Written(_resource(doc, group.version), group.id, external, result.unknown)
 
-    return await write(call, "Group", group_id, work)
+async def group_patch(s: Session, op: Op) -> Written:
+    """Modify a group: member operations as set operations; 204 (see the module doc)."""
+    assert op.resource_id is not None
+    change = fold_group_patch(normalise_patch(op.body(), "Group"))
+    group, result = await provision_update_group(
+        s.tx,
+        actor=s.actor,
+        group_id=op.resource_id,
+        display_name=change.display_name,
+        external_id=change.external_id,
+        set_external_id=change.set_external_id,
+        members=change.members(),
+        expected_version=op.expected_version,
+    )
+    if op.proj.given and op.render:
+        return await _written(s, op, group, result.unknown)
+    response = no_content({"ETag": etag(group.version)})
+    return Written(response, group.id, group.external_id, result.unknown)
 
 
 async def patch_group(call: Call) -> Response:
-    """PATCH /Groups/{id}: member operations as set operations; 204 (see the module doc)."""
-    group_id, raw = call.request.path_params["id"], await read_body(call)
-    proj = query_projection(call, ())
+    """PATCH /Groups/{id}: 204, or 200 with the resource when attributes are named."""
+    op = _op(call, await read_body(call))
+    return await write(call, "Group", op.resource_id, lambda s: group_patch(s, op))
 
-    async def work(s: Session) -> Written:
-        change = fold_group_patch(normalise_patch(parse_json(raw), "Group"))
-        group, result = await provision_update_group(
-            s.tx,
-            actor=s.actor,
-            group_id=group_id,
-            display_name=change.display_name,
-            external_id=change.external_id,
-            set_external_id=change.set_external_id,
-            members=change.members(),
-            expected_version=if_match(call),
-        )
-        if proj.given:
-            doc = await render_group(s.tx, group, call.base, proj)
-            response = _resource(doc, group.version)
-        else:
-            response = no_content({"ETag": etag(group.version)})
-        return Written(response, group.id, group.external_id, result.unknown)
 
-    return await write(call, "Group", group_id, work)
+async def group_delete(s: Session, op: Op) -> Written:
+    """Delete a group: 204, then 404; roles granted through the group go with it."""
+    assert op.resource_id is not None
+    group = await provision_delete_group(
+        s.tx, actor=s.actor, group_id=op.resource_id, expected_version=op.expected_version
+    )
+    return Written(no_content(), group.id, group.external_id)
 
 
 async def delete_group(call: Call) -> Response:
-    """DELETE /Groups/{id}: 204, then 404; roles granted through the group go with it."""
-    group_id = call.request.path_params["id"]
-
-    async def work(s: Session) -> Written:
-        group = await provision_delete_group(
-            s.tx, actor=s.actor, group_id=group_id, expected_version=if_match(call)
-        )
-        return Written(no_content(), group.id, group.external_id)
-
-    return await write(call, "Group", group_id, work)
+    """DELETE /Groups/{id}."""
+    op = _op(call)
+    return await write(call, "Group", op.resource_id, lambda s: group_delete(s, op))

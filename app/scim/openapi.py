@@ -1,28 +1,42 @@
-"""An OpenAPI 3.1 description of the SCIM surface (served at /scim/v2/openapi.json)."""
+"""An OpenAPI 3.1 description of the SCIM surface (served at /scim/v2/openapi.json).
+
+The request schemas say what a well-formed request looks like (so a generator such as
+schemathesis reaches the handlers rather than the first 400); what JSON Schema cannot say
+(the filter and PATCH path grammars, the Profile Editor's attributes) is checked by the
+server and answered 400 with a SCIM error. The response schemas are what every answer
+conforms to; `tests/e2e/test_fuzz.py` checks the server against them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.scim.openapi_bulk import CURSOR_PARAMETER, bulk_path, bulk_schemas
+from app.scim.openapi_schemas import STRING as _STRING
+from app.scim.openapi_schemas import component_schemas
+from app.scim.openapi_schemas import ref as _ref
 from app.settings import Settings
 
 SCIM = "application/scim+json"
-_OBJECT = {"type": "object", "additionalProperties": True}
-
-
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _body(name: str) -> dict[str, Any]:
     schema = _ref(name)
-    return {"content": {SCIM: {"schema": schema}, "application/json": {"schema": schema}}}
+    return {
+        "required": True,
+        "content": {SCIM: {"schema": schema}, "application/json": {"schema": schema}},
+    }
 
 
-def _answer(description: str, name: str | None = None) -> dict[str, Any]:
-    if name is None:
-        return {"description": description}
-    return {"description": description, "content": {SCIM: {"schema": _ref(name)}}}
+def _answer(
+    description: str, name: str | None = None, headers: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if name is not None:
+        answer["content"] = {SCIM: {"schema": _ref(name)}}
+    if headers:
+        answer["headers"] = {h: {"required": True, "schema": _STRING} for h in headers}
+    return answer
 
 
 _ERRORS = {
@@ -36,22 +50,25 @@ _ERRORS = {
         ("412", "If-Match names another version"),
         ("413", "body over the size limit"),
         ("415", "Content-Type is not application/scim+json or application/json"),
+        ("429", "too many requests for this token; retry after Retry-After seconds"),
         ("503", "database unavailable; retry after Retry-After seconds"),
     )
 }
+_SORT_ORDER = {"type": "string", "enum": ["ascending", "descending"]}
 _QUERY = [
-    {"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
-    for n, t, d in (
-        ("filter", "string", "RFC 7644 §3.4.2.2 filter"),
-        ("startIndex", "integer", "1-based index of the first result"),
-        ("count", "integer", "page size (0 gives only totalResults)"),
-        ("sortBy", "string", "attribute to sort on"),
-        ("sortOrder", "string", "ascending or descending"),
-        ("attributes", "string", "comma-separated attributes to return"),
-        ("excludedAttributes", "string", "comma-separated attributes to leave out"),
+    {"name": n, "in": "query", "required": False, "schema": s, "description": d}
+    for n, s, d in (
+        ("filter", _STRING, "RFC 7644 §3.4.2.2 filter"),
+        ("startIndex", {"type": "integer"}, "1-based index of the first result (< 1 means 1)"),
+        ("count", {"type": "integer"}, "page size (0 gives only totalResults; capped)"),
+        CURSOR_PARAMETER,
+        ("sortBy", _STRING, "attribute to sort on"),
+        ("sortOrder", _SORT_ORDER, "ascending (default) or descending, in any letter case"),
+        ("attributes", _STRING, "comma-separated attributes to return"),
+        ("excludedAttributes", _STRING, "comma-separated attributes to leave out"),
     )
 ]
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": _STRING}
 
 
 def _collection(resource: str) -> dict[str, Any]:
@@ -63,35 +80,42 @@ def _collection(resource: str) -> dict[str, Any]:
         },
         "post": {
             "summary": f"Create a {resource}",
+            "parameters": _QUERY[-2:],
             "requestBody": _body(resource),
-            "responses": {"201": _answer("created", resource), **_ERRORS},
+            "responses": {
+                "201": _answer("created", f"{resource}Resource", ("ETag", "Location")),
+                **_ERRORS,
+            },
         },
     }
 
 
 def _item(resource: str, patch_ok: str) -> dict[str, Any]:
+    found = f"{resource}Resource"
     return {
         "parameters": [_ID],
         "get": {
             "summary": f"Read a {resource}",
             "parameters": _QUERY[-2:],
             "responses": {
-                "200": _answer(resource, resource),
-                "304": _answer("unchanged"),
+                "200": _answer(resource, found, ("ETag",)),
+                "304": _answer("unchanged (If-None-Match)", headers=("ETag",)),
                 **_ERRORS,
             },
         },
         "put": {
             "summary": f"Replace a {resource}",
+            "parameters": _QUERY[-2:],
             "requestBody": _body(resource),
-            "responses": {"200": _answer("replaced", resource), **_ERRORS},
+            "responses": {"200": _answer("replaced", found, ("ETag",)), **_ERRORS},
         },
         "patch": {
             "summary": f"Modify a {resource} (RFC 7644 §3.5.2)",
+            "parameters": _QUERY[-2:],
             "requestBody": _body("PatchOp"),
             "responses": {
-                "200": _answer(patch_ok, resource),
-                "204": _answer("modified"),
+                "200": _answer(patch_ok, found, ("ETag",)),
+                "204": _answer("modified", headers=("ETag",)),
                 **_ERRORS,
             },
         },
@@ -112,79 +136,17 @@ def _search(what: str) -> dict[str, Any]:
     }
 
 
-def _discovery(summary: str) -> dict[str, Any]:
-    return {
-        "get": {
-            "summary": summary,
-            "security": [],
-            "responses": {"200": _answer(summary, "Resource")},
-        }
+def _discovery(summary: str, name: str, param: str | None = None) -> dict[str, Any]:
+    """A discovery endpoint: readable without a token (RFC 7644 §4)."""
+    get: dict[str, Any] = {
+        "summary": summary,
+        "security": [],
+        "responses": {"200": _answer(summary, name)},
     }
-
-
-def _schemas() -> dict[str, Any]:
-    common: dict[str, Any] = {
-        "schemas": {"type": "array", "items": {"type": "string"}},
-        "id": {"type": "string", "readOnly": True},
-        "externalId": {"type": "string"},
-        "meta": {**_OBJECT, "readOnly": True},
-    }
-    resource = {**_OBJECT, "required": ["schemas"], "properties": common}
-    user = {
-        **resource,
-        "required": ["schemas", "userName"],
-        "properties": {
-            **common,
-            "userName": {"type": "string"},
-            "active": {"type": "boolean"},
-            "name": _OBJECT,
-            "emails": {"type": "array", "items": _OBJECT},
-        },
-    }
-    group = {
-        **resource,
-        "required": ["schemas", "displayName"],
-        "properties": {
-            **common,
-            "displayName": {"type": "string"},
-            "members": {"type": "array", "items": _OBJECT},
-        },
-    }
-    operation = {
-        **_OBJECT,
-        "required": ["op"],
-        "properties": {"op": {"type": "string"}, "path": {"type": "string"}, "value": {}},
-    }
-    return {"Resource": resource, "User": user, "Group": group, **_messages(operation)}
-
-
-def _messages(operation: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "PatchOp": {
-            **_OBJECT,
-            "required": ["Operations"],
-            "properties": {"Operations": {"type": "array", "items": operation}},
-        },
-        "SearchRequest": {**_OBJECT, "properties": {p["name"]: p["schema"] for p in _QUERY}},
-        "ListResponse": {
-            **_OBJECT,
-            "properties": {
-                "totalResults": {"type": "integer"},
-                "itemsPerPage": {"type": "integer"},
-                "startIndex": {"type": "integer"},
-                "Resources": {"type": "array", "items": _OBJECT},
-            },
-        },
-        "Error": {
-            **_OBJECT,
-            "required": ["schemas", "status"],
-            "properties": {
-                "status": {"type": "string"},
-                "scimType": {"type": "string"},
-                "detail": {"type": "string"},
-            },
-        },
-    }
+    if param is not None:
+        get["parameters"] = [{"name": param, "in": "path", "required": True, "schema": _STRING}]
+        get["responses"]["404"] = _answer(f"no such {param}", "Error")
+    return {"get": get}
 
 
 def openapi_document(settings: Settings) -> dict[str, Any]:
@@ -206,14 +168,18 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "/Groups/{id}": _item("Group", "with attributes/excludedAttributes"),
             "/Groups/.search": _search("groups"),
             "/.search": _search("users and groups"),
-            "/ServiceProviderConfig": _discovery("ServiceProviderConfig"),
-            "/ResourceTypes": _discovery("ResourceTypes"),
-            "/ResourceTypes/{name}": _discovery("a ResourceType"),
-            "/Schemas": _discovery("Schemas"),
-            "/Schemas/{urn}": _discovery("a Schema"),
+            "/Bulk": bulk_path(_ERRORS),
+            "/ServiceProviderConfig": _discovery("ServiceProviderConfig", "Resource"),
+            "/ResourceTypes": _discovery("ResourceTypes", "ListResponse"),
+            "/ResourceTypes/{name}": _discovery("a ResourceType", "Resource", "name"),
+            "/Schemas": _discovery("Schemas", "ListResponse"),
+            "/Schemas/{urn}": _discovery("a Schema", "Resource", "urn"),
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": {
+                **component_schemas({str(p["name"]): p["schema"] for p in _QUERY}),
+                **bulk_schemas(),
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

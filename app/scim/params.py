@@ -11,10 +11,16 @@ from app.scim.wire import ENTERPRISE_URN, ROSTER_URN, etag, parse_etag
 USER_EXTENSIONS = (ENTERPRISE_URN, ROSTER_URN)
 
 
-def if_match(call: Call) -> int | None:
-    """The version If-Match demands (None: any); a tag naming no version matches nothing."""
-    tag = parse_etag(call.request.headers.get("if-match"))
+def expected_version(header: str | None) -> int | None:
+    """The version an If-Match value (or a Bulk operation's ``version``) demands (None: any);
+    a tag naming no version matches nothing."""
+    tag = parse_etag(header)
     return None if tag is None or tag == "*" else int(tag)
+
+
+def if_match(call: Call) -> int | None:
+    """The version If-Match demands."""
+    return expected_version(call.request.headers.get("if-match"))
 
 
 def not_modified(call: Call, version: int) -> Response | None:

@@ -3,6 +3,8 @@
 Each request is one transaction (RFC 7644 writes are atomic); the token check runs inside it.
 A successful write records its provisioning event in the same transaction; a failed write
 rolls back and then records an ERROR event in a fresh one, so nothing else of it persists.
+A Bulk request (RFC 7644 §3.7) is one transaction too, each operation in its own savepoint with
+its own event: the same handler function (`Op` in, `Written` out) serves both.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,19 +25,14 @@ from app.domain.events import record_provisioning_event
 from app.domain.tokens import ADMIN_PREFIX, ScimPrincipal, authenticate_scim
 from app.domain.types import Actor
 from app.errors import DatabaseUnavailable, RosterError
-from app.scim.errors import (
-    ScimError,
-    error_response,
-    from_domain,
-    invalid_syntax,
-    unauthorized,
-    unexpected,
-)
+from app.scim.body import parse_json
+from app.scim.errors import ScimError, error_response, from_domain, unauthorized, unexpected
 from app.scim.mapping import UserMapping, user_mapping
+from app.scim.projection import Projection
 from app.scim.wire import base_url
 from app.settings import Settings
 
-_MEDIA = ("application/scim+json", "application/json")
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -75,6 +71,28 @@ class Written:
     resource_id: str | None
     external_id: str | None = None
     unknown_members: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One write as a handler sees it: from a single request or one Bulk operation.
+
+    A single request carries its ``raw`` body (parsed inside the transaction, so a syntax
+    error is logged as the write's ERROR event); a Bulk operation its parsed ``data``.
+    ``render`` is False in Bulk, whose results carry no resource body (RFC 7644 §3.7).
+    """
+
+    resource_id: str | None
+    base: str
+    proj: Projection
+    expected_version: int | None = None
+    raw: bytes | None = None
+    data: Any = None
+    render: bool = True
+
+    def body(self) -> Any:
+        """The request body as JSON; raises 400 invalidSyntax."""
+        return self.data if self.raw is None else parse_json(self.raw)
 
 
 Handler = Callable[[Call], Awaitable[Response]]
@@ -133,6 +151,17 @@ def _outcome(done: Written) -> tuple[str, str | None]:
     return "SUCCESS", None
 
 
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """What the provisioning event of a write records besides its outcome."""
+
+    method: str
+    started: float
+    token_id: str
+    resource_type: str
+    resource_id: str | None
+
+
 async def write(
     call: Call,
     resource_type: str,
@@ -140,101 +169,94 @@ async def write(
     work: Callable[[Session], Awaitable[Written]],
 ) -> Response:
     """Run a write and record its provisioning event (see the module docstring)."""
-    token_id: str | None = None
+    logged: _Logged | None = None
     try:
         async with call.db.transaction() as tx:
             session = await _session(call, tx)
-            token_id = session.principal.token_id
+            token = session.principal.token_id
+            logged = _Logged(call.request.method, call.started, token, resource_type, resource_id)
             done = await work(session)
-            outcome, detail = _outcome(done)
-            await _event(
-                call,
-                tx,
-                token_id=token_id,
-                resource_type=resource_type,
-                resource_id=done.resource_id,
-                outcome=outcome,
-                status=done.response.status_code,
-                detail=detail,
-                external_id=done.external_id,
-            )
+            await _done_event(call, tx, logged, done)
         return done.response
     except (ScimError, RosterError) as exc:
         err = exc if isinstance(exc, ScimError) else from_domain(exc)
-        if token_id is not None and not isinstance(exc, DatabaseUnavailable):
-            await _failed(call, token_id, resource_type, resource_id, err)
+        if logged is not None and not isinstance(exc, DatabaseUnavailable):
+            # The write rolled back: its ERROR event goes in a fresh transaction.
+            async with call.db.transaction() as tx:
+                await _event(call, tx, logged, ("ERROR", err.status), detail=err.detail)
         raise err from exc
 
 
-async def _failed(
-    call: Call, token_id: str, resource_type: str, resource_id: str | None, err: ScimError
-) -> None:
-    """The ERROR event of a failed write, in a fresh transaction (the write rolled back)."""
-    async with call.db.transaction() as tx:
-        await _event(
-            call,
-            tx,
-            token_id=token_id,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            outcome="ERROR",
-            status=err.status,
-            detail=err.detail,
-            external_id=None,
-        )
+async def _done_event(call: Call, tx: Tx, logged: _Logged, done: Written) -> None:
+    outcome, detail = _outcome(done)
+    await _event(
+        call,
+        tx,
+        logged,
+        (outcome, done.response.status_code),
+        detail=detail,
+        resource_id=done.resource_id,
+        external_id=done.external_id,
+    )
 
 
 async def _event(
     call: Call,
     tx: Tx,
+    logged: _Logged,
+    outcome: tuple[str, int],
     *,
-    token_id: str | None,
-    resource_type: str,
-    resource_id: str | None,
-    outcome: str,
-    status: int,
-    detail: str | None,
-    external_id: str | None,
+    detail: str | None = None,
+    resource_id: str | None = None,
+    external_id: str | None = None,
 ) -> None:
     await record_provisioning_event(
         tx,
-        token_id=token_id,
-        method=call.request.method,
-        resource_type=resource_type,
-        resource_id=resource_id,
+        token_id=logged.token_id,
+        method=logged.method,
+        resource_type=logged.resource_type,
+        resource_id=resource_id or logged.resource_id,
         external_id=external_id,
-        outcome=outcome,
-        status_code=status,
+        outcome=outcome[0],
+        status_code=outcome[1],
         error_detail=detail,
-        duration_ms=(time.perf_counter() - call.started) * 1000,
+        duration_ms=(time.perf_counter() - logged.started) * 1000,
         request_id=call.request_id,
     )
 
 
-async def read_body(call: Call) -> bytes:
-    """The raw request body; raises 415 (wrong Content-Type) or 413 (over the size limit).
+async def write_many(call: Call, work: Callable[[Session], Awaitable[T]]) -> T:
+    """Run several writes in one transaction after the token check (POST /Bulk).
 
-    Read before the transaction starts, so a slow client never holds the database.
+    ``work`` runs each write with `write_in_savepoint`; the transaction commits what succeeded.
     """
-    request, limit = call.request, call.settings.scim_max_body_bytes
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if kind and kind not in _MEDIA:
-        raise ScimError(415, f"Content-Type {kind!r} is not supported: use application/scim+json")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ScimError(413, f"the request body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ScimError(413, f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    async with call.db.transaction() as tx:
+        return await work(await _session(call, tx))
 
 
-def parse_json(raw: bytes) -> Any:
-    """The body as JSON; raises 400 invalidSyntax."""
+async def write_in_savepoint(
+    call: Call,
+    session: Session,
+    target: tuple[str, str, str | None],
+    work: Callable[[Session], Awaitable[Written]],
+) -> Written | ScimError:
+    """One write of a Bulk request, ``target`` = (method, resource type, resource id).
+
+    The write runs in a savepoint, so a failure changes nothing of its own and leaves the
+    transaction usable; either way its provisioning event is recorded outside the savepoint.
+    DatabaseUnavailable and unexpected errors abort the whole request (nothing commits).
+    """
+    method, resource_type, resource_id = target
+    token = session.principal.token_id
+    logged = _Logged(method, time.perf_counter(), token, resource_type, resource_id)
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
+        async with session.tx.savepoint():
+            done = await work(session)
+    except (ScimError, RosterError) as exc:
+        if isinstance(exc, DatabaseUnavailable):
+            raise
+        err = exc if isinstance(exc, ScimError) else from_domain(exc)
+        await _event(call, session.tx, logged, ("ERROR", err.status), detail=err.detail)
+        return err
+    await _done_event(call, session.tx, logged, done)
+    return done

@@ -16,12 +16,13 @@ from app.domain.provisioning_users import (
 from app.domain.types import UserRecord
 from app.domain.user_store import load_user
 from app.errors import AlreadyExists, InvalidValue, RosterError
+from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.mapping import ScimUserInput, UserMapping
 from app.scim.params import USER_EXTENSIONS, if_match, not_modified, query_projection
 from app.scim.patch import UserShape, apply_user_patch
-from app.scim.pipeline import Call, Session, Written, parse_json, read, read_body, write
+from app.scim.pipeline import Call, Op, Session, Written, read, write
 from app.scim.projection import Projection
 from app.scim.wire import etag, no_content, scim_json
 
@@ -30,8 +31,8 @@ def _urns(session: Session) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*USER_EXTENSIONS, *session.mapping.extensions)))
 
 
-def _input(session: Session, raw: bytes) -> ScimUserInput:
-    doc = normalise_resource(parse_json(raw), "User", _urns(session))
+def _input(session: Session, body: Any) -> ScimUserInput:
+    doc = normalise_resource(body, "User", _urns(session))
     return session.mapping.read(doc)
 
 
@@ -57,20 +58,29 @@ def scim_names(exc: RosterError, mapping: UserMapping) -> RosterError:
 
 
 async def render_user(
-    session: Session, call: Call, user: UserRecord, proj: Projection, *, fresh: bool = False
+    session: Session, base: str, user: UserRecord, proj: Projection, *, fresh: bool = False
 ) -> dict[str, Any]:
     """The projected resource; reads the user's groups only when they are returned."""
     groups: list[tuple[str, str]] = []
     if proj.wants("groups") and not fresh:
         found = await groups_of_users(session.tx, [user.id])
         groups = [(g.id, g.display_name) for g in found[user.id]]
-    return proj.apply(session.mapping.render(user, call.base, groups))
+    return proj.apply(session.mapping.render(user, base, groups))
 
 
-def _resource(doc: dict[str, Any], version: int, location: str | None = None) -> Response:
-    if location is None:
-        return scim_json(doc, 200, {"ETag": etag(version)})
-    return scim_json(doc, 201, {"ETag": etag(version), "Location": location})
+async def _written(s: Session, op: Op, user: UserRecord, *, created: bool = False) -> Written:
+    """The response of a write: the resource (none in Bulk), ETag, and Location on create."""
+    doc = await render_user(s, op.base, user, op.proj, fresh=created) if op.render else {}
+    headers = {"ETag": etag(user.version)}
+    if created:
+        headers["Location"] = f"{op.base}/Users/{user.id}"
+    return Written(scim_json(doc, 201 if created else 200, headers), user.id, user.external_id)
+
+
+def _op(call: Call, raw: bytes | None = None) -> Op:
+    """The write a single request asks for."""
+    user_id = call.request.path_params.get("id")
+    return Op(user_id, call.base, query_projection(call), if_match(call), raw)
 
 
 async def get_user(call: Call) -> Response:
@@ -82,48 +92,49 @@ async def get_user(call: Call) -> Response:
         cached = not_modified(call, user.version)
         if cached is not None:
             return cached
-        return _resource(await render_user(s, call, user, proj), user.version)
+        doc = await render_user(s, call.base, user, proj)
+        return scim_json(doc, 200, {"ETag": etag(user.version)})
 
     return await read(call, work)
 
 
+async def user_create(s: Session, op: Op) -> Written:
+    """Create (or restore) a user: POST /Users and Bulk POST."""
+    data = _provisioned(_input(s, op.body()), replace=False)
+    try:
+        user, _ = await provision_create_user(s.tx, actor=s.actor, data=data)
+    except RosterError as exc:
+        raise scim_names(exc, s.mapping) from exc
+    return await _written(s, op, user, created=True)
+
+
 async def create_user(call: Call) -> Response:
     """POST /Users: 201 with Location (also when an earlier deleted user is restored)."""
-    raw, proj = await read_body(call), query_projection(call)
+    op = _op(call, await read_body(call))
+    return await write(call, "User", None, lambda s: user_create(s, op))
 
-    async def work(s: Session) -> Written:
-        data = _provisioned(_input(s, raw), replace=False)
-        try:
-            user, _ = await provision_create_user(s.tx, actor=s.actor, data=data)
-        except RosterError as exc:
-            raise scim_names(exc, s.mapping) from exc
-        doc = await render_user(s, call, user, proj, fresh=True)
-        location = f"{call.base}/Users/{user.id}"
-        return Written(_resource(doc, user.version, location), user.id, user.external_id)
 
-    return await write(call, "User", None, work)
+async def user_replace(s: Session, op: Op) -> Written:
+    """Replace a user: attributes not sent are cleared; read-only ones are kept."""
+    assert op.resource_id is not None
+    data = _provisioned(_input(s, op.body()), replace=True)
+    try:
+        user = await provision_update_user(
+            s.tx,
+            actor=s.actor,
+            user_id=op.resource_id,
+            data=data,
+            expected_version=op.expected_version,
+        )
+    except RosterError as exc:
+        raise scim_names(exc, s.mapping) from exc
+    return await _written(s, op, user)
 
 
 async def replace_user(call: Call) -> Response:
-    """PUT /Users/{id}: attributes not sent are cleared; read-only ones are kept."""
-    user_id, raw, proj = (
-        call.request.path_params["id"],
-        await read_body(call),
-        query_projection(call),
-    )
-
-    async def work(s: Session) -> Written:
-        data = _provisioned(_input(s, raw), replace=True)
-        try:
-            user = await provision_update_user(
-                s.tx, actor=s.actor, user_id=user_id, data=data, expected_version=if_match(call)
-            )
-        except RosterError as exc:
-            raise scim_names(exc, s.mapping) from exc
-        doc = await render_user(s, call, user, proj)
-        return Written(_resource(doc, user.version), user.id, user.external_id)
-
-    return await write(call, "User", user_id, work)
+    """PUT /Users/{id} (RFC 7644 §3.5.1)."""
+    op = _op(call, await read_body(call))
+    return await write(call, "User", op.resource_id, lambda s: user_replace(s, op))
 
 
 def _changes(before: ScimUserInput, after: ScimUserInput) -> ProvisionedUser:
@@ -148,45 +159,40 @@ def _changes(before: ScimUserInput, after: ScimUserInput) -> ProvisionedUser:
     )
 
 
+async def user_patch(s: Session, op: Op) -> Written:
+    """Modify a user (RFC 7644 §3.5.2); answers 200 with the resource."""
+    assert op.resource_id is not None
+    ops = normalise_patch(op.body(), "User")
+    user = await load_user(s.tx, op.resource_id, for_update=True)
+    before = s.mapping.core(user)
+    after = apply_user_patch(before, ops, UserShape.of(s.mapping))
+    data = _changes(s.mapping.read(before), s.mapping.read(after))
+    expected = user.version if op.expected_version is None else op.expected_version
+    try:
+        updated = await provision_update_user(
+            s.tx, actor=s.actor, user_id=op.resource_id, data=data, expected_version=expected
+        )
+    except RosterError as exc:
+        raise scim_names(exc, s.mapping) from exc
+    return await _written(s, op, updated)
+
+
 async def patch_user(call: Call) -> Response:
     """PATCH /Users/{id}: 200 with the resource (RFC 7644 §3.5.2)."""
-    user_id, raw, proj = (
-        call.request.path_params["id"],
-        await read_body(call),
-        query_projection(call),
+    op = _op(call, await read_body(call))
+    return await write(call, "User", op.resource_id, lambda s: user_patch(s, op))
+
+
+async def user_delete(s: Session, op: Op) -> Written:
+    """Soft-delete a user (PRODUCT rule 8); 204, then 404."""
+    assert op.resource_id is not None
+    user = await provision_delete_user(
+        s.tx, actor=s.actor, user_id=op.resource_id, expected_version=op.expected_version
     )
-
-    async def work(s: Session) -> Written:
-        ops = normalise_patch(parse_json(raw), "User")
-        user = await load_user(s.tx, user_id, for_update=True)
-        expected = if_match(call)
-        before = s.mapping.core(user)
-        after = apply_user_patch(before, ops, UserShape.of(s.mapping))
-        data = _changes(s.mapping.read(before), s.mapping.read(after))
-        try:
-            updated = await provision_update_user(
-                s.tx,
-                actor=s.actor,
-                user_id=user_id,
-                data=data,
-                expected_version=user.version if expected is None else expected,
-            )
-        except RosterError as exc:
-            raise scim_names(exc, s.mapping) from exc
-        doc = await render_user(s, call, updated, proj)
-        return Written(_resource(doc, updated.version), user.id, updated.external_id)
-
-    return await write(call, "User", user_id, work)
+    return Written(no_content(), user.id, user.external_id)
 
 
 async def delete_user(call: Call) -> Response:
-    """DELETE /Users/{id}: soft delete (PRODUCT rule 8); 204, then 404."""
-    user_id = call.request.path_params["id"]
-
-    async def work(s: Session) -> Written:
-        user = await provision_delete_user(
-            s.tx, actor=s.actor, user_id=user_id, expected_version=if_match(call)
-        )
-        return Written(no_content(), user.id, user.external_id)
-
-    return await write(call, "User", user_id, work)
+    """DELETE /Users/{id}."""
+    op = _op(call)
+    return await write(call, "User", op.resource_id, lambda s: user_delete(s, op))

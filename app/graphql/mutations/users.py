@@ -147,9 +147,9 @@ class ConvertUsersToLocalPayload:
 P = TypeVar("P", bound=UserPayload)
 
 
-def _user_payload(cls: type[P], result: tuple[Any, list[UserError]]) -> P:
+def _user_payload(info: Info, cls: type[P], result: tuple[Any, list[UserError]]) -> P:
     record, errors = result
-    return cls(user=User.of(record) if record else None, user_errors=errors)
+    return cls(user=User.of(record, info.context) if record else None, user_errors=errors)
 
 
 @strawberry.type(name="UserMutations", description="User mutations.")
@@ -169,7 +169,7 @@ class UserMutations:
         async def act(tx: Tx, actor: Actor) -> Any:
             return await user_rules.create_user(tx, actor=actor, data=data)
 
-        return _user_payload(CreateUserPayload, await run_mutation(info, act))
+        return _user_payload(info, CreateUserPayload, await run_mutation(info, act))
 
     @strawberry.mutation(
         description="Edit a user; touching an IdP-owned field refuses all with MANAGED_BY_IDP."
@@ -180,7 +180,7 @@ class UserMutations:
             user_id = decode_id(input.id, "User")
             return await user_rules.update_user(tx, actor=actor, user_id=user_id, data=data)
 
-        return _user_payload(UpdateUserPayload, await run_mutation(info, act))
+        return _user_payload(info, UpdateUserPayload, await run_mutation(info, act))
 
     @strawberry.mutation(description="Deactivate or reactivate a user, with a reason.")
     async def set_user_status(self, info: Info, input: SetUserStatusInput) -> SetUserStatusPayload:
@@ -193,7 +193,7 @@ class UserMutations:
                 reason=input.reason,
             )
 
-        return _user_payload(SetUserStatusPayload, await run_mutation(info, act))
+        return _user_payload(info, SetUserStatusPayload, await run_mutation(info, act))
 
     @strawberry.mutation(description="Soft-delete a LOCAL user (IdP-owned: MANAGED_BY_IDP).")
     async def delete_user(self, info: Info, input: DeleteUserInput) -> DeleteUserPayload:
@@ -201,7 +201,7 @@ class UserMutations:
             user_id = decode_id(input.id, "User")
             return await user_rules.delete_user(tx, actor=actor, user_id=user_id)
 
-        return _user_payload(DeleteUserPayload, await run_mutation(info, act))
+        return _user_payload(info, DeleteUserPayload, await run_mutation(info, act))
 
     @strawberry.mutation(description="Undo the deletion of a LOCAL user.")
     async def restore_user(self, info: Info, input: RestoreUserInput) -> RestoreUserPayload:
@@ -209,7 +209,7 @@ class UserMutations:
             user_id = decode_id(input.id, "User")
             return await user_rules.restore_user(tx, actor=actor, user_id=user_id)
 
-        return _user_payload(RestoreUserPayload, await run_mutation(info, act))
+        return _user_payload(info, RestoreUserPayload, await run_mutation(info, act))
 
     @strawberry.mutation(description="Make IdP-owned users (and, for all, groups) LOCAL; audited.")
     async def convert_users_to_local(

@@ -42,106 +42,130 @@ BUILTIN_FIELDS: tuple[tuple[str, str], ...] = (
 
 @strawberry.type(name="BuiltinProfile", description="The built-in profile attributes of a user.")
 class BuiltinProfile:
-    """One field per built-in profile attribute (null when unset)."""
+    """One field per built-in profile attribute (null when unset).
+
+    Every field defaults to None, so a user is built from the values its profile has only.
+    """
 
     first_name: str | None = strawberry.field(
-        description="First name (Profile Editor `firstName`; SCIM name.givenName)."
+        default=None, description="First name (Profile Editor `firstName`; SCIM name.givenName)."
     )
     last_name: str | None = strawberry.field(
-        description="Last name (Profile Editor `lastName`; SCIM name.familyName)."
+        default=None, description="Last name (Profile Editor `lastName`; SCIM name.familyName)."
     )
     middle_name: str | None = strawberry.field(
-        description="Middle name (Profile Editor `middleName`; SCIM name.middleName)."
+        default=None, description="Middle name (Profile Editor `middleName`; SCIM name.middleName)."
     )
     honorific_prefix: str | None = strawberry.field(
+        default=None,
         description="Honorific prefix (Profile Editor `honorificPrefix`; SCIM "
-        "name.honorificPrefix)."
+        "name.honorificPrefix).",
     )
     honorific_suffix: str | None = strawberry.field(
+        default=None,
         description="Honorific suffix (Profile Editor `honorificSuffix`; SCIM "
-        "name.honorificSuffix)."
+        "name.honorificSuffix).",
     )
     email: str | None = strawberry.field(
-        description='Primary email (Profile Editor `email`; SCIM emails[type eq "work"].value).'
+        default=None,
+        description='Primary email (Profile Editor `email`; SCIM emails[type eq "work"].value).',
     )
     second_email: str | None = strawberry.field(
+        default=None,
         description="Secondary email (Profile Editor `secondEmail`; SCIM "
-        'emails[type eq "home"].value).'
+        'emails[type eq "home"].value).',
     )
     display_name: str | None = strawberry.field(
-        description="Display name (Profile Editor `displayName`; SCIM displayName)."
+        default=None, description="Display name (Profile Editor `displayName`; SCIM displayName)."
     )
     nick_name: str | None = strawberry.field(
-        description="Nickname (Profile Editor `nickName`; SCIM nickName)."
+        default=None, description="Nickname (Profile Editor `nickName`; SCIM nickName)."
     )
-    title: str | None = strawberry.field(description="Title (Profile Editor `title`; SCIM title).")
+    title: str | None = strawberry.field(
+        default=None, description="Title (Profile Editor `title`; SCIM title)."
+    )
     profile_url: str | None = strawberry.field(
-        description="Profile URL (Profile Editor `profileUrl`; SCIM profileUrl)."
+        default=None, description="Profile URL (Profile Editor `profileUrl`; SCIM profileUrl)."
     )
     mobile_phone: str | None = strawberry.field(
+        default=None,
         description="Mobile phone (Profile Editor `mobilePhone`; SCIM "
-        'phoneNumbers[type eq "mobile"].value).'
+        'phoneNumbers[type eq "mobile"].value).',
     )
     primary_phone: str | None = strawberry.field(
+        default=None,
         description="Primary phone (Profile Editor `primaryPhone`; SCIM "
-        'phoneNumbers[type eq "work"].value).'
+        'phoneNumbers[type eq "work"].value).',
     )
     street_address: str | None = strawberry.field(
+        default=None,
         description="Street address (Profile Editor `streetAddress`; SCIM "
-        'addresses[type eq "work"].streetAddress).'
+        'addresses[type eq "work"].streetAddress).',
     )
     city: str | None = strawberry.field(
-        description='City (Profile Editor `city`; SCIM addresses[type eq "work"].locality).'
+        default=None,
+        description='City (Profile Editor `city`; SCIM addresses[type eq "work"].locality).',
     )
     state: str | None = strawberry.field(
-        description='State (Profile Editor `state`; SCIM addresses[type eq "work"].region).'
+        default=None,
+        description='State (Profile Editor `state`; SCIM addresses[type eq "work"].region).',
     )
     zip_code: str | None = strawberry.field(
+        default=None,
         description="Zip code (Profile Editor `zipCode`; SCIM addresses[type eq "
-        '"work"].postalCode).'
+        '"work"].postalCode).',
     )
     country_code: str | None = strawberry.field(
+        default=None,
         description="Country code (Profile Editor `countryCode`; SCIM "
-        'addresses[type eq "work"].country).'
+        'addresses[type eq "work"].country).',
     )
     postal_address: str | None = strawberry.field(
+        default=None,
         description="Postal address (Profile Editor `postalAddress`; SCIM "
-        'addresses[type eq "work"].formatted).'
+        'addresses[type eq "work"].formatted).',
     )
     preferred_language: str | None = strawberry.field(
+        default=None,
         description="Preferred language (Profile Editor `preferredLanguage`; "
-        "SCIM preferredLanguage)."
+        "SCIM preferredLanguage).",
     )
     locale: str | None = strawberry.field(
-        description="Locale (Profile Editor `locale`; SCIM locale)."
+        default=None, description="Locale (Profile Editor `locale`; SCIM locale)."
     )
     timezone: str | None = strawberry.field(
-        description="Time zone (Profile Editor `timezone`; SCIM timezone)."
+        default=None, description="Time zone (Profile Editor `timezone`; SCIM timezone)."
     )
     user_type: str | None = strawberry.field(
-        description="User type (Profile Editor `userType`; SCIM userType)."
+        default=None, description="User type (Profile Editor `userType`; SCIM userType)."
     )
     employee_number: str | None = strawberry.field(
+        default=None,
         description="Employee number (Profile Editor `employeeNumber`; SCIM "
-        "enterprise employeeNumber)."
+        "enterprise employeeNumber).",
     )
     cost_center: str | None = strawberry.field(
-        description="Cost center (Profile Editor `costCenter`; SCIM enterprise costCenter)."
+        default=None,
+        description="Cost center (Profile Editor `costCenter`; SCIM enterprise costCenter).",
     )
     organization: str | None = strawberry.field(
-        description="Organization (Profile Editor `organization`; SCIM enterprise organization)."
+        default=None,
+        description="Organization (Profile Editor `organization`; SCIM enterprise organization).",
     )
     division: str | None = strawberry.field(
-        description="Division (Profile Editor `division`; SCIM enterprise division)."
+        default=None, description="Division (Profile Editor `division`; SCIM enterprise division)."
     )
     department: str | None = strawberry.field(
-        description="Department (Profile Editor `department`; SCIM enterprise department)."
+        default=None,
+        description="Department (Profile Editor `department`; SCIM enterprise department).",
     )
     manager_id: str | None = strawberry.field(
-        description="Manager id (Profile Editor `managerId`; SCIM enterprise manager.value)."
+        default=None,
+        description="Manager id (Profile Editor `managerId`; SCIM enterprise manager.value).",
     )
     manager: str | None = strawberry.field(
-        description="Manager (Profile Editor `manager`; SCIM enterprise manager.displayName)."
+        default=None,
+        description="Manager (Profile Editor `manager`; SCIM enterprise manager.displayName).",
     )
 
 
@@ -246,9 +270,13 @@ class BuiltinProfileInput:
     )
 
 
+_PYTHON_NAMES = dict(BUILTIN_FIELDS)
+
+
 def builtin_values(record_profile: dict[str, object]) -> dict[str, object]:
-    """Keyword arguments for `BuiltinProfile` fields from a stored profile."""
-    return {py: record_profile.get(name) for name, py in BUILTIN_FIELDS}
+    """Keyword arguments for the `BuiltinProfile` fields a stored profile has values for."""
+    names = _PYTHON_NAMES
+    return {names[k]: v for k, v in record_profile.items() if k in names}
 
 
 def builtin_input(data: BuiltinProfileInput) -> dict[str, object]:

@@ -5,16 +5,23 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from typing import cast
 
 import strawberry
 
-from app.domain.paging import Page, decode_cursor, encode_cursor
+from app.domain.paging import Page, PageRequest, decode_cursor, encode_cursor
 from app.domain.types import AuthProvider, GroupRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import Node, PageInfo
-from app.graphql.types.users import CannotUpdateReason, UserConnection, cannot_update_reasons
+from app.graphql.types.users import (
+    PROVIDERS,
+    CannotUpdateReason,
+    UserConnection,
+    cannot_update_reasons,
+)
 
 
 @strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
@@ -34,6 +41,11 @@ class Group(Node):
         description="When an IdP last wrote this group over SCIM."
     )
 
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        """The executor's check of each group object, without Strawberry's generic one."""
+        return isinstance(obj, cls)
+
     @staticmethod
     def of(rec: GroupRecord) -> Group:
         """The GraphQL view of a stored group."""
@@ -43,7 +55,7 @@ class Group(Node):
             database_id=rec.id,
             display_name=rec.display_name,
             external_id=rec.external_id,
-            auth_provider=AuthProvider(rec.auth_provider),
+            auth_provider=PROVIDERS[rec.auth_provider],
             member_count=rec.member_count,
             version=rec.version,
             created_at=DateTime(rec.created_at),
@@ -89,9 +101,9 @@ class Group(Node):
         return cannot_update_reasons(info, self.record.is_local, False)
 
 
+@lru_cache(maxsize=128)
 def _size(first: int | None, cap: int) -> int:
-    from app.domain.paging import PageRequest
-
+    """The page size for ``first`` (memoised: every user of a page asks the same)."""
     return PageRequest(first=first, max_size=cap).size()
 
 
@@ -105,39 +117,74 @@ class GroupEdge:
 
 @strawberry.type(name="GroupConnection", description="A page of groups (Relay connection).")
 class GroupConnection:
-    """Relay connection over groups."""
+    """Relay connection over groups; edges are built only when selected."""
 
-    edges: list[GroupEdge] = strawberry.field(description="Groups with their cursors.")
+    def _edges(self) -> list[GroupEdge]:
+        return [GroupEdge(cursor=c, node=n) for c, n in zip(self.cursors, self.nodes, strict=True)]
+
+    def _total_count(self) -> int:
+        # An int when known (a user's groups), else the count query's awaitable.
+        return self.count if isinstance(self.count, int) else cast(int, self.count())
+
+    # Annotated resolvers (not decorated methods) keep the published SDL's field order.
+    edges: list[GroupEdge] = strawberry.field(
+        resolver=_edges, description="Groups with their cursors."
+    )
     nodes: list[Group] = strawberry.field(description="The groups of this page.")
     page_info: PageInfo = strawberry.field(description="Paging state.")
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="How many groups match (all pages).")
-    async def total_count(self) -> int:
-        return await self.count()
+    total_count: int = strawberry.field(
+        resolver=_total_count, description="How many groups match (all pages)."
+    )
+    cursors: strawberry.Private[list[str]]
+    count: strawberry.Private[Callable[[], Awaitable[int]] | int]
 
     @staticmethod
-    def of(page: Page[GroupRecord], count: Callable[[], Awaitable[int]]) -> GroupConnection:
+    def of(page: Page[GroupRecord], count: Callable[[], Awaitable[int]] | int) -> GroupConnection:
         """A connection over a domain page."""
-        nodes = [Group.of(g) for g in page.items]
-        edges = [GroupEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
-        return GroupConnection(edges=edges, nodes=nodes, page_info=PageInfo.of(page), count=count)
+        return GroupConnection(
+            nodes=[Group.of(g) for g in page.items],
+            page_info=PageInfo.of(page),
+            cursors=page.cursors,
+            count=count,
+        )
 
     @staticmethod
     def from_list(
         info: Info, groups: list[GroupRecord], first: int | None, after: str | None
     ) -> GroupConnection:
-        """A page over a user's groups, already loaded in id order by a DataLoader."""
-        size = _size(first, info.context.settings.graphql_max_page_size)
-        after_id = decode_cursor(after, "after")[1] if after else ""
+        """A page over a user's groups, already loaded in id order.
+
+        Users in the same groups share one connection, and each group's view is built once a
+        request.
+        """
+        ctx = info.context
+        key = (*(g.id for g in groups), first, after)
+        page: GroupConnection | None = ctx.group_pages.get(key)
+        if page is None:
+            page = ctx.group_pages[key] = _group_page(info, groups, first, after)
+        return page
+
+
+def _group_page(
+    info: Info, groups: list[GroupRecord], first: int | None, after: str | None
+) -> GroupConnection:
+    size = _size(first, info.context.settings.graphql_max_page_size)
+    rest = groups
+    if after:
+        after_id = decode_cursor(after, "after")[1]
         rest = [g for g in groups if g.id > after_id]
-        chosen = rest[:size]
-        page = Page(
-            chosen, [encode_cursor(g.id, g.id) for g in chosen], len(rest) > size, bool(after)
-        )
-        total = len(groups)
-
-        async def count() -> int:
-            return total
-
-        return GroupConnection.of(page, count)
+    views = info.context.group_views
+    nodes, cursors = [], []
+    for g in rest[:size]:
+        view = views.get(g.id)
+        if view is None:
+            view = views[g.id] = (Group.of(g), encode_cursor(g.id, g.id))
+        nodes.append(view[0])
+        cursors.append(view[1])
+    page_info = PageInfo(
+        has_next_page=len(rest) > size,
+        has_previous_page=bool(after),
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+    return GroupConnection(nodes=nodes, page_info=page_info, cursors=cursors, count=len(groups))

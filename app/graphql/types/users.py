@@ -15,9 +15,9 @@ from app.domain.catalogue import Catalogue
 from app.domain.paging import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
 from app.domain.users import locked_fields as idp_locked_fields
-from app.graphql.context import Info
+from app.graphql.context import Context, Info
 from app.graphql.ids import to_global_id
-from app.graphql.prefetch import prefetch_users
+from app.graphql.prefetch import Later, prefetch_users
 from app.graphql.scalars import DateTime
 from app.graphql.types.builtin import BuiltinProfile, builtin_values
 from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from app.graphql.types.groups import GroupConnection
 
 GroupConnectionRef = Annotated["GroupConnection", strawberry.lazy("app.graphql.types.groups")]
+
+
+# Enum members by stored value: a dict lookup per user instead of an Enum call.
+PROVIDERS = {p.value: p for p in AuthProvider}
+_STATUSES = {s.value: s for s in UserStatus}
 
 
 @strawberry.enum(name="CannotUpdateReason", description="Why the viewer cannot change a record.")
@@ -92,17 +97,23 @@ class User(Node, BuiltinProfile):
         description="When the user was soft-deleted (only listed with includeDeleted)."
     )
 
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        """The executor's check of each user object, without Strawberry's generic one."""
+        return isinstance(obj, cls)
+
     @staticmethod
-    def of(rec: UserRecord) -> User:
-        """The GraphQL view of a stored user."""
+    def of(rec: UserRecord, ctx: Context) -> User:
+        """The GraphQL view of a stored user (roles from the request's prefetch, else later)."""
+        roles = ctx.user_roles.get(rec.id)
         return User(
             record=rec,
             id=strawberry.ID(to_global_id("User", rec.id)),
             database_id=rec.id,
             login_id=rec.login_id,
             external_id=rec.external_id,
-            auth_provider=AuthProvider(rec.auth_provider),
-            status=UserStatus(rec.status),
+            auth_provider=PROVIDERS[rec.auth_provider],
+            status=_STATUSES[rec.status],
             status_reason=rec.status_reason,
             notes=rec.notes,
             version=rec.version,
@@ -112,32 +123,31 @@ class User(Node, BuiltinProfile):
             if rec.last_provisioned_at
             else None,
             deleted_at=DateTime(rec.deleted_at) if rec.deleted_at else None,
+            roles=roles.direct if roles is not None else _later_roles(ctx, rec.id, False),
+            effective_roles=roles.effective
+            if roles is not None
+            else _later_roles(ctx, rec.id, True),
             **builtin_values(rec.profile),  # type: ignore[arg-type]
         )
 
     # Resolvers below answer synchronously from what prefetch_users loaded for the page, and
     # hand the executor an awaitable (the DataLoader path) only for users built elsewhere.
 
-    @strawberry.field(description="Every catalogue attribute with its value, source, editability.")
-    def profile(self, info: Info) -> list[ProfileAttributeValue]:
+    def _profile(self, info: Info) -> list[ProfileAttributeValue]:
         catalogue = info.context.cached_catalogue
         if catalogue is None:
             return cast(list[ProfileAttributeValue], _later_profile(info, self.record))
         return _profile_values(info, self.record, catalogue)
 
-    @strawberry.field(description="Roles granted directly to this user.")
-    def roles(self, info: Info) -> list[str]:
-        hit = info.context.user_roles.get(self.record.id)
-        if hit is None:
-            return cast(list[str], _later_roles(info, self.record.id, effective=False))
-        return hit.direct
-
-    @strawberry.field(description="Roles held directly or through any group.")
-    def effective_roles(self, info: Info) -> list[str]:
-        hit = info.context.user_roles.get(self.record.id)
-        if hit is None:
-            return cast(list[str], _later_roles(info, self.record.id, effective=True))
-        return hit.effective
+    # Annotated (not decorated) so that the published SDL keeps its field order.
+    profile: list[ProfileAttributeValue] = strawberry.field(
+        resolver=_profile,
+        description="Every catalogue attribute with its value, source, editability.",
+    )
+    roles: list[str] = strawberry.field(description="Roles granted directly to this user.")
+    effective_roles: list[str] = strawberry.field(
+        description="Roles held directly or through any group."
+    )
 
     @strawberry.field(description="Groups the user belongs to, in id order.")
     def groups(
@@ -181,9 +191,12 @@ async def _later_profile(info: Info, user: UserRecord) -> list[ProfileAttributeV
     return _profile_values(info, user, await info.context.catalogue())
 
 
-async def _later_roles(info: Info, user_id: str, *, effective: bool) -> list[str]:
-    roles = await info.context.loaders.user_roles.load(user_id)
-    return roles.effective if effective else roles.direct
+def _later_roles(ctx: Context, user_id: str, effective: bool) -> list[str]:
+    async def load() -> list[str]:
+        roles = await ctx.loaders.user_roles.load(user_id)
+        return roles.effective if effective else roles.direct
+
+    return cast(list[str], Later(load))
 
 
 async def _later_groups(
@@ -205,16 +218,25 @@ class UserEdge:
 
 @strawberry.type(name="UserConnection", description="A page of users (Relay connection).")
 class UserConnection:
-    """Relay connection over users."""
+    """Relay connection over users; edges are built only when selected."""
 
-    edges: list[UserEdge] = strawberry.field(description="Users with their cursors.")
+    def _edges(self) -> list[UserEdge]:
+        return [UserEdge(cursor=c, node=n) for c, n in zip(self.cursors, self.nodes, strict=True)]
+
+    async def _total_count(self) -> int:
+        return await self.count()
+
+    # Annotated resolvers (not decorated methods) keep the published SDL's field order.
+    edges: list[UserEdge] = strawberry.field(
+        resolver=_edges, description="Users with their cursors."
+    )
     nodes: list[User] = strawberry.field(description="The users of this page.")
     page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(
+        resolver=_total_count, description="How many users match the filter (all pages)."
+    )
+    cursors: strawberry.Private[list[str]]
     count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="How many users match the filter (all pages).")
-    async def total_count(self) -> int:
-        return await self.count()
 
     @staticmethod
     async def of(
@@ -222,9 +244,13 @@ class UserConnection:
     ) -> UserConnection:
         """A connection over a domain page (prefetching what the selection needs)."""
         await prefetch_users(info, page.items)
-        nodes = [User.of(u) for u in page.items]
-        edges = [UserEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
-        return UserConnection(edges=edges, nodes=nodes, page_info=PageInfo.of(page), count=count)
+        ctx = info.context
+        return UserConnection(
+            nodes=[User.of(u, ctx) for u in page.items],
+            page_info=PageInfo.of(page),
+            cursors=page.cursors,
+            count=count,
+        )
 
     @staticmethod
     async def from_records(

@@ -1,0 +1,107 @@
+"""Retention: `purge_expired` removes old provisioning events and audit entries, in batches."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import Database
+from app.domain.audit import record_audit
+from app.domain.clock import iso_in
+from app.domain.events import record_provisioning_event
+from app.domain.retention import Purged, count_expired, purge_batch, purge_expired
+from app.domain.types import Actor, ActorKind
+from app.errors import InvalidValue
+from app.settings import Settings
+
+AGES = (400.0, 200.0, 100.0, 95.0, 30.0, 1.0)  # days; 90-day and 365-day retention by default
+
+
+async def _seed(db: Database) -> None:
+    """One provisioning event and one audit entry of each age, tagged with it."""
+    async with db.transaction() as tx:
+        for age in AGES:
+            tag = f"age-{age}"
+            await record_provisioning_event(
+                tx,
+                token_id=None,
+                method="POST",
+                resource_type="User",
+                resource_id=None,
+                external_id=None,
+                outcome="SUCCESS",
+                status_code=201,
+                error_detail=None,
+                duration_ms=1.0,
+                request_id=tag,
+            )
+            actor = Actor(ActorKind.SYSTEM, None, "system", request_id=tag)
+            await record_audit(
+                tx, actor=actor, action="user.create", target_type="User", target_id=None
+            )
+            for table in ("provisioning_events", "audit_entries"):
+                await tx.execute(
+                    f"UPDATE {table} SET at = :at WHERE request_id = :tag",
+                    {"at": iso_in(-age), "tag": tag},
+                )
+
+
+async def _ages(db: Database, table: str) -> list[str]:
+    async with db.transaction(write=False) as tx:
+        rows = await tx.fetch(f"SELECT request_id FROM {table} ORDER BY at")
+    return [r[0] for r in rows]
+
+
+async def test_purge_keeps_what_is_within_retention(clean_db: Database, settings: Settings) -> None:
+    await _seed(clean_db)
+    dry = await purge_expired(clean_db, settings, dry_run=True)
+    assert [(p.log, p.rows) for p in dry] == [("provisioning_events", 4), ("audit_entries", 1)]
+    assert len(await _ages(clean_db, "audit_entries")) == len(AGES)  # a dry run deletes nothing
+
+    done = await purge_expired(clean_db, settings, batch_size=2)
+    assert [(p.log, p.rows) for p in done] == [("provisioning_events", 4), ("audit_entries", 1)]
+    assert await _ages(clean_db, "provisioning_events") == ["age-30.0", "age-1.0"]
+    # The purge is itself audited (and its entry is not purged with the others).
+    assert await _ages(clean_db, "audit_entries") == [
+        "age-200.0",
+        "age-100.0",
+        "age-95.0",
+        "age-30.0",
+        "age-1.0",
+        None,
+    ]
+    async with clean_db.transaction(write=False) as tx:
+        entry = await tx.fetchrow(
+            "SELECT action, reason FROM audit_entries WHERE request_id IS NULL"
+        )
+    assert entry is not None and entry[0] == "audit.purge"
+    assert entry[1].startswith("retention: provisioning_events before ")
+
+    again = await purge_expired(clean_db, settings)
+    assert [p.rows for p in again] == [0, 0]
+
+
+async def test_zero_days_keeps_a_log_forever(clean_db: Database, settings: Settings) -> None:
+    await _seed(clean_db)
+    keep = settings.model_copy(
+        update={"audit_retention_days": 0, "provisioning_event_retention_days": 0}
+    )
+    assert await purge_expired(clean_db, keep) == []
+    only_events = settings.model_copy(update={"audit_retention_days": 0})
+    done = await purge_expired(clean_db, only_events)
+    assert [(p.log, p.rows) for p in done] == [("provisioning_events", 4)]
+    assert isinstance(done[0], Purged)
+    assert len(await _ages(clean_db, "audit_entries")) == len(AGES) + 1
+
+
+async def test_batches_delete_the_oldest_first(clean_db: Database) -> None:
+    await _seed(clean_db)
+    async with clean_db.transaction() as tx:
+        cut = iso_in(-50)
+        assert await count_expired(tx, log="provisioning_events", before=cut) == 4
+        assert await purge_batch(tx, log="provisioning_events", before=cut, size=3) == 3
+    assert await _ages(clean_db, "provisioning_events") == ["age-95.0", "age-30.0", "age-1.0"]
+    async with clean_db.transaction() as tx:
+        with pytest.raises(InvalidValue):
+            await purge_batch(tx, log="users", before=cut, size=3)
+        with pytest.raises(InvalidValue):
+            await purge_batch(tx, log="audit_entries", before=cut, size=0)
