@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint typecheck check migrate revision schema bench compliance clean
+.PHONY: install run test lint typecheck check migrate revision schema bench compliance fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(STAMP) ## the project's benchmark (see docs/performance.md)
 
 compliance: $(STAMP) ## SCIM compliance suites against a temporary server
 	bash scripts/compliance.sh
+
+# FUZZ_SECONDS per API and engine; PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set.
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP) ## schemathesis on both APIs, long: make fuzz FUZZ_SECONDS=600
+	ROSTER_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest tests/e2e/test_fuzz.py -s -k "fuzz and not can_fail"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

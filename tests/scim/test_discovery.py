@@ -42,7 +42,7 @@ async def test_discovery_needs_no_token_and_validates(scim: Scim) -> None:
     config = await anonymous.get("/ServiceProviderConfig")
     assert config.status_code == 200
     spc = ServiceProviderConfig.model_validate(config.json())
-    assert (spc.patch.supported, spc.bulk.supported, spc.filter.max_results) == (True, False, 1000)  # type: ignore[union-attr]
+    assert (spc.patch.supported, spc.bulk.supported, spc.filter.max_results) == (True, True, 1000)  # type: ignore[union-attr]
     types = (await anonymous.get("/ResourceTypes")).json()
     assert [ResourceType.model_validate(t).id for t in types["Resources"]] == ["User", "Group"]
     assert (await anonymous.get("/ResourceTypes/Group")).json()["endpoint"] == "/Groups"

@@ -244,3 +244,10 @@ async def test_patch_with_an_extension_urn_as_path(scim: Scim) -> None:
     assert added.json()[ENT] == {"department": "R&D"}
     removed = await scim.patch(f"/Users/{ada}", [{"op": "remove", "path": ENT}])
     assert ENT not in removed.json()
+
+
+async def test_trailing_and_double_slashes_reach_the_resource(scim: Scim) -> None:
+    created = await scim.post("/Users/", {"schemas": [USER], "userName": "slash@x.com"})
+    assert created.status_code == 201
+    listed = await scim.client.get('/Users/?filter=userName eq "slash@x.com"')
+    assert (listed.status_code, listed.json()["totalResults"]) == (200, 1)
