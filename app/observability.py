@@ -178,6 +178,13 @@ class RequestContext:
             elapsed = time.perf_counter() - start
             surface, route = route_of(scope["path"])
             self.metrics.observe(surface, scope["method"], route, status, elapsed)
+            if surface == "scim" and scope["method"] in _WRITES:
+                self.metrics.inc(
+                    "roster_scim_operations_total",
+                    idp=idp_of(scope),
+                    method=scope["method"],
+                    outcome=_outcome(status),
+                )
             if self.access_log:
                 log.info(
                     "request",
@@ -192,6 +199,31 @@ class RequestContext:
                     },
                 )
             request_id_var.reset(token)
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_IDPS = (
+    ("okta", "okta"),
+    ("microsoft", "entra_id"),
+    ("azure", "entra_id"),
+    ("onelogin", "onelogin"),
+    ("jumpcloud", "jumpcloud"),
+    ("google", "google"),
+    ("ping", "ping"),
+)
+
+
+def idp_of(scope: Scope) -> str:
+    """Which IdP sent the request, as its User-Agent names it ("other" when unknown)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"user-agent":
+            agent = value.decode("latin-1").lower()
+            return next((label for needle, label in _IDPS if needle in agent), "other")
+    return "other"
+
+
+def _outcome(status: int) -> str:
+    return "success" if status < 400 else "client_error" if status < 500 else "server_error"
 
 
 def _incoming_id(scope: Scope) -> str | None:

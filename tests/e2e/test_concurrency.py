@@ -123,3 +123,74 @@ async def test_concurrent_patches_of_one_user_lose_nothing(live: Live) -> None:
     assert codes == [200] * len(fields)
     assert {f: final.get(f) for f in fields} == {f: f"{f}-v" for f in fields}
     assert final["meta"]["version"] == f'W/"{1 + len(fields)}"'
+
+
+async def test_admin_edits_racing_scim_updates_lose_nothing(live: Live) -> None:
+    import base64
+
+    async with httpx.AsyncClient(timeout=60) as client:
+        (uid,) = await _users(client, live, 1, "race-admin")
+        gid = base64.b64encode(f"User:{uid}".encode()).decode()
+        mutation = (
+            "mutation($input: UpdateUserInput!) { updateUser(input: $input) "
+            "{ user { version } userErrors { code } } }"
+        )
+        admin = {"Authorization": f"Bearer {live.admin}"}
+
+        async def graphql(i: int) -> dict[str, object]:
+            variables = {"input": {"id": gid, "title": f"admin-{i}"}}
+            resp = await client.post(
+                live.base + "/graphql",
+                headers=admin,
+                json={"query": mutation, "variables": variables},
+            )
+            return dict(resp.json()["data"]["updateUser"])
+
+        async def scim(i: int) -> int:
+            body = {
+                "schemas": [PATCH],
+                "Operations": [{"op": "replace", "path": "nickName", "value": f"scim-{i}"}],
+            }
+            resp = await client.patch(
+                f"{live.base}/scim/v2/Users/{uid}", headers=live.scim_headers(), json=body
+            )
+            return resp.status_code
+
+        results = await asyncio.gather(*(f(i) for i in range(6) for f in (graphql, scim)))
+        final = (
+            await client.get(f"{live.base}/scim/v2/Users/{uid}", headers=live.scim_headers())
+        ).json()
+    codes = [r for r in results if isinstance(r, int)]
+    payloads = [r for r in results if isinstance(r, dict)]
+    assert codes == [200] * 6
+    assert all(p["userErrors"] == [] for p in payloads)
+    assert final["title"].startswith("admin-") and final["nickName"].startswith("scim-")
+    assert final["meta"]["version"] == 'W/"13"'
+
+
+async def test_a_locked_sqlite_database_answers_503_not_500(live: Live) -> None:
+    import sqlite3
+
+    if live.settings.database_kind != "sqlite":
+        return
+    async with httpx.AsyncClient(timeout=60) as client:
+        holder = sqlite3.connect(live.settings.sqlite_path, isolation_level=None, timeout=1)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            resp = await client.post(
+                live.base + "/scim/v2/Users",
+                headers=live.scim_headers(),
+                json={"schemas": [USER], "userName": "locked@x.com"},
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        after = await client.post(
+            live.base + "/scim/v2/Users",
+            headers=live.scim_headers(),
+            json={"schemas": [USER], "userName": "locked@x.com"},
+        )
+    assert resp.status_code == 503, resp.text
+    assert resp.headers["retry-after"].isdigit()
+    assert resp.json()["status"] == "503"
+    assert after.status_code == 201

@@ -50,3 +50,16 @@ def test_routes_are_templated() -> None:
     assert route_of("/scim/v2/Groups") == ("scim", "/Groups")
     assert route_of("/graphql") == ("graphql", "/graphql")
     assert route_of("/favicon.ico") == ("other", "/other")
+
+
+def test_scim_writes_are_counted_by_idp_and_outcome() -> None:
+    from app.observability import Metrics, idp_of
+
+    assert idp_of({"headers": [(b"user-agent", b"Okta SCIM Client 1.0.0")]}) == "okta"
+    assert idp_of({"headers": [(b"user-agent", b"Microsoft.AAD.Provisioning")]}) == "entra_id"
+    assert idp_of({"headers": []}) == "other"
+    metrics = Metrics()
+    metrics.inc("roster_scim_operations_total", idp="okta", method="POST", outcome="success")
+    metrics.inc("roster_scim_operations_total", idp="okta", method="POST", outcome="success")
+    text = metrics.render({})
+    assert 'roster_scim_operations_total{idp="okta",method="POST",outcome="success"} 2' in text
