@@ -14,7 +14,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import orjson
@@ -62,6 +62,14 @@ class Dialect:
         """The JSON document without one top-level key (key must be a validated name)."""
         return f"json_remove({column}, '$.\"{key}\"')"
 
+    def json_pairs(self, first: str, second: str, source: str, order: str) -> str:
+        """A scalar subquery: the JSON array of ``[first, second]`` of the rows of ``source``
+        (its FROM and WHERE) in ``order``; ``[]`` when there are none."""
+        return (
+            f"(SELECT json_group_array(json_array(p1, p2)) FROM (SELECT {first} AS p1,"
+            f" {second} AS p2 {source} ORDER BY {order}))"
+        )
+
 
 class PgDialect(Dialect):
     """PostgreSQL spelling of the same fragments."""
@@ -80,6 +88,12 @@ class PgDialect(Dialect):
 
     def json_remove(self, column: str, key: str) -> str:
         return f"({column} - '{key}')"
+
+    def json_pairs(self, first: str, second: str, source: str, order: str) -> str:
+        return (
+            f"(SELECT coalesce(json_agg(json_build_array({first}, {second}) ORDER BY {order}),"
+            f" '[]') {source})"
+        )
 
 
 class Tx(Protocol):
@@ -355,15 +369,13 @@ class Database:
         """The asyncpg pool (PostgreSQL only), for LISTEN connections."""
         return self._pool
 
-    @asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[Tx]:
+    def transaction(self, *, write: bool = True) -> AbstractAsyncContextManager[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
+        # The engine's own context manager, not one wrapped in another: every request pays
+        # for each layer of generator-based context manager.
         if self.kind == "sqlite":
-            async with self._sqlite_tx(write) as tx:
-                yield tx
-        else:
-            async with self._pg_tx(write) as ptx:
-                yield ptx
+            return self._sqlite_tx(write)
+        return self._pg_tx(write)
 
     @asynccontextmanager
     async def _sqlite_tx(self, write: bool) -> AsyncIterator[Tx]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from bisect import bisect_left
 from collections import defaultdict
 from typing import Any
@@ -158,7 +158,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_id(scope) or uuid.uuid4().hex
+        rid = _incoming_id(scope) or os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
         start = time.perf_counter()

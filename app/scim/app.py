@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from app.db import Database
 from app.domain.catalogue import Catalogue, get_catalogue
@@ -19,6 +15,7 @@ from app.scim.errors import ScimError, error_response
 from app.scim.lists import list_body
 from app.scim.openapi import openapi_document
 from app.scim.pipeline import Call, Handler, endpoint
+from app.scim.router import ScimRouter
 from app.scim.wire import scim_json
 from app.settings import Settings
 
@@ -111,45 +108,4 @@ def build_scim_app(settings: Settings, db: Database) -> ASGIApp:
         ("/openapi.json", get_openapi, ["GET"]),
     ]
 
-    app = Starlette(routes=_routes(table, wrap), exception_handlers={HTTPException: http_error})
-    return _TolerantPaths(app)
-
-
-class _TolerantPaths:
-    """IdPs join the base URL and the resource naively: `/Users/` and `//Users` mean `/Users`.
-
-    Answering them directly (instead of a 307 that POST clients may not follow) keeps a base
-    URL typed with a trailing slash working.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and ("//" in path or (path.endswith("/") and len(path) > 1)):
-            clean = "/" + "/".join(p for p in path.split("/") if p)
-            scope = {**scope, "path": clean}
-        await self.app(scope, receive, send)
-
-
-def _routes(table: list[tuple[str, Handler, list[str]]], wrap: Any) -> list[Route]:
-    """One Route per path, dispatching on the method, so that a 405's ``Allow`` header lists
-    every method of the path (RFC 9110 §15.5.6), not only those of the first route."""
-    by_path: dict[str, dict[str, Any]] = {}
-    for path, handler, methods in table:
-        for method in methods:
-            by_path.setdefault(path, {})[method] = wrap(handler)
-    return [
-        Route(path, _dispatch(handlers), methods=list(handlers))
-        for path, handlers in by_path.items()
-    ]
-
-
-def _dispatch(handlers: dict[str, Any]) -> Any:
-    async def run(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        response: Response = await handlers[method](request)
-        return response
-
-    return run
+    return ScimRouter([(path, wrap(handler), methods) for path, handler, methods in table])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from app.scim.pipeline import Call
-from app.scim.projection import Projection, projection
+from app.scim.projection import EVERYTHING, Projection, projection
 from app.scim.wire import ENTERPRISE_URN, ROSTER_URN, etag, parse_etag
 
 USER_EXTENSIONS = (ENTERPRISE_URN, ROSTER_URN)
@@ -33,5 +33,7 @@ def not_modified(call: Call, version: int) -> Response | None:
 
 def query_projection(call: Call, urns: tuple[str, ...] = USER_EXTENSIONS) -> Projection:
     """``attributes`` / ``excludedAttributes`` from the query string."""
+    if not call.request.scope["query_string"]:  # most reads: skip parsing an empty string
+        return EVERYTHING
     params = call.params
     return projection(params.get("attributes"), params.get("excludedAttributes"), urns)

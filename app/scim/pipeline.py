@@ -9,8 +9,8 @@ its own event: the same handler function (`Op` in, `Written` out) serves both.
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -106,7 +106,7 @@ def endpoint(settings: Settings, db: Database) -> Callable[[Handler], Any]:
         async def run(request: Request) -> Response:
             # app.main's request middleware assigns the id (and echoes it in X-Request-ID).
             given = request.scope.get("state", {}).get("request_id")
-            rid = str(given or uuid.uuid4().hex)
+            rid = str(given or os.urandom(16).hex())
             call = Call(request, settings, db, rid[:64], base_url(request, settings.public_url))
             try:
                 response = await handler(call)

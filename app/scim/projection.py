@@ -73,6 +73,10 @@ class Projection:
         return out
 
 
+#: No ``attributes`` and no ``excludedAttributes``: the default set of every resource type.
+EVERYTHING = Projection(None, ())
+
+
 def projection(attributes: Any, excluded: Any, urns: Sequence[str]) -> Projection:
     """Parse the two parameters (comma-separated strings or lists)."""
     include = _split(attributes)

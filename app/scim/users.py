@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.domain.lookups import groups_of_users
+from app.domain.lookups import groups_of_users, user_with_groups
 from app.domain.provisioning_users import (
     ProvisionedUser,
     provision_create_user,
@@ -58,13 +58,21 @@ def scim_names(exc: RosterError, mapping: UserMapping) -> RosterError:
 
 
 async def render_user(
-    session: Session, base: str, user: UserRecord, proj: Projection, *, fresh: bool = False
+    session: Session,
+    base: str,
+    user: UserRecord,
+    proj: Projection,
+    *,
+    fresh: bool = False,
+    groups: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The projected resource; reads the user's groups only when they are returned."""
-    groups: list[tuple[str, str]] = []
-    if proj.wants("groups") and not fresh:
-        found = await groups_of_users(session.tx, [user.id])
-        groups = [(g.id, g.display_name) for g in found[user.id]]
+    """The projected resource; reads the user's groups only when they are returned (and were
+    not read with the user)."""
+    if groups is None:
+        groups = []
+        if proj.wants("groups") and not fresh:
+            found = await groups_of_users(session.tx, [user.id])
+            groups = [(g.id, g.display_name) for g in found[user.id]]
     return proj.apply(session.mapping.render(user, base, groups))
 
 
@@ -88,11 +96,15 @@ async def get_user(call: Call) -> Response:
     user_id, proj = call.request.path_params["id"], query_projection(call)
 
     async def work(s: Session) -> Response:
-        user = await load_user(s.tx, user_id)
+        groups = None
+        if proj.wants("groups"):
+            user, groups = await user_with_groups(s.tx, user_id)
+        else:
+            user = await load_user(s.tx, user_id)
         cached = not_modified(call, user.version)
         if cached is not None:
             return cached
-        doc = await render_user(s, call.base, user, proj)
+        doc = await render_user(s, call.base, user, proj, groups=groups)
         return scim_json(doc, 200, {"ETag": etag(user.version)})
 
     return await read(call, work)

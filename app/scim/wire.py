@@ -25,24 +25,35 @@ ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 MS_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 ENTERPRISE_TYPO = "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"
 MOUNT = "/scim/v2"
+_SCIM_MEDIA = SCIM_MEDIA.encode()
 
 
 class ScimResponse(Response):
-    """A JSON body serialised with orjson, served as application/scim+json."""
+    """A JSON body serialised with orjson, served as application/scim+json.
+
+    Builds its raw headers directly: Starlette's generic header set-up is a measurable part of
+    a small read's cost.
+    """
 
     media_type = SCIM_MEDIA
 
-    def render(self, content: Any) -> bytes:
-        if isinstance(content, bytes):
-            return content
-        return orjson.dumps(content)
+    def __init__(
+        self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = content if isinstance(content, bytes) else orjson.dumps(content)
+        raw = [(b"content-type", _SCIM_MEDIA), (b"content-length", b"%d" % len(self.body))]
+        for name, value in (headers or {}).items():
+            raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+        self.raw_headers = raw
 
 
 def scim_json(
     content: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A SCIM JSON response (``content`` may already be serialised bytes)."""
-    return ScimResponse(content, status_code=status, headers=dict(headers or {}))
+    return ScimResponse(content, status, headers)
 
 
 def no_content(headers: Mapping[str, str] | None = None) -> Response:
