@@ -95,6 +95,7 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level.lower(),
+        access_log=False,  # Roster writes its own JSON access line (ROSTER_ACCESS_LOG)
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
     )

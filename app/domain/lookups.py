@@ -55,6 +55,17 @@ async def groups_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, GroupRecord]:
     return {r["id"]: row_to_group(r) for r in rows}
 
 
+_GROUPS_SELECT = (
+    f"SELECT m.user_id AS member_id, {_prefixed(GROUP_COLUMNS, 'g')} FROM memberships m"
+    " JOIN groups g ON g.id = m.group_id WHERE "
+)
+_GROUPS_OF_ONE = _GROUPS_SELECT + "m.user_id = :id ORDER BY g.id"
+
+
+def _groups_of_many(d: Dialect) -> str:
+    return f"{_GROUPS_SELECT}{d.in_list('m.user_id', 'ids')} ORDER BY m.user_id, g.id"
+
+
 async def groups_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, list[GroupRecord]]:
     """Every group of each user, in group id order (one statement).
 
@@ -66,12 +77,10 @@ async def groups_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, list[Gro
     if not user_ids:
         return out
     d = tx.dialect
-    rows = await tx.fetch(
-        f"SELECT m.user_id AS member_id, {_prefixed(GROUP_COLUMNS, 'g')} FROM memberships m"
-        f" JOIN groups g ON g.id = m.group_id WHERE {d.in_list('m.user_id', 'ids')}"
-        " ORDER BY m.user_id, g.id",
-        {"ids": d.list_param(list(user_ids))},
-    )
+    if len(user_ids) == 1:  # a filter's single hit: no list to bind
+        rows = await tx.fetch(_GROUPS_OF_ONE, {"id": user_ids[0]})
+    else:
+        rows = await tx.fetch(_groups_of_many(d), {"ids": d.list_param(list(user_ids))})
     mapped: dict[str, GroupRecord] = {}
     for r in rows:
         group = mapped.get(r["id"])

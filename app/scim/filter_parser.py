@@ -256,8 +256,36 @@ def _number(raw: str, pos: int) -> int | float:
     return value
 
 
+# `attr op "string"`, the filter IdPs send before nearly every write (userName eq "...").
+_SIMPLE = re.compile(r'\s*([A-Za-z0-9._:$\-]+)\s+([A-Za-z]+)\s*("(?:[^"\\]|\\.)*")\s*', re.DOTALL)
+
+
+def _simple(text: str) -> Node | None:
+    """The tree of an `attr op "string"` filter without running the parser (a third of a
+    filtered read's time), or None for anything else, which the parser then reads. It gives
+    exactly the tree the parser would (tests/scim/test_filter_parser.py checks both)."""
+    m = _SIMPLE.fullmatch(text)
+    if m is None:
+        return None
+    name, word, raw = m.group(1, 2, 3)
+    op = word.lower()
+    if op not in OPERATORS or name.lower() == "not":  # `not` must open a group
+        return None
+    try:
+        path = split_attr_path(name, m.start(1))
+        value = json.loads(raw)
+    except ValueError:  # FilterError too: the parser reports it
+        return None
+    return Comparison(path, op, Literal(value, raw, m.start(3)), m.start(2))
+
+
 def parse_filter(text: str) -> Node:
     """The syntax tree of a filter; raises FilterError naming what is wrong and where."""
+    return _simple(text) or _Parser(text).parse()
+
+
+def parse_filter_slowly(text: str) -> Node:
+    """The parser's tree, without the shortcut (for tests comparing the two)."""
     return _Parser(text).parse()
 
 

@@ -13,7 +13,6 @@ Errors are `FilterError` (400 invalidFilter); its ``detail`` names what is wrong
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import cast
 
 from app.domain.catalogue import Catalogue
@@ -228,9 +227,20 @@ def _relation_selection(node: Node, found: Relation) -> Predicate:
     )
 
 
-@lru_cache(maxsize=16)
+_USER_RESOLVERS: dict[int, tuple[Catalogue, _Resolver]] = {}
+
+
 def _user_resolver(catalogue: Catalogue) -> _Resolver:
-    return _Resolver(user_schema(catalogue), USER_URN)
+    # Keyed by version and checked by identity (the request's catalogue is the per-process
+    # memo): an lru_cache would hash the whole catalogue on every filter.
+    found = _USER_RESOLVERS.get(catalogue.version)
+    if found is not None and found[0] is catalogue:
+        return found[1]
+    if len(_USER_RESOLVERS) >= 16:
+        _USER_RESOLVERS.clear()
+    resolver = _Resolver(user_schema(catalogue), USER_URN)
+    _USER_RESOLVERS[catalogue.version] = (catalogue, resolver)
+    return resolver
 
 
 _GROUPS = _Resolver(group_schema(), GROUP_URN)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,11 +46,14 @@ class Call:
     request_id: str
     base: str
     started: float = field(default_factory=time.perf_counter)
+    _params: dict[str, str] | None = None
 
     @property
-    def params(self) -> Any:
-        """The query parameters."""
-        return self.request.query_params
+    def params(self) -> dict[str, str]:
+        """The query parameters, parsed once."""
+        if self._params is None:
+            self._params = query_params(self.request.scope["query_string"])
+        return self._params
 
 
 @dataclass(slots=True)
@@ -96,6 +100,22 @@ class Op:
 
 
 Handler = Callable[[Call], Awaitable[Response]]
+
+
+def query_params(raw: bytes) -> dict[str, str]:
+    """A query string's parameters, the last value of a repeated name winning: what Starlette's
+    QueryParams gives (`urllib.parse.parse_qsl`, blank values kept), at a fraction of its cost
+    on the short query strings SCIM clients send."""
+    params: dict[str, str] = {}
+    for part in raw.decode("latin-1").split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            params[_unquote(name)] = _unquote(value)
+    return params
+
+
+def _unquote(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def endpoint(settings: Settings, db: Database) -> Callable[[Handler], Any]:

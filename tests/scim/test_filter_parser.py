@@ -9,8 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scim2_models.path import ScimFilter
 
-from app.scim.filter_ast import Comparison, Logical, Negation, Node, Presence, Selection
-from app.scim.filter_parser import MAX_DEPTH, parse_filter
+from app.scim.filter_ast import (
+    AttrPath,
+    Comparison,
+    Literal,
+    Logical,
+    Negation,
+    Node,
+    Presence,
+    Selection,
+)
+from app.scim.filter_parser import MAX_DEPTH, _simple, parse_filter, parse_filter_slowly
 from app.scim.filters import FilterError
 
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -179,3 +188,40 @@ _filters = st.recursive(
 @given(_filters)
 def test_agrees_with_scim2_models_on_random_valid_filters(text: str) -> None:
     assert render(parse_filter(text)) == str(ScimFilter(text).ast)
+
+
+_NAMES = st.sampled_from(
+    ["userName", "not", "NOT", "and", "emails.value", f"{ENT}:department", "a.b.c", "9x", "x$"]
+)
+_OPS = st.sampled_from(["eq", "EQ", "Sw", "co", "pr", "gt", "xx", "eqx"])
+_RAW_STRINGS = st.one_of(
+    st.text(max_size=8).map(json.dumps),
+    st.sampled_from(['"a\\"b"', '"\\q"', '"a\nb"', '"\\u00e9"', '"a\\\\"', '"unterminated']),
+)
+_SPACE = st.sampled_from(["", " ", "  ", "\t", "\u00a0", "\n"])
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        return parse(text)  # type: ignore[operator]
+    except FilterError as exc:
+        return ("error", exc.detail)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.tuples(_SPACE, _NAMES, _SPACE, _OPS, _SPACE, _RAW_STRINGS, _SPACE))
+def test_the_simple_filter_shortcut_gives_the_parsers_tree_or_error(parts: tuple[str]) -> None:
+    text = "".join(parts)
+    assert _outcome(parse_filter, text) == _outcome(parse_filter_slowly, text)
+
+
+def test_the_simple_filter_shortcut_keeps_positions() -> None:
+    text = '  userName  EQ "bjensen"'
+    node = _simple(text)
+    assert node == parse_filter_slowly(text)
+    assert node == Comparison(
+        AttrPath(None, "userName", None, 2, "userName"),
+        "eq",
+        Literal("bjensen", '"bjensen"', 15),
+        12,
+    )
