@@ -331,6 +331,7 @@ class Database:
             isolation_level=None,
             check_same_thread=False,
             timeout=self.settings.sqlite_busy_timeout_ms / 1000,
+            cached_statements=512,  # filters compile to many statement shapes
         )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")

@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import orjson
-
 from app.db import Dialect, Tx
 from app.domain.groups import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
-from app.domain.user_store import USER_COLUMNS, row_to_user
+from app.domain.user_store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
 from app.errors import NotFound
 
 
@@ -149,31 +147,12 @@ async def members_of_groups(
     return out
 
 
-_USER_WITH_GROUPS: dict[str, str] = {}
-
-
-def _user_with_groups_sql(d: Dialect) -> str:
-    sql = _USER_WITH_GROUPS.get(d.name)
-    if sql is None:
-        groups = d.json_pairs(
-            "g.id",
-            "g.display_name",
-            "FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.user_id = users.id",
-            "g.id",
-        )
-        sql = f"SELECT {USER_COLUMNS}, {groups} AS group_pairs FROM users WHERE id = :id"
-        _USER_WITH_GROUPS[d.name] = sql
-    return sql
-
-
 async def user_with_groups(tx: Tx, user_id: str) -> tuple[UserRecord, list[tuple[str, str]]]:
     """A live user and the (id, displayName) of each of its groups in group id order, in one
-    statement (a SCIM read of one user is two statements fewer than `load_user` followed by
+    statement (a SCIM read of one user is a statement fewer than `load_user` followed by
     `groups_of_users`, on either engine). Raises NotFound."""
-    row = await tx.fetchrow(_user_with_groups_sql(tx.dialect), {"id": user_id})
+    sql = f"SELECT {USER_COLUMNS}, {user_group_pairs(tx.dialect)} FROM users WHERE id = :id"
+    row = await tx.fetchrow(sql, {"id": user_id})
     if row is None or row["deleted_at"] is not None:
         raise NotFound(f"no user with id {user_id!r}", fields=["id"])
-    pairs = row["group_pairs"]
-    if isinstance(pairs, str | bytes):  # both drivers hand JSON over as text
-        pairs = orjson.loads(pairs)
-    return row_to_user(row), [(gid, name) for gid, name in pairs]
+    return row_to_user(row), group_pairs(row)

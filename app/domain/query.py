@@ -50,7 +50,7 @@ from app.domain.predicates import (
 )
 from app.domain.query_sql import GROUP_FIELDS, Fields, compile_predicate, order_by, user_fields
 from app.domain.types import GroupRecord, UserRecord
-from app.domain.user_store import USER_COLUMNS, row_to_user
+from app.domain.user_store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
 from app.errors import InvalidValue
 
 __all__ = [
@@ -75,6 +75,7 @@ __all__ = [
     "or_",
     "search_groups",
     "search_users",
+    "search_users_and_groups",
 ]
 
 USER_SORTS = ("id", "loginId", "externalId", "createdAt", "updatedAt", "profile.<attribute>")
@@ -88,7 +89,7 @@ def _check_page(offset: int, limit: int) -> None:
         raise InvalidValue("limit must not be negative", fields=["limit"])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs a microsecond more to build
 class _Query:
     table: str
     columns: str
@@ -118,8 +119,8 @@ class _Query:
 
 
 async def _whole_directory_page(
-    tx: Tx, offset: int, limit: int, with_total: bool
-) -> tuple[int | None, list[UserRecord]]:
+    tx: Tx, offset: int, limit: int, with_total: bool, columns: str = USER_COLUMNS
+) -> tuple[int | None, list[Row]]:
     """An unfiltered page in id order: the total from the trigger-kept counter, and the page
     found by walking the partial index of live ids (no table rows read before the page).
     """
@@ -130,11 +131,11 @@ async def _whole_directory_page(
         return total, []
     start, skip = await _checkpoint(tx, int(state["live_version"]), offset)
     rows = await tx.fetch(
-        f"SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT id FROM users"
+        f"SELECT {columns} FROM users WHERE id IN (SELECT id FROM users"
         " WHERE deleted_at IS NULL AND id >= :start ORDER BY id LIMIT :l OFFSET :o) ORDER BY id",
         {"start": start, "l": limit, "o": skip},
     )
-    return total, [row_to_user(r) for r in rows]
+    return total, rows
 
 
 CHECKPOINT_EVERY = 1000
@@ -194,16 +195,60 @@ async def search_users(
     already loaded. Raises InvalidValue for an unknown field or sort, an operator the field's
     type does not support, or a value of the wrong type.
     """
-    _check_page(offset, limit)
-    if where == TRUE and sort is None and not descending:
-        return await _whole_directory_page(tx, offset, limit, with_total)
-    fields = _fields(tx, catalogue or await get_catalogue(tx))
-    sql, params = compile_predicate(where, fields)
-    order = order_by(fields, sort, descending, "users")
-    where_sql = f"users.deleted_at IS NULL AND {sql}"
-    query = _Query("users", USER_COLUMNS, where_sql, params, order, offset, limit, with_total)
-    total, rows = await query.run(tx)
+    page = _UserPage(where, sort, descending, offset, limit, with_total, catalogue)
+    total, rows = await page.rows(tx, USER_COLUMNS)
     return total, [row_to_user(r) for r in rows]
+
+
+GroupPairs = list[tuple[str, str]]
+
+
+async def search_users_and_groups(
+    tx: Tx,
+    *,
+    where: Predicate,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    catalogue: Catalogue | None = None,
+    with_groups: bool = True,
+) -> tuple[int | None, list[tuple[UserRecord, GroupPairs | None]]]:
+    """`search_users`, each user with the (id, displayName) of its groups in group id order,
+    read in the same statement (a SCIM page renders them; one statement fewer per page).
+    Without ``with_groups``, the pairs are None and not read."""
+    page = _UserPage(where, sort, descending, offset, limit, True, catalogue)
+    if not with_groups:
+        total, rows = await page.rows(tx, USER_COLUMNS)
+        return total, [(row_to_user(r), None) for r in rows]
+    total, rows = await page.rows(tx, f"{USER_COLUMNS}, {user_group_pairs(tx.dialect)}")
+    return total, [(row_to_user(r), group_pairs(r)) for r in rows]
+
+
+@dataclass(slots=True)
+class _UserPage:
+    where: Predicate
+    sort: str | None
+    descending: bool
+    offset: int
+    limit: int
+    with_total: bool
+    catalogue: Catalogue | None
+
+    async def rows(self, tx: Tx, columns: str) -> tuple[int | None, list[Row]]:
+        _check_page(self.offset, self.limit)
+        if self.where == TRUE and self.sort is None and not self.descending:
+            return await _whole_directory_page(
+                tx, self.offset, self.limit, self.with_total, columns
+            )
+        fields = _fields(tx, self.catalogue or await get_catalogue(tx))
+        sql, params = compile_predicate(self.where, fields)
+        order = order_by(fields, self.sort, self.descending, "users")
+        where_sql = f"users.deleted_at IS NULL AND {sql}"
+        query = _Query(
+            "users", columns, where_sql, params, order, self.offset, self.limit, self.with_total
+        )
+        return await query.run(tx)
 
 
 async def search_groups(

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from app.db import Row, Tx
+from app.db import Dialect, Row, Tx
 from app.domain.clock import now_iso
 from app.domain.types import UserRecord
 from app.errors import AlreadyExists, NotFound, VersionConflict
@@ -42,6 +42,32 @@ def row_to_user(row: Row) -> UserRecord:
         deleted_at=row["deleted_at"],
         scim_extras=_profile(row["scim_extras"]),
     )
+
+
+_GROUP_PAIRS: dict[str, str] = {}
+
+
+def user_group_pairs(d: Dialect) -> str:
+    """A column for a SELECT from ``users``: the JSON array of [id, displayName] of the row's
+    groups in group id order, read by `group_pairs`."""
+    sql = _GROUP_PAIRS.get(d.name)
+    if sql is None:
+        pairs = d.json_pairs(
+            "g.id",
+            "g.display_name",
+            "FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.user_id = users.id",
+            "g.id",
+        )
+        sql = _GROUP_PAIRS[d.name] = f"{pairs} AS group_pairs"
+    return sql
+
+
+def group_pairs(row: Row) -> list[tuple[str, str]]:
+    """The (id, displayName) pairs of a row selected with `user_group_pairs`."""
+    pairs = row["group_pairs"]
+    if isinstance(pairs, str | bytes):  # both drivers hand JSON over as text
+        pairs = orjson.loads(pairs)
+    return [(gid, name) for gid, name in pairs]
 
 
 async def find_user(

@@ -76,7 +76,7 @@ async def user_cursor_page(s: Session, call: Call, q: ListQuery, where: Predicat
         return total, page
 
     total, page = await _run(read)
-    resources = await render_users(s, call, q, page.items)
+    resources = await render_users(s, call, q, [(u, None) for u in page.items])
     return _body(call, scope, seek, page, total=total, resources=resources)
 
 

@@ -14,12 +14,18 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.domain.query import FALSE, Predicate, search_groups, search_users
+from app.domain.query import (
+    FALSE,
+    Predicate,
+    search_groups,
+    search_users_and_groups,
+)
 from app.errors import InvalidValue
 from app.scim.body import parse_json, read_body
 from app.scim.cursor_pages import group_cursor_page, user_cursor_page
 from app.scim.errors import ScimError, invalid_value
 from app.scim.filters import parse_group_filter, parse_user_filter
+from app.scim.params import USER_EXTENSIONS
 from app.scim.pipeline import Call, Session, read
 from app.scim.queries import (
     ListQuery,
@@ -36,9 +42,10 @@ __all__ = ["list_body", "list_groups", "list_users", "search_all"]
 
 
 async def user_page(s: Session, call: Call, q: ListQuery, where: Predicate) -> Any:
-    """(total, rendered resources) of one page of users."""
+    """(total, rendered resources) of one page of users (with their groups, when returned,
+    read in the same statement)."""
     try:
-        total, users = await search_users(
+        total, users = await search_users_and_groups(
             s.tx,
             where=where,
             sort=sort_field(s, q, "User"),
@@ -46,6 +53,7 @@ async def user_page(s: Session, call: Call, q: ListQuery, where: Predicate) -> A
             offset=q.start - 1,
             limit=q.count,
             catalogue=s.catalogue,
+            with_groups=q.projection(USER_EXTENSIONS).wants("groups"),
         )
     except InvalidValue as exc:
         raise ScimError(400, exc.message, "invalidFilter") from None

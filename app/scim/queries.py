@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.lookups import groups_of_users
-from app.domain.query import TRUE, Predicate
+from app.domain.query import TRUE, GroupPairs, Predicate
 from app.domain.types import GroupRecord, UserRecord
 from app.scim.errors import ScimError, invalid_value
 from app.scim.filters import FilterError, parse_sort
 from app.scim.groups import render_group
 from app.scim.params import USER_EXTENSIONS
 from app.scim.pipeline import Call, Session
-from app.scim.projection import Projection, projection
+from app.scim.projection import EVERYTHING, Projection, projection
 from app.scim.wire import LIST_URN
 from app.settings import Settings
 
@@ -43,6 +43,8 @@ class ListQuery:
 
     def projection(self, urns: tuple[str, ...]) -> Projection:
         """The attributes to return."""
+        if self.attributes is None and self.excluded is None:
+            return EVERYTHING
         return projection(self.attributes, self.excluded, urns)
 
 
@@ -131,19 +133,17 @@ def list_body(total: int, start: int, resources: list[dict[str, Any]]) -> dict[s
 
 
 async def render_users(
-    s: Session, call: Call, q: ListQuery, users: list[UserRecord]
+    s: Session, call: Call, q: ListQuery, users: list[tuple[UserRecord, GroupPairs | None]]
 ) -> list[dict[str, Any]]:
-    """The projected resources of a page of users (their groups read in one query)."""
+    """The projected resources of a page of users; the groups of users that come without
+    them are read in one query, when returned."""
     proj = q.projection(USER_EXTENSIONS)
-    groups = {}
-    if users and proj.wants("groups"):
-        groups = await groups_of_users(s.tx, [u.id for u in users])
-    return [
-        proj.apply(
-            s.mapping.render(u, call.base, [(g.id, g.display_name) for g in groups.get(u.id, [])])
-        )
-        for u in users
-    ]
+    missing = [u.id for u, pairs in users if pairs is None]
+    if missing and proj.wants("groups"):
+        found = await groups_of_users(s.tx, missing)
+        read = {uid: [(g.id, g.display_name) for g in groups] for uid, groups in found.items()}
+        users = [(u, read[u.id] if pairs is None else pairs) for u, pairs in users]
+    return [proj.apply(s.mapping.render(u, call.base, pairs)) for u, pairs in users]
 
 
 async def render_groups(
