@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from app.domain.catalogue import CUSTOM_URN
 
@@ -47,6 +48,36 @@ class ScimResponse(Response):
         for name, value in (headers or {}).items():
             raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
         self.raw_headers = raw
+
+
+class ScimPieces(Response):
+    """A SCIM JSON body sent as the pieces it was rendered in (a large group's members a page
+    at a time), so that no copy of the whole text is made to send it."""
+
+    media_type = SCIM_MEDIA
+
+    def __init__(
+        self, pieces: list[bytes], status_code: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.pieces = pieces
+        self.body = b""  # not used: __call__ sends the pieces
+        length = sum(len(p) for p in pieces)
+        raw = [(b"content-type", _SCIM_MEDIA), (b"content-length", b"%d" % length)]
+        for name, value in (headers or {}).items():
+            raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+        self.raw_headers = raw
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        last = len(self.pieces) - 1
+        for i, piece in enumerate(self.pieces):
+            await send({"type": "http.response.body", "body": piece, "more_body": i < last})
+        if not self.pieces:
+            await send({"type": "http.response.body", "body": b""})
 
 
 def scim_json(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.scim.conftest import BASE, GROUP, Scim, error, scrub
 
 
@@ -148,3 +150,25 @@ async def test_rename_and_external_id_by_path(scim: Scim) -> None:
     )
     doc = (await scim.client.get(f"/Groups/{g}")).json()
     assert (doc["displayName"], doc["externalId"]) == ("Research", "e-9")
+
+
+async def test_members_are_rendered_a_page_at_a_time(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.scim.groups.MEMBER_PAGE", 2)  # five members: three pages
+    ids = sorted([(await scim.create_user(f"u{i}@x.com"))["id"] for i in range(5)])
+    g = await scim.create_group("Eng", ids, externalId="x-1")
+    subs = {f"u{i}": uid for i, uid in enumerate(ids)}
+    everyone = [member(f"u{i}") for i in range(5)]
+    full = await scim.client.get(f"/Groups/{g}")
+    assert full.headers["content-length"] == str(len(full.content))
+    assert list(full.json()) == ["schemas", "id", "externalId", "displayName", "members", "meta"]
+    assert scrub(full.json(), g=g, **subs) == group_resource(everyone)
+    no_ref = await scim.client.get(
+        f"/Groups/{g}", params={"excludedAttributes": "members.$ref,meta"}
+    )
+    expected = group_resource([{"value": m["value"], "type": "User"} for m in everyone])
+    del expected["meta"]
+    assert scrub(no_ref.json(), g=g, **subs) == expected
+    listed = await scim.client.get("/Groups", params={"filter": 'displayName eq "Eng"'})
+    assert [scrub(r, g=g, **subs) for r in listed.json()["Resources"]] == [group_resource(everyone)]
