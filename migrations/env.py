@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool, text
 
 from app.models import metadata
+from app.models.tables import include_object
 from app.settings import Settings
 
 config = context.config
@@ -49,6 +50,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,  # PostgreSQL-only indexes are not in the metadata
     )
     with context.begin_transaction():
         context.run_migrations()

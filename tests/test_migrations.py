@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, pool
 
 from app import migrations
 from app.models import metadata
+from app.models.tables import POSTGRES_ONLY_INDEXES, include_object
 from app.settings import Settings
 from tests.conftest import POSTGRES_URL, SKIP_PG
 
@@ -77,7 +78,16 @@ def test_models_and_migrations_do_not_drift(empty_db: Settings) -> None:
     engine = create_engine(empty_db.sqlalchemy_url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": include_object}
+            ctx = MigrationContext.configure(conn, opts=opts)
             assert compare_metadata(ctx, metadata) == []
+            if conn.dialect.name == "postgresql":
+                found = {
+                    ix["name"]: ix
+                    for table in ("users", "groups")
+                    for ix in inspect(conn).get_indexes(table)
+                }
+                for name in POSTGRES_ONLY_INDEXES:
+                    assert found[name]["dialect_options"]["postgresql_using"] == "gin"
     finally:
         engine.dispose()

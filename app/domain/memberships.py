@@ -109,7 +109,10 @@ async def member_page(
     """Members of a group in id order after ``after`` (keyset): id, login_id, profile."""
     return await tx.fetch(
         "SELECT u.id, u.login_id, u.profile FROM memberships m JOIN users u ON u.id = m.user_id"
-        " WHERE m.group_id = :g AND m.user_id > :after ORDER BY m.user_id LIMIT :n",
+        # u.id > :after too: PostgreSQL then reads users by a key range in step with the
+        # memberships (a 50,000-member read: 968 ms against 239 ms, docs/query-plans.md)
+        " WHERE m.group_id = :g AND m.user_id > :after AND u.id > :after"
+        " ORDER BY m.user_id LIMIT :n",
         {"g": group_id, "after": after or "", "n": limit},
     )
 

@@ -84,8 +84,10 @@ def _bound(keyset: Keyset, cursor: str, field: str, greater: bool, params: dict[
     key, row_id = decode_cursor(cursor, field)
     params[f"{field}_k"], params[f"{field}_id"] = key, row_id
     op = ">" if greater != keyset.descending else "<"
-    col, idc = keyset.column, keyset.id_column
-    return f"({col} {op} :{field}_k OR ({col} = :{field}_k AND {idc} {op} :{field}_id))"
+    # A row-value comparison, not `k > :k OR (k = :k AND id > :id)`: both engines seek the
+    # (key, id) index to it, where the OR form walks the index from its start (a page in the
+    # middle of 100,000 users: 56 ms against 0.3 ms on PostgreSQL, docs/query-plans.md).
+    return f"({keyset.column}, {keyset.id_column}) {op} (:{field}_k, :{field}_id)"
 
 
 async def fetch_page(

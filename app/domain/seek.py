@@ -83,7 +83,8 @@ class _Order:
         if start.key is None:
             return f"({e} IS NOT NULL OR {tie})" if backward else f"({e} IS NULL AND {tie})"
         params["seek_key"] = start.key
-        past = f"({e} {op} :seek_key OR ({e} = :seek_key AND {tie}))"
+        # a row value: an index on (key, id) is sought to it (see app.domain.paging._bound)
+        past = f"(({e}, {self.id_col}) {op} (:seek_key, :seek_id))"
         if not self.nullable:
             return past
         return f"({e} IS NOT NULL AND {past})" if backward else f"({e} IS NULL OR {past})"

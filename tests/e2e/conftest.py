@@ -52,7 +52,8 @@ def start_server(settings: Settings, **env: str) -> tuple[subprocess.Popen[str],
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 60  # a loaded 2-core machine can take this long to start
+    while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/readyz", timeout=1).status_code == 200:
                 return proc, base
@@ -62,7 +63,7 @@ def start_server(settings: Settings, **env: str) -> tuple[subprocess.Popen[str],
             raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
         time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("server did not become ready")
+    raise RuntimeError("server did not become ready within 60 s")
 
 
 @dataclass

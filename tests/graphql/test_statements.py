@@ -74,7 +74,8 @@ async def _statements(api: Api, token: str, size: int, monkeypatch: pytest.Monke
     assert nodes[-1]["node"]["groups"]["totalCount"] == 3
     assert nodes[-1]["node"]["effectiveRoles"] == ["app", "direct"]
     monkeypatch.undo()
-    return len(seen)
+    # lastUsedAt is written when the clock minute changes, which may fall between two runs
+    return len([sql for sql in seen if not sql.startswith("UPDATE api_tokens SET last_used_at")])
 
 
 async def test_a_page_costs_the_same_statements_at_10_and_100(
