@@ -135,7 +135,7 @@ async def members_of_groups(
         return out
     d = tx.dialect
     rows = await tx.fetch(
-        f"SELECT * FROM (SELECT m.group_id AS member_of, {_prefixed(USER_COLUMNS, 'u')},"
+        f"SELECT * FROM (SELECT {_prefixed(USER_COLUMNS, 'u')}, m.group_id AS member_of,"
         " ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.user_id) AS rn"
         " FROM memberships m JOIN users u ON u.id = m.user_id"
         f" WHERE {d.in_list('m.group_id', 'ids')} AND m.user_id > :after) w"

@@ -95,6 +95,8 @@ def split_extras(doc: Mapping[str, Any], layout: Mapping[str, Layout]) -> dict[s
 
 def merge_extras(doc: dict[str, Any], extras: Mapping[str, Any]) -> None:
     """Add the stored extras to a rendered User and mark primary as the IdP did."""
+    if not extras:  # most users: nothing kept beside the profile
+        return
     for attr in MULTI_VALUED:
         entry = extras.get(attr) or {}
         extra: list[dict[str, Any]] = entry.get("extra", [])

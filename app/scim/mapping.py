@@ -118,6 +118,8 @@ class UserMapping:
         self.version = catalogue.version
         self.slots = _compile(catalogue)
         self.by_name = {s.name: s for s in self.slots}
+        self.position = {s.name: i for i, s in enumerate(self.slots)}
+        self._orders: dict[tuple[str, ...], tuple[Slot, ...]] = {}
         firsts: dict[str, str | None] = {}
         for s in self.slots:
             if s.type is not None:
@@ -146,14 +148,29 @@ class UserMapping:
         if user.external_id is not None:
             doc["externalId"] = user.external_id
         doc["userName"] = user.login_id
-        for slot in self.slots:
-            value = user.profile.get(slot.name)
+        profile = user.profile
+        for slot in self._order(tuple(profile)):
+            value = profile[slot.name]
             if value is not None:
                 _write(doc, slot, value)
         merge_extras(doc, user.scim_extras)
         doc["active"] = user.active
         doc["schemas"] += [u for u in self.extensions if u in doc]
         return doc
+
+    def _order(self, keys: tuple[str, ...]) -> tuple[Slot, ...]:
+        """The slots of these profile keys in slot order (the order elements are written in).
+
+        Users share few key sets, so this is a dictionary hit per user rather than a look-up
+        of every slot: a page of 100 users spent a third of its time in that loop.
+        """
+        order = self._orders.get(keys)
+        if order is None:
+            if len(self._orders) >= 1024:
+                self._orders.clear()
+            found = sorted(self.position[k] for k in keys if k in self.position)
+            order = self._orders[keys] = tuple(self.slots[i] for i in found)
+        return order
 
     def render(
         self, user: UserRecord, base: str, groups: Sequence[tuple[str, str]] | None

@@ -1,0 +1,30 @@
+"""User rows map by position: USER_COLUMNS and row_to_user must agree, on both engines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from app.db import Tx
+from app.domain.user_store import USER_COLUMNS, row_to_user
+from app.domain.users import UserCreate, create_user
+from tests.support import owner
+
+
+async def test_row_to_user_reads_every_column_where_user_columns_puts_it(tx: Tx) -> None:
+    made = await create_user(
+        tx,
+        actor=owner(),
+        data=UserCreate(login_id="Ada@x.com", external_id="e-1", profile={"firstName": "Ada"}),
+    )
+    row = await tx.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = :id", {"id": made.id})
+    assert row is not None
+    names = [c.strip() for c in USER_COLUMNS.split(",")]
+    assert names == [f.name for f in dataclasses.fields(row_to_user(row))]
+    by_name = {name: row[name] for name in names}
+    record = row_to_user(row)
+    assert record == made
+    assert (record.login_id, record.external_id, record.profile) == (
+        by_name["login_id"],
+        by_name["external_id"],
+        {"firstName": "Ada"},
+    )
