@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from app import db as db_module
 from app.db import Database
 from app.domain.types import Actor, ActorKind
 
@@ -61,3 +68,22 @@ def viewer() -> Actor:
 def scim_actor() -> Actor:
     """A SCIM token actor."""
     return Actor(ActorKind.SCIM, "00000000-0000-7000-8000-0000000000aa", "scim:okta")
+
+
+@contextmanager
+def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Record the SQL of every statement either engine's transaction runs."""
+    seen: list[str] = []
+    for cls in (db_module._SqliteTx, db_module._PgTx):
+        for name in ("fetch", "fetchrow", "fetchval", "execute"):
+            original = getattr(cls, name)
+
+            def wrap(original: Any = original) -> Any:
+                async def counted(self: Any, sql: str, *args: Any) -> Any:
+                    seen.append(sql)
+                    return await original(self, sql, *args)
+
+                return counted
+
+            monkeypatch.setattr(cls, name, wrap())
+    yield seen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from app.db import Tx
 from app.domain.audit import record_audit
@@ -12,18 +13,36 @@ from app.domain.types import Actor, Change
 BATCH = 1000
 Progress = Callable[[str, int, int], None]
 
+# One statement per batch (set-based): each row's placeholders get the row's number as a
+# suffix; :now is shared. A batch of users is 5,001 parameters, within both engines' limits.
 _USER = (
     "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
     " status_reason, profile, notes, version, created_at, updated_at, last_provisioned_at,"
-    " deleted_at) VALUES (:id, :login, :norm, :ext, 'LOCAL', 'ACTIVE', NULL, :profile, NULL, 1,"
-    " :now, :now, NULL, NULL)"
+    " deleted_at) VALUES "
+)
+_USER_ROW = (
+    "(:id{k}, :login{k}, :norm{k}, :ext{k}, 'LOCAL', 'ACTIVE', NULL, :profile{k}, NULL, 1, :now,"
+    " :now, NULL, NULL)"
 )
 _GROUP = (
     "INSERT INTO groups (id, display_name, display_name_norm, external_id, auth_provider,"
     " member_count, version, created_at, updated_at, last_provisioned_at) VALUES (:id, :name,"
     " :norm, NULL, 'LOCAL', :count, 1, :now, :now, NULL)"
 )
-_MEMBER = "INSERT INTO memberships (group_id, user_id, created_at) VALUES (:g, :u, :now)"
+_MEMBER = "INSERT INTO memberships (group_id, user_id, created_at) VALUES "
+_MEMBER_ROW = "(:g, :u{k}, :now)"
+
+
+async def _insert(
+    tx: Tx, head: str, row: str, rows: list[dict[str, Any]], shared: dict[str, Any]
+) -> None:
+    """Insert ``rows`` in one statement: ``head`` then ``row`` once per row, numbered."""
+    sql = head + ", ".join(row.format(k=k) for k in range(len(rows)))
+    params = dict(shared)
+    for k, r in enumerate(rows):
+        for name, value in r.items():
+            params[f"{name}{k}"] = value
+    await tx.execute(sql, params)
 
 
 async def seed_users(
@@ -51,10 +70,9 @@ async def seed_users(
                     "norm": login.lower(),
                     "ext": f"ext-{prefix}{k}",
                     "profile": tx.dialect.json_param(profile),
-                    "now": now,
                 }
             )
-        await tx.executemany(_USER, rows)
+        await _insert(tx, _USER, _USER_ROW, rows, {"now": now})
         if progress:
             progress("users", len(ids), count)
     await record_audit(
@@ -99,7 +117,9 @@ async def seed_groups(
         members = [user_ids[(offset + i) % len(user_ids)] for i in range(size)]
         for start in range(0, size, BATCH):
             chunk = members[start : start + BATCH]
-            await tx.executemany(_MEMBER, [{"g": gid, "u": u, "now": now} for u in chunk])
+            await _insert(
+                tx, _MEMBER, _MEMBER_ROW, [{"u": u} for u in chunk], {"g": gid, "now": now}
+            )
             if progress:
                 progress(f"group {g + 1}/{count} members", min(size, start + BATCH), size)
     await record_audit(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.db import Tx
 from app.domain.bulk import seed_users
 from app.domain.provisioning_users import (
@@ -12,7 +14,7 @@ from app.domain.provisioning_users import (
 from app.domain.query import TRUE, search_users
 from app.domain.types import SYSTEM
 from app.domain.users import UserCreate, create_user, delete_user, restore_user
-from tests.support import owner, scim_actor
+from tests.support import counting, owner, scim_actor
 
 
 async def _counts(tx: Tx) -> tuple[int, int, int | None]:
@@ -40,6 +42,34 @@ async def test_counter_follows_creates_deletes_restores_and_bulk_loads(tx: Tx) -
     assert await _counts(tx) == (27, 27, 27)
     await tx.execute("DELETE FROM users WHERE login_id = 'c-0@example.com'")
     assert await _counts(tx) == (26, 26, 26)
+
+
+async def test_counter_follows_statements_that_write_many_rows(tx: Tx) -> None:
+    await seed_users(tx, actor=SYSTEM, count=40, prefix="m-")
+    await tx.execute(
+        "UPDATE users SET deleted_at = updated_at"
+        " WHERE login_id LIKE 'm-1%' OR login_id = 'm-2@example.com'"
+    )
+    assert await _counts(tx) == (28, 28, 28)
+    # A statement that touches deleted_at without flipping it, and one that flips some back.
+    await tx.execute("UPDATE users SET deleted_at = deleted_at WHERE login_id LIKE 'm-%'")
+    await tx.execute("UPDATE users SET deleted_at = NULL WHERE login_id LIKE 'm-1%'")
+    assert await _counts(tx) == (39, 39, 39)
+    # A delete of live and soft-deleted rows together counts only the live ones.
+    await tx.execute("DELETE FROM users WHERE login_id LIKE 'm-2%' OR login_id LIKE 'm-3%'")
+    assert await _counts(tx) == (18, 18, 18)
+    await tx.execute("DELETE FROM users")
+    assert await _counts(tx) == (0, 0, 0)
+
+
+async def test_seeding_inserts_a_batch_per_statement(
+    tx: Tx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with counting(monkeypatch) as seen:
+        await seed_users(tx, actor=SYSTEM, count=2500, prefix="s-")
+    inserts = [sql for sql in seen if sql.startswith("INSERT INTO users")]
+    assert [sql.count("), (") + 1 for sql in inserts] == [1000, 1000, 500]
+    assert await _counts(tx) == (2500, 2500, 2500)
 
 
 async def test_unfiltered_pages_walk_the_directory_in_id_order(tx: Tx) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 
-from app import db as db_module
 from app.domain.groups import create_group
 from app.domain.memberships import add_members
 from app.domain.roles import grant_roles
 from app.domain.users import UserCreate, create_user
 from tests.graphql.conftest import Api
+from tests.support import counting
 from tests.support import owner as owner_actor
 
 PAGE = (
@@ -25,26 +21,6 @@ PAGE = (
     " profile { name value source editable } viewerCanUpdate viewerCanDelete lockedFields"
     " } } } }"
 )
-_METHODS = ("fetch", "fetchrow", "fetchval", "execute", "executemany")
-
-
-@contextmanager
-def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Record the SQL of every statement either engine's transaction runs."""
-    seen: list[str] = []
-    for cls in (db_module._SqliteTx, db_module._PgTx):
-        for name in _METHODS:
-            original = getattr(cls, name)
-
-            def wrap(original: Any = original) -> Any:
-                async def counted(self: Any, sql: str, *args: Any) -> Any:
-                    seen.append(sql)
-                    return await original(self, sql, *args)
-
-                return counted
-
-            monkeypatch.setattr(cls, name, wrap())
-    yield seen
 
 
 async def _directory(api: Api, users: int) -> None:
