@@ -97,6 +97,9 @@ class Tx(Protocol):
 
     dialect: Dialect
     cache: dict[str, Any]
+    # Values read once per transaction (the auth settings, the catalogue version). A writer of
+    # what one holds drops it; a savepoint rolled back drops them all.
+    memo: dict[str, Any]
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]: ...
 
@@ -106,9 +109,12 @@ class Tx(Protocol):
 
     async def execute(self, sql: str, params: Params = None) -> int: ...
 
-    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
-
     def savepoint(self) -> Any: ...
+
+    def notify(self, channel: str, payload: str) -> None:
+        """PostgreSQL: NOTIFY ``channel`` when the transaction commits (all of a transaction's
+        notices go in one statement at its end, and a rolled-back savepoint drops its own).
+        SQLite: nothing, as no other process listens; announce in-process with after_commit."""
 
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None: ...
 
@@ -142,6 +148,7 @@ class _SqliteTx:
     def __init__(self, conn: sqlite3.Connection, cache: dict[str, Any]) -> None:
         self._conn = conn
         self.cache = cache
+        self.memo: dict[str, Any] = {}
         self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
         self._sp = 0
 
@@ -171,20 +178,17 @@ class _SqliteTx:
     async def execute(self, sql: str, params: Params = None) -> int:
         return self._run(sql, params).rowcount
 
-    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        try:
-            self._conn.executemany(sql, rows)
-        except sqlite3.IntegrityError as exc:
-            raise _conflict(str(exc)) from exc
-
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         self._sp += 1
         name = f"sp{self._sp}"
         self._conn.execute(f"SAVEPOINT {name}")
+        callbacks = len(self._callbacks)
         try:
             yield
         except BaseException:
+            self.memo.clear()
+            del self._callbacks[callbacks:]  # what was undone must not be announced
             self._conn.execute(f"ROLLBACK TO {name}")
             self._conn.execute(f"RELEASE {name}")
             raise
@@ -192,6 +196,9 @@ class _SqliteTx:
 
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
         self._callbacks.append(callback)
+
+    def notify(self, channel: str, payload: str) -> None:
+        pass
 
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -204,18 +211,18 @@ class _PgTx:
     def __init__(self, conn: Any, cache: dict[str, Any]) -> None:
         self._conn = conn
         self.cache = cache
+        self.memo: dict[str, Any] = {}
+        self._notices: list[tuple[str, str]] = []
         self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
 
     @classmethod
     def _convert(cls, sql: str) -> tuple[str, tuple[str, ...]]:
         hit = cls._cache.get(sql)
         if hit is None:
-            names: list[str] = []
+            names: dict[str, int] = {}  # a set-based insert has thousands of names
 
             def repl(m: re.Match[str]) -> str:
-                if m.group(1) not in names:
-                    names.append(m.group(1))
-                return f"${names.index(m.group(1)) + 1}"
+                return f"${names.setdefault(m.group(1), len(names) + 1)}"
 
             hit = (_PARAM.sub(repl, sql), tuple(names))
             if len(cls._cache) < 4096:  # dynamic filters must not grow this without bound
@@ -258,24 +265,34 @@ class _PgTx:
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
-    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        import asyncpg
-
-        if not rows:
-            return
-        text, names = self._convert(sql)
-        try:
-            await self._conn.executemany(text, [[r[n] for n in names] for r in rows])
-        except asyncpg.UniqueViolationError as exc:
-            raise _conflict(f"{exc.constraint_name} {exc}") from exc
-
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        async with self._conn.transaction():
-            yield
+        callbacks, notices = len(self._callbacks), len(self._notices)
+        try:
+            async with self._conn.transaction():
+                yield
+        except BaseException:
+            self.memo.clear()
+            del self._callbacks[callbacks:]  # what was undone must not be announced
+            del self._notices[notices:]
+            raise
 
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
         self._callbacks.append(callback)
+
+    def notify(self, channel: str, payload: str) -> None:
+        self._notices.append((channel, payload))
+
+    async def flush_notices(self) -> None:
+        """Send the transaction's notices, in order, in one statement."""
+        if self._notices:
+            channels, payloads = zip(*self._notices, strict=True)
+            self._notices.clear()
+            await self._conn.execute(
+                "SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS n(c, p)",
+                list(channels),
+                list(payloads),
+            )
 
 
 async def _run_callbacks(callbacks: list[Callable[[], Awaitable[None] | None]]) -> None:
@@ -419,6 +436,7 @@ class Database:
         try:
             async with conn.transaction(readonly=not write):
                 yield tx
+                await tx.flush_notices()
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc
         finally:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ class RecordingTx:
 
     def __init__(self, inner: Tx) -> None:
         self.inner, self.dialect, self.cache = inner, inner.dialect, inner.cache
+        self.memo = inner.memo
         self.statements: list[tuple[str, dict[str, Any]]] = []
         self.callbacks: list[Callable[[], Awaitable[None] | None]] = []
 
@@ -57,14 +58,14 @@ class RecordingTx:
     async def execute(self, sql: str, params: Params = None) -> int:
         return await self._note(sql, params).execute(sql, params)
 
-    async def executemany(self, sql: str, rows: Sequence[Any]) -> None:
-        await self._note(sql, rows[0] if rows else None).executemany(sql, rows)
-
     def savepoint(self) -> Any:
         return self.inner.savepoint()
 
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
         self.callbacks.append(callback)
+
+    def notify(self, channel: str, payload: str) -> None:
+        self.inner.notify(channel, payload)
 
 
 async def _run(db: Database, s: Scenario, explain: bool) -> tuple[float, Any]:

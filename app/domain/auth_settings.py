@@ -46,13 +46,16 @@ def _doc(raw: Any) -> dict[str, Any]:
 
 
 async def get_auth_settings(tx: Tx) -> AuthSettingsRecord:
-    """The deployment's authentication settings."""
+    """The deployment's authentication settings (read once per transaction)."""
+    memo: AuthSettingsRecord | None = tx.memo.get("auth_settings")
+    if memo is not None:
+        return memo
     row = await tx.fetchrow(
         "SELECT type, display_name, config, secrets, version, updated_at FROM auth_settings"
         " WHERE id = 1"
     )
     assert row is not None, "auth_settings is seeded by the first migration"
-    return AuthSettingsRecord(
+    record = tx.memo["auth_settings"] = AuthSettingsRecord(
         type=AuthType(row["type"]),
         display_name=row["display_name"],
         config=_doc(row["config"]),
@@ -60,6 +63,7 @@ async def get_auth_settings(tx: Tx) -> AuthSettingsRecord:
         version=int(row["version"]),
         updated_at=row["updated_at"],
     )
+    return record
 
 
 async def owned_counts(tx: Tx, provider: str) -> tuple[int, int]:
@@ -131,6 +135,7 @@ async def configure_authentication(
             "now": now_iso(),
         },
     )
+    tx.memo.pop("auth_settings", None)
     updated = await get_auth_settings(tx)
     before = {"type": current.type.value, "displayName": current.display_name, **current.config}
     after = {"type": updated.type.value, "displayName": updated.display_name, **updated.config}

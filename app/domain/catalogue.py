@@ -76,12 +76,20 @@ _SELECT = (
 
 
 async def get_catalogue(tx: Tx, *, version: int | None = None) -> Catalogue:
-    """The current catalogue, served from the per-process memo when its version is current."""
+    """The current catalogue, served from the per-process memo when its version is current.
+
+    Its version and, until commit, the catalogue itself are also kept in the transaction's memo:
+    a SCIM Bulk runs many writes in one transaction and reads neither again.
+    """
     if version is None:
-        version = int(await tx.fetchval("SELECT catalogue_version FROM service_state WHERE id = 1"))
-    cached = tx.cache.get("catalogue")
-    if isinstance(cached, Catalogue) and cached.version == version:
-        return cached
+        version = tx.memo.get("catalogue_version")
+        if version is None:
+            version = tx.memo["catalogue_version"] = int(
+                await tx.fetchval("SELECT catalogue_version FROM service_state WHERE id = 1")
+            )
+    for cached in (tx.cache.get("catalogue"), tx.memo.get("catalogue")):
+        if isinstance(cached, Catalogue) and cached.version == version:
+            return cached
     rows = await tx.fetch(_SELECT)
     attrs = tuple(
         Attribute(
@@ -100,7 +108,7 @@ async def get_catalogue(tx: Tx, *, version: int | None = None) -> Catalogue:
         )
         for r in rows
     )
-    catalogue = Catalogue(version, attrs)
+    catalogue = tx.memo["catalogue"] = Catalogue(version, attrs)
     # Memoise only once committed: a rolled-back change must not leave its catalogue behind
     # under a version number that the next committed change will reuse.
     tx.after_commit(lambda: tx.cache.__setitem__("catalogue", catalogue))
@@ -174,6 +182,8 @@ def validate_profile(catalogue: Catalogue, values: dict[str, Any]) -> dict[str, 
 
 
 async def _bump_catalogue(tx: Tx) -> None:
+    tx.memo.pop("catalogue_version", None)
+    tx.memo.pop("catalogue", None)
     await tx.execute(
         "UPDATE service_state SET catalogue_version = catalogue_version + 1, updated_at = :now"
         " WHERE id = 1",

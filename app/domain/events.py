@@ -90,5 +90,5 @@ async def record_provisioning_event(
     )
     from app.domain.notify import announce_provisioning_event  # notify imports this module
 
-    await announce_provisioning_event(tx, event)
+    announce_provisioning_event(tx, event)
     return event

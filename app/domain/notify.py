@@ -6,7 +6,8 @@ Delivery is best effort and never blocks a writer: a subscriber that falls ``max
 behind loses the oldest.
 
 Across workers (PostgreSQL), an event travels as a NOTIFY on `CHANNEL`, sent in the writing
-transaction, so PostgreSQL delivers it at commit and never on rollback. Each worker holds one
+transaction (the transaction's notices go in one statement at its end: `Tx.notify`), so
+PostgreSQL delivers it at commit and never on rollback. Each worker holds one
 LISTEN connection (`app.domain.listen`), started by its first subscriber, which hands every
 notification to its subscribers; the writing worker receives its own notification that way
 too and does not publish in-process as well. The payload is the event as JSON, or only its
@@ -146,13 +147,10 @@ def decode_event(payload: str) -> ProvisioningEventRecord | str:
     return ProvisioningEventRecord(**orjson.loads(payload))
 
 
-async def announce_provisioning_event(tx: Tx, event: ProvisioningEventRecord) -> None:
+def announce_provisioning_event(tx: Tx, event: ProvisioningEventRecord) -> None:
     """Have ``event`` reach the subscribers of every worker once ``tx`` commits."""
     if tx.dialect.name == "postgresql":
-        await tx.execute(
-            "SELECT pg_notify(:channel, :payload)",
-            {"channel": CHANNEL, "payload": encode_event(event)},
-        )
+        tx.notify(CHANNEL, encode_event(event))
     else:
         tx.after_commit(lambda: publish_provisioning_event(event))
 

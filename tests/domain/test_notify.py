@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.db import Database
+from app.db import Database, Tx
 from app.domain.events import ProvisioningEventRecord, record_provisioning_event
 from app.domain.listen import APPLICATION_NAME, Listener
 from app.domain.notify import (
@@ -47,6 +47,14 @@ async def _record(db: Database, resource_id: str, *, detail: str | None = None) 
             request_id=None,
         )
     return event.id
+
+
+async def _event(tx: Tx, resource_id: str) -> None:
+    await record_provisioning_event(
+        tx, token_id=None, method="POST", resource_type="User", resource_id=resource_id,
+        external_id=None, outcome="SUCCESS", status_code=201, error_detail=None,
+        duration_ms=1.0, request_id=None,
+    )  # fmt: skip
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
@@ -86,17 +94,34 @@ async def test_only_committed_events_are_delivered_once(
         reader = asyncio.create_task(_collect(events, seen))
         with pytest.raises(_Rollback):
             async with clean_db.transaction() as tx:
-                await record_provisioning_event(
-                    tx, token_id=None, method="POST", resource_type="User",
-                    resource_id="rolled-back", external_id=None, outcome="SUCCESS",
-                    status_code=201, error_detail=None, duration_ms=1.0, request_id=None,
-                )  # fmt: skip
+                await _event(tx, "rolled-back")
                 raise _Rollback
         kept = await _record(clean_db, "committed")
         await _until(lambda: bool(seen))
         await asyncio.sleep(0.3)  # a late duplicate or the rolled-back event would be here
         reader.cancel()
     assert [(e.id, e.resource_id) for e in seen] == [(kept, "committed")]
+
+
+async def test_a_transaction_delivers_its_events_in_order_but_not_a_rolled_back_savepoints(
+    worker: Database, clean_db: Database
+) -> None:
+    seen: list[ProvisioningEventRecord] = []
+    async with provisioning_events.subscribe() as events:
+        reader = asyncio.create_task(_collect(events, seen))
+        async with clean_db.transaction() as tx:
+            await _event(tx, "first")
+            with pytest.raises(_Rollback):
+                async with tx.savepoint():
+                    await _event(tx, "undone")
+                    raise _Rollback
+            async with tx.savepoint():
+                await _event(tx, "second")
+            await _event(tx, "third")
+        await _until(lambda: len(seen) >= 3)
+        await asyncio.sleep(0.3)  # the undone event or a duplicate would be here
+        reader.cancel()
+    assert [e.resource_id for e in seen] == ["first", "second", "third"]
 
 
 async def test_a_long_event_travels_by_id_and_is_read_back(

@@ -54,6 +54,24 @@ async def test_rule11_switching_idp_is_refused_while_it_owns_users(tx: Tx) -> No
     assert [r[0] for r in actions] == ["user.create", "user.convertToLocal"]
 
 
+async def test_settings_read_once_per_transaction_follow_its_changes_and_savepoints(
+    tx: Tx,
+) -> None:
+    assert (await get_auth_settings(tx)).type is AuthType.INTERNAL
+    await configure_authentication(tx, actor=owner(), type=AuthType.OKTA)
+    assert (await get_auth_settings(tx)).type is AuthType.OKTA
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with tx.savepoint():
+            await configure_authentication(tx, actor=owner(), type=AuthType.ENTRA_ID)
+            assert (await get_auth_settings(tx)).type is AuthType.ENTRA_ID
+            raise Undo
+    assert (await get_auth_settings(tx)).type is AuthType.OKTA
+
+
 async def test_rule11_secrets_are_write_only(tx: Tx) -> None:
     settings = await configure_authentication(
         tx,

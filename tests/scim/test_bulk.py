@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.domain.roles import grant_roles
 from tests.scim.conftest import BASE, ENT, GROUP, PATCH_OP, USER, Scim, error
-from tests.support import owner
+from tests.support import counting, owner
 
 REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
@@ -185,3 +187,24 @@ async def test_version_is_if_match_and_delete_by_bulk_id(scim: Scim) -> None:
         "location": f"{BASE}/Users/{tmp}",
         "status": "204",
     }
+
+
+async def test_operations_share_the_settings_and_catalogue_reads(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Bulk reads the auth settings and the catalogue version once, not once per operation."""
+
+    async def statements(size: int, seen: list[str]) -> list[str]:
+        start = len(seen)
+        ops = [user(f"u{k}", f"s{size}-{k}@example.com") for k in range(size)]
+        body = await bulk(scim, *ops)
+        assert [op["status"] for op in body["Operations"]] == ["201"] * size
+        return seen[start:]
+
+    with counting(monkeypatch) as seen:
+        await statements(1, seen)  # warm the per-process caches
+        small, large = await statements(2, seen), await statements(12, seen)
+    per_op = (len(large) - len(small)) / 10
+    once = ("FROM auth_settings", "SELECT catalogue_version")
+    assert [sum(needle in sql for sql in large) for needle in once] == [1, 1]
+    assert per_op == 4  # the login check, the user, its audit entry and its event
