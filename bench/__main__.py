@@ -20,7 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import Server, group_full_phase, members_phase, rss_peak_kb, wrk
+from bench.harness import (
+    Server,
+    bulk_phase,
+    group_full_phase,
+    members_phase,
+    rss_peak_kb,
+    wrk,
+)
 from bench.setup import prepare_directory
 
 PHASES = [
@@ -34,6 +41,8 @@ PHASES = [
     "graphql_user",
     "graphql_users_page",
 ]
+# Phases timed request by request rather than under wrk.
+SEQUENTIAL = {"members": members_phase, "group_full": group_full_phase, "bulk": bulk_phase}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,12 +90,10 @@ def run_config(
             "BENCH_GROUP": setup.big_group,
             "BENCH_RUN": str(int(time.time())),
         }
-        phases = _env_list("BENCH_PHASES", ",".join([*PHASES, "members", "group_full"]))
+        phases = _env_list("BENCH_PHASES", ",".join([*PHASES, *SEQUENTIAL]))
         for phase in phases:
-            if phase == "members":
-                results[phase] = members_phase(srv.base, setup)
-            elif phase == "group_full":
-                results[phase] = group_full_phase(srv.base, setup)
+            if phase in SEQUENTIAL:
+                results[phase] = SEQUENTIAL[phase](srv.base, setup)
             else:
                 env = dict(base_env)
                 if phase == "graphql_user":

@@ -220,6 +220,62 @@ def group_full_phase(base: str, setup: Any) -> dict[str, float]:
     }
 
 
+def _user(login: str) -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": login,
+        "externalId": login,
+        "name": {"givenName": "Bulk", "familyName": login},
+        "emails": [{"value": login, "type": "work", "primary": True}],
+        "active": True,
+    }
+
+
+def bulk_phase(base: str, setup: Any, count: int = 1000) -> dict[str, float]:
+    """``count`` user creates in one SCIM Bulk request vs as ``count`` POSTs on one connection."""
+    run = time.time_ns()
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "failOnErrors": 1,
+        "Operations": [
+            {
+                "method": "POST",
+                "path": "/Users",
+                "bulkId": f"u{k}",
+                "data": _user(f"bulk-{run}-{k}@example.com"),
+            }
+            for k in range(count)
+        ],
+    }
+    status, bulk_s, payload = _call(base, "POST", "/scim/v2/Bulk", setup.scim_token, body)
+    created = [op for op in json.loads(payload).get("Operations", []) if op["status"] == "201"]
+    if status != 200 or len(created) != count:
+        raise RuntimeError(f"Bulk answered {status} with {len(created)} of {count} created")
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=120)
+    headers = {
+        "Authorization": f"Bearer {setup.scim_token}",
+        "Content-Type": "application/scim+json",
+    }
+    start = time.perf_counter()
+    for k in range(count):
+        conn.request(
+            "POST", "/scim/v2/Users", json.dumps(_user(f"post-{run}-{k}@example.com")), headers
+        )
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 201:
+            raise RuntimeError(f"POST /Users answered {resp.status}")
+    posts_s = time.perf_counter() - start
+    conn.close()
+    return {
+        "operations": count,
+        "bulk_s": round(bulk_s, 3),
+        "posts_s": round(posts_s, 3),
+        "speedup": round(posts_s / bulk_s, 2),
+    }
+
+
 def rss_peak_kb(pid: int) -> int:
     """Largest peak resident set (VmHWM) among the server and its worker processes."""
     peak = 0

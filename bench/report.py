@@ -69,18 +69,30 @@ def _flat(runs: list[dict[str, Any]]) -> list[str]:
             parts.append(
                 f"last/first page {_ratio(big['list_last']['p50_ms'], big['list_first']['p50_ms'])}"
             )
-        if "members" in big:
-            m = big["members"]
-            parts.append(f"+100 members into {m['big_group_size']} vs empty {m['ratio']:.2f}")
-        if "group_get" in big and "get_by_id" in big:
-            parts.append(
-                "group_get/get_by_id "
-                + _ratio(big["group_get"]["p50_ms"], big["get_by_id"]["p50_ms"])
-            )
-        if "group_full" in big:
-            g = big["group_full"]
-            parts.append(f"full read of {g['members']} members {g['ms']:.0f} ms, {g['bytes']} B")
+        parts += _at_largest(big)
         peaks = ", ".join(f"{r['size']}: {r.get('server_rss_peak_kb', 0) // 1024} MB" for r in mine)
         parts.append(f"server peak RSS {peaks}")
         out.append("  " + "; ".join(parts))
     return out
+
+
+def _at_largest(big: dict[str, Any]) -> list[str]:
+    """Group, member and Bulk figures at the largest size."""
+    parts = []
+    if "members" in big:
+        m = big["members"]
+        parts.append(f"+100 members into {m['big_group_size']} vs empty {m['ratio']:.2f}")
+    if "group_get" in big and "get_by_id" in big:
+        parts.append(
+            "group_get/get_by_id " + _ratio(big["group_get"]["p50_ms"], big["get_by_id"]["p50_ms"])
+        )
+    if "group_full" in big:
+        g = big["group_full"]
+        parts.append(f"full read of {g['members']} members {g['ms']:.0f} ms, {g['bytes']} B")
+    if "bulk" in big:
+        b = big["bulk"]
+        parts.append(
+            f"{b['operations']} creates: one Bulk {b['bulk_s']:.2f} s vs POSTs "
+            f"{b['posts_s']:.2f} s ({b['speedup']:.1f}x)"
+        )
+    return parts
