@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -57,11 +58,15 @@ class Proxy:
 
 
 def _via(proxy: Proxy) -> Settings:
-    tail = POSTGRES_URL.split("@", 1)[1].split("/", 1)[1]
-    user = POSTGRES_URL.split("://", 1)[1].split("@", 1)[0]
+    url = urlsplit(POSTGRES_URL)
+    user = f"{url.username}@" if url.username else ""
     return Settings(
-        database_url=f"postgresql://{user}@127.0.0.1:{proxy.port}/{tail}", _env_file=None
+        database_url=f"postgresql://{user}127.0.0.1:{proxy.port}{url.path}", _env_file=None
     )
+
+
+def _postgres_port() -> int:
+    return urlsplit(POSTGRES_URL).port or 5432
 
 
 async def _until(
@@ -87,7 +92,7 @@ async def test_database_lost_mid_run_then_back_without_restart(
 ) -> None:
     async with clean_db.transaction() as tx:
         token = await issue_scim_token(tx, name="faults", ttl_days=30, max_active=2)
-    proxy = Proxy(int(POSTGRES_URL.rsplit(":", 1)[1].split("/", 1)[0]))
+    proxy = Proxy(_postgres_port())
     await proxy.up()
     proc, base = await asyncio.to_thread(start_server, _via(proxy))
     auth = {"Authorization": f"Bearer {token}"}
@@ -116,7 +121,7 @@ async def test_database_lost_mid_run_then_back_without_restart(
 
 
 async def test_database_down_at_start_then_ready_when_it_returns(pg_only: Settings) -> None:
-    proxy = Proxy(int(POSTGRES_URL.rsplit(":", 1)[1].split("/", 1)[0]))
+    proxy = Proxy(_postgres_port())
     spawned = await asyncio.to_thread(spawn_server, _via(proxy))
     try:
         async with httpx.AsyncClient(timeout=30) as client:
