@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from app import db as db_module
-from app.db import Database
+from app.db import Database, drivers
 from app.domain.types import Actor, ActorKind
 
 DATA_TABLES = (
@@ -74,7 +73,7 @@ def scim_actor() -> Actor:
 def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Record the SQL of every statement either engine's transaction runs."""
     seen: list[str] = []
-    for cls in (db_module._SqliteTx, db_module._PgTx):
+    for cls in (drivers.SqliteTx, drivers.PgTx):
         for name in ("fetch", "fetchrow", "fetchval", "execute"):
             original = getattr(cls, name)
 

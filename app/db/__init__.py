@@ -1,0 +1,175 @@
+"""The database layer: one small interface over two drivers, and the only place that commits.
+
+The hot paths (token check, get by id, filters, list pages, membership set operations) run SQL
+directly on the driver connection: stdlib ``sqlite3`` called inline on the event loop for
+SQLite (an indexed read takes microseconds, so a thread hop would cost more than the query), and
+asyncpg for PostgreSQL (its per-connection statement cache prepares each statement once).
+SQL is written once with ``:name`` parameters in the subset both engines share; the few places
+where the engines differ go through `Dialect`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from app.db.drivers import PgTx, SqliteTx, is_locked, run_callbacks
+from app.db.interface import Dialect, Params, PgDialect, Row, Tx
+from app.errors import DatabaseUnavailable
+from app.settings import Settings
+
+__all__ = ["Database", "Dialect", "Params", "PgDialect", "Row", "Tx"]
+
+
+class Database:
+    """Connections for one process. Created by the app's lifespan or the CLI, never at import."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.kind = settings.database_kind
+        self.dialect: Dialect = Dialect() if self.kind == "sqlite" else PgDialect()
+        self._sqlite: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._pool: Any = None
+        # Per-process memo for data keyed by a version read inside each transaction (the
+        # Profile Editor catalogue), so a cached value is never served after another worker
+        # changed it.
+        self.cache: dict[str, Any] = {}
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
+
+    def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` when the Database closes (e.g. to end a LISTEN connection)."""
+        self._on_close.append(callback)
+
+    async def connect(self) -> None:
+        """Open the connection (SQLite) or the pool (PostgreSQL)."""
+        if self.kind == "sqlite":
+            self._sqlite = self._open_sqlite()
+        else:
+            import asyncpg
+
+            try:
+                self._pool = await asyncpg.create_pool(
+                    self.settings.postgres_dsn,
+                    min_size=self.settings.db_pool_min,
+                    max_size=self.settings.db_pool_max,
+                    # Short OLTP statements: JIT compilation costs more than it saves (0.35 to
+                    # 0.7 s on a role count over 100,000 users, docs/query-plans.md).
+                    server_settings={"jit": "off"},
+                )
+            except (OSError, asyncpg.PostgresError) as exc:
+                raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+
+    def _open_sqlite(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.settings.sqlite_path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=self.settings.sqlite_busy_timeout_ms / 1000,
+            cached_statements=512,  # filters compile to many statement shapes
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(self.settings.sqlite_busy_timeout_ms)}")
+        # LIKE is case-sensitive on PostgreSQL; make SQLite agree, and lower() both sides
+        # where SCIM says caseExact=false.
+        conn.execute("PRAGMA case_sensitive_like=ON")
+        return conn
+
+    async def close(self) -> None:
+        """Close connections; safe to call twice."""
+        callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            await callback()
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def pool_stats(self) -> dict[str, int]:
+        """Connection use, for /metrics (SQLite has one connection)."""
+        if self._pool is None:
+            return {
+                "size": 1 if self._sqlite is not None else 0,
+                "in_use": int(self._lock.locked()),
+            }
+        size = self._pool.get_size()
+        return {"size": size, "in_use": size - self._pool.get_idle_size()}
+
+    @property
+    def pool(self) -> Any:
+        """The asyncpg pool (PostgreSQL only), for LISTEN connections."""
+        return self._pool
+
+    def transaction(self, *, write: bool = True) -> AbstractAsyncContextManager[Tx]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        # The engine's own context manager, not one wrapped in another: every request pays
+        # for each layer of generator-based context manager.
+        if self.kind == "sqlite":
+            return self._sqlite_tx(write)
+        return self._pg_tx(write)
+
+    @asynccontextmanager
+    async def _sqlite_tx(self, write: bool) -> AsyncIterator[Tx]:
+        if self._sqlite is None:
+            self._sqlite = self._open_sqlite()
+        conn = self._sqlite
+        async with self._lock:
+            tx = SqliteTx(conn, self.cache)
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.OperationalError as exc:
+                if is_locked(exc):
+                    raise DatabaseUnavailable("the database is busy; retry shortly") from exc
+                raise
+            try:
+                yield tx
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                conn.execute("ROLLBACK")
+                if is_locked(exc):
+                    raise DatabaseUnavailable("the database is busy; retry shortly") from exc
+                raise
+        await run_callbacks(tx._callbacks)
+
+    @asynccontextmanager
+    async def _pg_tx(self, write: bool) -> AsyncIterator[Tx]:
+        import asyncpg
+
+        if self._pool is None:
+            await self.connect()
+        try:
+            conn_cm = self._pool.acquire()
+            conn = await conn_cm.__aenter__()
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+        tx = PgTx(conn, self.cache)
+        try:
+            async with conn.transaction(readonly=not write):
+                yield tx
+                await tx.flush_notices()
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc
+        finally:
+            await conn_cm.__aexit__(None, None, None)
+        await run_callbacks(tx._callbacks)
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self.transaction(write=False) as tx:
+                await tx.fetchval("SELECT 1")
+        except (DatabaseUnavailable, sqlite3.Error, OSError):
+            return False
+        return True

@@ -1,0 +1,194 @@
+"""The two drivers behind `Tx`: stdlib sqlite3 (inline on the event loop) and asyncpg."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from app.db.interface import Dialect, Params, PgDialect, Row
+from app.errors import AlreadyExists, DatabaseUnavailable, InvalidValue
+
+# A unique index or column, as either engine names it in its error, and the field it guards.
+_UNIQUE_FIELDS = (
+    ("login_id", "loginId"),
+    ("display_name", "displayName"),
+    ("external", "externalId"),
+    ("token_hash", "token"),
+    ("role_grants", "roles"),
+)
+
+
+def _conflict(detail: str) -> AlreadyExists:
+    """A driver's uniqueness error as the domain's AlreadyExists (for races past a pre-check)."""
+    for needle, field in _UNIQUE_FIELDS:
+        if needle in detail:
+            return AlreadyExists(f"{field} is already taken", fields=[field])
+    return AlreadyExists("the record conflicts with an existing one")
+
+
+def is_locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class SqliteTx:
+    dialect = Dialect()
+
+    def __init__(self, conn: sqlite3.Connection, cache: dict[str, Any]) -> None:
+        self._conn = conn
+        self.cache = cache
+        self.memo: dict[str, Any] = {}
+        self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
+        self._sp = 0
+
+    def _run(self, sql: str, params: Params) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params or {})
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise _conflict(str(exc)) from exc
+            raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
+        except sqlite3.OperationalError as exc:
+            if is_locked(exc):
+                raise DatabaseUnavailable("the database is busy; retry shortly") from exc
+            raise
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        return self._run(sql, params).fetchall()
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        row: Row | None = self._run(sql, params).fetchone()
+        return row
+
+    async def fetchval(self, sql: str, params: Params = None) -> Any:
+        row = self._run(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        return self._run(sql, params).rowcount
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        self._sp += 1
+        name = f"sp{self._sp}"
+        self._conn.execute(f"SAVEPOINT {name}")
+        callbacks = len(self._callbacks)
+        try:
+            yield
+        except BaseException:
+            self.memo.clear()
+            del self._callbacks[callbacks:]  # what was undone must not be announced
+            self._conn.execute(f"ROLLBACK TO {name}")
+            self._conn.execute(f"RELEASE {name}")
+            raise
+        self._conn.execute(f"RELEASE {name}")
+
+    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        self._callbacks.append(callback)
+
+    def notify(self, channel: str, payload: str) -> None:
+        pass
+
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class PgTx:
+    dialect: Dialect = PgDialect()
+    _cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def __init__(self, conn: Any, cache: dict[str, Any]) -> None:
+        self._conn = conn
+        self.cache = cache
+        self.memo: dict[str, Any] = {}
+        self._notices: list[tuple[str, str]] = []
+        self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
+
+    @classmethod
+    def _convert(cls, sql: str) -> tuple[str, tuple[str, ...]]:
+        hit = cls._cache.get(sql)
+        if hit is None:
+            names: dict[str, int] = {}  # a set-based insert has thousands of names
+
+            def repl(m: re.Match[str]) -> str:
+                return f"${names.setdefault(m.group(1), len(names) + 1)}"
+
+            hit = (_PARAM.sub(repl, sql), tuple(names))
+            if len(cls._cache) < 4096:  # dynamic filters must not grow this without bound
+                cls._cache[sql] = hit
+        return hit
+
+    def _args(self, sql: str, params: Params) -> tuple[str, list[Any]]:
+        text, names = self._convert(sql)
+        p = params or {}
+        return text, [p[n] for n in names]
+
+    async def _call(self, method: str, sql: str, params: Params) -> Any:
+        import asyncpg
+
+        text, args = self._args(sql, params)
+        try:
+            return await getattr(self._conn, method)(text, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise _conflict(f"{exc.constraint_name} {exc}") from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
+        except (asyncpg.UntranslatableCharacterError, asyncpg.CharacterNotInRepertoireError) as exc:
+            # U+0000 in a value the domain does not check (search text, a setting): PostgreSQL
+            # cannot hold it in text or jsonb, so it is the caller's value at fault, not a 500.
+            raise InvalidValue("a text value contains the NUL character (U+0000)") from exc
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        rows: list[Row] = await self._call("fetch", sql, params)
+        return rows
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        row: Row | None = await self._call("fetchrow", sql, params)
+        return row
+
+    async def fetchval(self, sql: str, params: Params = None) -> Any:
+        return await self._call("fetchval", sql, params)
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        status: str = await self._call("execute", sql, params)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        callbacks, notices = len(self._callbacks), len(self._notices)
+        try:
+            async with self._conn.transaction():
+                yield
+        except BaseException:
+            self.memo.clear()
+            del self._callbacks[callbacks:]  # what was undone must not be announced
+            del self._notices[notices:]
+            raise
+
+    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        self._callbacks.append(callback)
+
+    def notify(self, channel: str, payload: str) -> None:
+        self._notices.append((channel, payload))
+
+    async def flush_notices(self) -> None:
+        """Send the transaction's notices, in order, in one statement."""
+        if self._notices:
+            channels, payloads = zip(*self._notices, strict=True)
+            self._notices.clear()
+            await self._conn.execute(
+                "SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS n(c, p)",
+                list(channels),
+                list(payloads),
+            )
+
+
+async def run_callbacks(callbacks: list[Callable[[], Awaitable[None] | None]]) -> None:
+    for cb in callbacks:
+        result = cb()
+        if result is not None:
+            await result

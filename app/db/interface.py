@@ -1,0 +1,105 @@
+"""The interface the domain writes against: a transaction (`Tx`), its rows, and the few SQL
+fragments in which the two engines differ (`Dialect`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+import orjson
+
+Params = Mapping[str, Any] | None
+
+
+class Row(Protocol):
+    """A result row: both ``sqlite3.Row`` and ``asyncpg.Record`` index by name and position."""
+
+    def __getitem__(self, key: str | int, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+
+class Dialect:
+    """SQL fragments that differ between SQLite and PostgreSQL."""
+
+    name = "sqlite"
+
+    def json_text(self, column: str, key: str) -> str:
+        """Text value of a top-level key of a JSON column (key must be a validated name)."""
+        return f"json_extract({column}, '$.\"{key}\"')"
+
+    def in_list(self, expr: str, param: str) -> str:
+        """``expr`` is one of the values bound to ``param`` (see `list_param`)."""
+        return f"{expr} IN (SELECT value FROM json_each(:{param}))"
+
+    def list_param(self, values: Sequence[Any]) -> Any:
+        """The bind value for a parameter used with `in_list`."""
+        return orjson.dumps(list(values)).decode()
+
+    def json_param(self, value: Any) -> str:
+        """The bind value for a JSON column."""
+        return orjson.dumps(value).decode()
+
+    #: Appended to a SELECT that reads a row the transaction is about to change. SQLite needs
+    #: nothing: BEGIN IMMEDIATE already serialises writers.
+    for_update = ""
+
+    def json_remove(self, column: str, key: str) -> str:
+        """The JSON document without one top-level key (key must be a validated name)."""
+        return f"json_remove({column}, '$.\"{key}\"')"
+
+    def json_pairs(self, first: str, second: str, source: str) -> str:
+        """A scalar subquery: the JSON array of ``[first, second]`` of the rows of ``source``
+        (its FROM and WHERE), in no particular order; ``[]`` when there are none. (Ordering
+        inside costs a sort per row of the outer query: a page of 100 users, 1.6 against
+        1.1 ms on SQLite; callers sort the few pairs themselves.)"""
+        return f"(SELECT json_group_array(json_array({first}, {second})) {source})"
+
+
+class PgDialect(Dialect):
+    """PostgreSQL spelling of the same fragments."""
+
+    name = "postgresql"
+    for_update = " FOR UPDATE"
+
+    def json_text(self, column: str, key: str) -> str:
+        return f"({column} ->> '{key}')"
+
+    def in_list(self, expr: str, param: str) -> str:
+        return f"{expr} = ANY(:{param})"
+
+    def list_param(self, values: Sequence[Any]) -> Any:
+        return list(values)
+
+    def json_remove(self, column: str, key: str) -> str:
+        return f"({column} - '{key}')"
+
+    def json_pairs(self, first: str, second: str, source: str) -> str:
+        return f"(SELECT coalesce(json_agg(json_build_array({first}, {second})), '[]') {source})"
+
+
+class Tx(Protocol):
+    """A connection inside one transaction. Domain functions take one and never commit."""
+
+    dialect: Dialect
+    cache: dict[str, Any]
+    # Values read once per transaction (the auth settings, the catalogue version). A writer of
+    # what one holds drops it; a savepoint rolled back drops them all.
+    memo: dict[str, Any]
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]: ...
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None: ...
+
+    async def fetchval(self, sql: str, params: Params = None) -> Any: ...
+
+    async def execute(self, sql: str, params: Params = None) -> int: ...
+
+    def savepoint(self) -> Any: ...
+
+    def notify(self, channel: str, payload: str) -> None:
+        """PostgreSQL: NOTIFY ``channel`` when the transaction commits (all of a transaction's
+        notices go in one statement at its end, and a rolled-back savepoint drops its own).
+        SQLite: nothing, as no other process listens; announce in-process with after_commit."""
+
+    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None: ...
