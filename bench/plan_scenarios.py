@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from app.db import Database
+from app.db import Database, Tx
 from app.domain import activity, audit, directory, events, lookups, memberships, query, roles
 from app.domain.activity import AuditFilter, EventFilter
 from app.domain.clock import iso_in, new_id
@@ -57,7 +57,10 @@ class Scenario:
 def scim_scenarios(s: dict[str, Any]) -> list[Scenario]:
     """The SCIM hot paths: get, filters, a deep page, a member page, a member add."""
     cat, ext, deep = s["catalogue"], "ext-" + s["login"].split("@")[0], s["half"] * 2 - 100
-    users = partial(query.search_users_and_groups, catalogue=cat)
+
+    async def users(tx: Tx, **search: Any) -> Any:
+        return await query.UserSearch(catalogue=cat, **search).with_groups(tx)
+
     eq = [f'userName eq "{s["login"]}"', f'externalId eq "{ext}"']
     named = f'displayName eq "{s["group_name"]}"'
     page = partial(memberships.member_page, group_id=s["gid"], after=s["mid_member"])

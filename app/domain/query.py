@@ -68,6 +68,7 @@ __all__ = [
     "Predicate",
     "Present",
     "Scalar",
+    "UserSearch",
     "and_",
     "has_member",
     "member_of",
@@ -75,7 +76,6 @@ __all__ = [
     "or_",
     "search_groups",
     "search_users",
-    "search_users_and_groups",
 ]
 
 USER_SORTS = ("id", "loginId", "externalId", "createdAt", "updatedAt", "profile.<attribute>")
@@ -195,7 +195,7 @@ async def search_users(
     already loaded. Raises InvalidValue for an unknown field or sort, an operator the field's
     type does not support, or a value of the wrong type.
     """
-    page = _UserPage(where, sort, descending, offset, limit, with_total, catalogue)
+    page = UserSearch(where, sort, descending, offset, limit, with_total, catalogue)
     total, rows = await page.rows(tx, USER_COLUMNS)
     return total, [row_to_user(r) for r in rows]
 
@@ -203,37 +203,29 @@ async def search_users(
 GroupPairs = list[tuple[str, str]]
 
 
-async def search_users_and_groups(
-    tx: Tx,
-    *,
-    where: Predicate,
-    sort: str | None = None,
-    descending: bool = False,
-    offset: int = 0,
-    limit: int = 100,
-    catalogue: Catalogue | None = None,
-    with_groups: bool = True,
-) -> tuple[int | None, list[tuple[UserRecord, GroupPairs | None]]]:
-    """`search_users`, each user with the (id, displayName) of its groups in group id order,
-    read in the same statement (a SCIM page renders them; one statement fewer per page).
-    Without ``with_groups``, the pairs are None and not read."""
-    page = _UserPage(where, sort, descending, offset, limit, True, catalogue)
-    if not with_groups:
-        total, rows = await page.rows(tx, USER_COLUMNS)
-        return total, [(row_to_user(r), None) for r in rows]
-    total, rows = await page.rows(tx, f"{USER_COLUMNS}, {user_group_pairs(tx.dialect)}")
-    return total, [(row_to_user(r), group_pairs(r)) for r in rows]
-
-
 @dataclass(slots=True)
-class _UserPage:
+class UserSearch:
+    """One page of live users: what `search_users` takes, for callers that want more per row."""
+
     where: Predicate
-    sort: str | None
-    descending: bool
-    offset: int
-    limit: int
-    with_total: bool
-    catalogue: Catalogue | None
+    sort: str | None = None
+    descending: bool = False
+    offset: int = 0
+    limit: int = 100
+    with_total: bool = True
+    catalogue: Catalogue | None = None
+
+    async def with_groups(
+        self, tx: Tx, wanted: bool = True
+    ) -> tuple[int | None, list[tuple[UserRecord, GroupPairs | None]]]:
+        """Each user with the (id, displayName) of its groups in group id order, read in the
+        same statement (a SCIM page renders them; one statement fewer per page). Unless
+        ``wanted``, the pairs are None and not read."""
+        if not wanted:
+            total, rows = await self.rows(tx, USER_COLUMNS)
+            return total, [(row_to_user(r), None) for r in rows]
+        total, rows = await self.rows(tx, f"{USER_COLUMNS}, {user_group_pairs(tx.dialect)}")
+        return total, [(row_to_user(r), group_pairs(r)) for r in rows]
 
     async def rows(self, tx: Tx, columns: str) -> tuple[int | None, list[Row]]:
         _check_page(self.offset, self.limit)

@@ -17,8 +17,8 @@ from starlette.responses import Response
 from app.domain.query import (
     FALSE,
     Predicate,
+    UserSearch,
     search_groups,
-    search_users_and_groups,
 )
 from app.errors import InvalidValue
 from app.scim.body import parse_json, read_body
@@ -45,16 +45,15 @@ async def user_page(s: Session, call: Call, q: ListQuery, where: Predicate) -> A
     """(total, rendered resources) of one page of users (with their groups, when returned,
     read in the same statement)."""
     try:
-        total, users = await search_users_and_groups(
-            s.tx,
+        search = UserSearch(
             where=where,
             sort=sort_field(s, q, "User"),
             descending=q.descending,
             offset=q.start - 1,
             limit=q.count,
             catalogue=s.catalogue,
-            with_groups=q.projection(USER_EXTENSIONS).wants("groups"),
         )
+        total, users = await search.with_groups(s.tx, q.projection(USER_EXTENSIONS).wants("groups"))
     except InvalidValue as exc:
         raise ScimError(400, exc.message, "invalidFilter") from None
     return total or 0, await render_users(s, call, q, users)
