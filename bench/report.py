@@ -61,7 +61,7 @@ def _flat(runs: list[dict[str, Any]]) -> list[str]:
             key=lambda r: r["size"],
         )
         small, big = mine[0], mine[-1]
-        parts = [f"{engine} w{workers} n={small['size']}→{big['size']}:"]
+        parts = []
         for phase in ("get_by_id", "filter_eq"):
             if phase in small and phase in big:
                 parts.append(f"{phase} {_ratio(big[phase]['p50_ms'], small[phase]['p50_ms'])}")
@@ -72,7 +72,7 @@ def _flat(runs: list[dict[str, Any]]) -> list[str]:
         parts += _at_largest(big)
         peaks = ", ".join(f"{r['size']}: {r.get('server_rss_peak_kb', 0) // 1024} MB" for r in mine)
         parts.append(f"server peak RSS {peaks}")
-        out.append("  " + "; ".join(parts))
+        out.append(f"  {engine} w{workers} n={small['size']}→{big['size']}: " + "; ".join(parts))
     return out
 
 
