@@ -2,12 +2,15 @@
 # `make compliance`: start Roster on a temporary SQLite database, issue a SCIM token, run the
 # public compliance suites scim2-tester (through scim2-cli) and scim-sanity against it, and print
 # "compliance: N passed, M failed". Exit status 0 when nothing failed.
+# COMPLIANCE_DATABASE_URL=postgresql://…/db runs them on that PostgreSQL database instead (it
+# should be empty: the suites create and delete users and groups).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN=.venv/bin
 work=$(mktemp -d /tmp/roster-compliance.XXXXXX)
 port=${PORT:-8765}
-export ROSTER_DATABASE_URL="sqlite:///$work/roster.db" ROSTER_PORT=$port ROSTER_ACCESS_LOG=false
+export ROSTER_DATABASE_URL="${COMPLIANCE_DATABASE_URL:-sqlite:///$work/roster.db}"
+export ROSTER_PORT=$port ROSTER_ACCESS_LOG=false
 # The tools rename users; renames of LOCAL users are refused by design (rule 7), so run the
 # suites the way IdPs meet Roster in production: with an identity provider configured.
 $BIN/roster auth configure --type CUSTOM --display-name compliance >/dev/null 2>&1 || exit 1
