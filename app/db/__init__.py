@@ -24,6 +24,10 @@ from app.settings import Settings
 __all__ = ["Database", "Dialect", "Params", "PgDialect", "Row", "Tx"]
 
 
+async def _nothing_to_reset(conn: Any) -> None:
+    """A pooled connection's reset: nothing beyond asyncpg's rollback of an open transaction."""
+
+
 class Database:
     """Connections for one process. Created by the app's lifespan or the CLI, never at import."""
 
@@ -59,6 +63,12 @@ class Database:
                     # Short OLTP statements: JIT compilation costs more than it saves (0.35 to
                     # 0.7 s on a role count over 100,000 users, docs/query-plans.md).
                     server_settings={"jit": "off"},
+                    # asyncpg rolls back an open transaction on release, then by default sends
+                    # a reset query (unlock advisory locks, CLOSE ALL, UNLISTEN *, RESET ALL):
+                    # one more round trip per request for state Roster never leaves on a pooled
+                    # connection (LISTEN has its own connection, migrations their own, and no
+                    # statement sets a session value). tests/domain/test_pool.py checks that.
+                    reset=_nothing_to_reset,
                 )
             except (OSError, asyncpg.PostgresError) as exc:
                 raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
