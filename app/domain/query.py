@@ -104,9 +104,9 @@ class _Query:
         base = f"FROM {self.table} WHERE {self.where}"
         rows: list[Row] = []
         if self.limit:
+            order = f" ORDER BY {self.order}" if self.order else ""
             rows = await tx.fetch(
-                f"SELECT {self.columns} {base} ORDER BY {self.order}"
-                " LIMIT :q_limit OFFSET :q_offset",
+                f"SELECT {self.columns} {base}{order} LIMIT :q_limit OFFSET :q_offset",
                 {**self.params, "q_limit": self.limit, "q_offset": self.offset},
             )
         if not self.with_total:
@@ -116,6 +116,24 @@ class _Query:
             # (the common case of filters such as userName eq "...").
             return len(rows), rows
         return int(await tx.fetchval(f"SELECT count(*) {base}", self.params)), rows
+
+
+# Fields whose equality matches at most one row (a unique index: live users' loginId is
+# unique case-insensitively, group displayNames are). Such a page is left unordered: with
+# ORDER BY id the plan hinged on statistics, and PostgreSQL, before its first ANALYZE of users,
+# walked the id index through the whole directory to find one userName (1.1 ms at 2,000 users,
+# growing with the directory) instead of probing the unique index (0.07 ms).
+_UNIQUE_USER_FIELDS = frozenset({"id", "loginId"})
+_UNIQUE_GROUP_FIELDS = frozenset({"id", "displayName"})
+
+
+def _at_most_one(where: Predicate, unique: frozenset[str]) -> bool:
+    """True when ``where`` pins a unique field by equality (alone or in a conjunction)."""
+    if isinstance(where, Compare):
+        return where.op == "eq" and where.field in unique and where.value is not None
+    if isinstance(where, And):
+        return any(_at_most_one(item, unique) for item in where.items)
+    return False
 
 
 async def _whole_directory_page(
@@ -236,6 +254,8 @@ class UserSearch:
         fields = _fields(tx, self.catalogue or await get_catalogue(tx))
         sql, params = compile_predicate(self.where, fields)
         order = order_by(fields, self.sort, self.descending, "users")
+        if _at_most_one(self.where, _UNIQUE_USER_FIELDS):
+            order = ""
         where_sql = f"users.deleted_at IS NULL AND {sql}"
         query = _Query(
             "users", columns, where_sql, params, order, self.offset, self.limit, self.with_total
@@ -261,6 +281,8 @@ async def search_groups(
     _check_page(offset, limit)
     sql, params = compile_predicate(where, GROUP_FIELDS)
     order = order_by(GROUP_FIELDS, sort, descending, "groups")
+    if _at_most_one(where, _UNIQUE_GROUP_FIELDS):
+        order = ""
     query = _Query("groups", GROUP_COLUMNS, sql, params, order, offset, limit, with_total)
     total, rows = await query.run(tx)
     return total, [row_to_group(r) for r in rows]

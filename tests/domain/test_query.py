@@ -269,3 +269,36 @@ async def test_wrong_value_types_are_refused(tx: Tx) -> None:
         await search_users(tx, where=Compare("version", "gt", "1"))
     with pytest.raises(InvalidValue, match="unknown operator"):
         await search_users(tx, where=Compare("loginId", "xx", "a"))  # type: ignore[arg-type]
+
+
+async def test_a_lookup_by_a_unique_field_is_not_ordered(
+    tx: Tx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An equality on a unique field finds one row at most: no ORDER BY, so that no planner
+    statistics can turn the index probe into a walk of the id index (app.domain.query)."""
+    from app.db import drivers
+    from app.domain.bulk import seed_users
+    from app.domain.groups import create_group
+    from app.domain.types import SYSTEM
+
+    await seed_users(tx, actor=SYSTEM, count=3000, prefix="u-")
+    await create_group(tx, actor=owner(), display_name="Engineering")
+    seen: list[str] = []
+    for cls in (drivers.SqliteTx, drivers.PgTx):
+        original = cls.fetch
+
+        async def fetch(self: Tx, sql: str, params: object = None, _f: object = original) -> object:
+            if " FROM users WHERE " in sql or " FROM groups WHERE " in sql:
+                seen.append(sql)
+            return await _f(self, sql, params)  # type: ignore[operator]
+
+        monkeypatch.setattr(cls, "fetch", fetch)
+    login = Compare("loginId", "eq", "U-2500@EXAMPLE.COM")
+    total, found = await search_users(tx, where=And((login, Present("loginId"))), sort="loginId")
+    assert (total, [u.login_id for u in found]) == (1, ["u-2500@example.com"])
+    _, groups = await search_groups(tx, where=Compare("displayName", "eq", "engineering"))
+    assert [g.display_name for g in groups] == ["Engineering"]
+    await search_users(tx, where=Compare("loginId", "sw", "u-25"), limit=1)
+    assert ["ORDER BY" in sql for sql in seen] == [False, False, True]
+    with pytest.raises(InvalidValue):
+        await search_users(tx, where=login, sort="nonsense")
