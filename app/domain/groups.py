@@ -103,6 +103,14 @@ async def insert_group(tx: Tx, group: GroupRecord) -> None:
     )
 
 
+async def mark_group_provisioned(tx: Tx, group_id: str) -> None:
+    """An IdP sync that changed nothing: lastProvisionedAt moves, version and updatedAt do not."""
+    await tx.execute(
+        "UPDATE groups SET last_provisioned_at = :at WHERE id = :id",
+        {"at": now_iso(), "id": group_id},
+    )
+
+
 async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> GroupRecord:
     """Write name and externalId, bumping version; raises VersionConflict on a lost race."""
     group.version = expected_version + 1

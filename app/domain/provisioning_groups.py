@@ -15,6 +15,7 @@ from app.domain.groups import (
     ensure_group_name_free,
     insert_group,
     load_group,
+    mark_group_provisioned,
     save_group,
     validate_display_name,
 )
@@ -82,6 +83,30 @@ async def _apply_members(tx: Tx, group_id: str, change: MemberChange) -> Members
     return total
 
 
+async def _save_attributes(
+    tx: Tx, group: GroupRecord, display_name: str | None, external_id: str | None
+) -> tuple[GroupRecord, list[Change]]:
+    """Rename and re-key ``group`` (one new version); only lastProvisionedAt when unchanged."""
+    changes: list[Change] = []
+    updated = replace(group)
+    if display_name is not None:
+        name = validate_display_name(display_name)
+        if name != group.display_name:
+            await ensure_group_name_free(tx, name, except_id=group.id)
+            updated.display_name = name
+            changes.append(Change("displayName", group.display_name, name))
+    if external_id != group.external_id:
+        await ensure_group_external_free(tx, group.auth_provider, external_id, except_id=group.id)
+        updated.external_id = external_id
+        changes.append(Change("externalId", group.external_id, external_id))
+    if changes:
+        updated.last_provisioned_at = now_iso()
+        await save_group(tx, updated, expected_version=group.version)
+    else:  # members bump the version themselves, and only when they change
+        await mark_group_provisioned(tx, group.id)
+    return updated, changes
+
+
 async def provision_update_group(
     tx: Tx,
     *,
@@ -100,20 +125,9 @@ async def provision_update_group(
     group = await load_group(tx, group_id, for_update=True)
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
-    changes: list[Change] = []
-    updated = replace(group)
-    if display_name is not None:
-        name = validate_display_name(display_name)
-        if name != group.display_name:
-            await ensure_group_name_free(tx, name, except_id=group.id)
-            updated.display_name = name
-            changes.append(Change("displayName", group.display_name, name))
-    if set_external_id and external_id != group.external_id:
-        await ensure_group_external_free(tx, group.auth_provider, external_id, except_id=group.id)
-        updated.external_id = external_id
-        changes.append(Change("externalId", group.external_id, external_id))
-    updated.last_provisioned_at = now_iso()
-    await save_group(tx, updated, expected_version=group.version)
+    updated, changes = await _save_attributes(
+        tx, group, display_name, external_id if set_external_id else group.external_id
+    )
     result = await _apply_members(tx, group.id, members or MemberChange())
     if result.removed and "OWNER" in await direct_roles(tx, group_id=group.id):
         await ensure_an_owner_remains(tx)

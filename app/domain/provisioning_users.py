@@ -19,6 +19,7 @@ from app.domain.user_store import (
     ensure_login_free,
     insert_user,
     load_user,
+    mark_user_provisioned,
     row_to_user,
     save_user,
     snapshot,
@@ -218,18 +219,19 @@ async def provision_update_user(
             raise ProtectedAdmin("SCIM cannot deactivate a user who holds OWNER", ["active"])
     _apply_values(catalogue, user, updated, data)
     changes = diff(snapshot(user), snapshot(updated))
+    if not changes:
+        return await mark_user_provisioned(tx, user)
     updated.last_provisioned_at = now_iso()
     await save_user(tx, updated, expected_version=user.version)
-    if changes:
-        await record_audit(
-            tx,
-            actor=actor,
-            action="user.update",
-            target_type="User",
-            target_id=user.id,
-            target_label=updated.login_id,
-            changes=changes,
-        )
+    await record_audit(
+        tx,
+        actor=actor,
+        action="user.update",
+        target_type="User",
+        target_id=user.id,
+        target_label=updated.login_id,
+        changes=changes,
+    )
     return updated
 
 

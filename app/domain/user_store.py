@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -157,6 +158,16 @@ async def insert_user(tx: Tx, user: UserRecord) -> None:
             "extras": tx.dialect.json_param(user.scim_extras),
         },
     )
+
+
+async def mark_user_provisioned(tx: Tx, user: UserRecord) -> UserRecord:
+    """An IdP sync that changed nothing: lastProvisionedAt moves; version (the ETag) and
+    updatedAt do not, so a resync does not make every user look recently modified."""
+    at = now_iso()
+    await tx.execute(
+        "UPDATE users SET last_provisioned_at = :at WHERE id = :id", {"at": at, "id": user.id}
+    )
+    return replace(user, last_provisioned_at=at)
 
 
 async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserRecord:

@@ -57,6 +57,32 @@ async def test_create_skips_unknown_members_with_a_warning(scim: Scim) -> None:
     assert audit == [{"action": "group.create"}]
 
 
+async def test_adding_present_members_changes_nothing_and_a_real_change_bumps_once(
+    scim: Scim,
+) -> None:
+    ada = (await scim.create_user("ada@x.com"))["id"]
+    bob = (await scim.create_user("bob@x.com"))["id"]
+    g = await scim.create_group("Eng", [ada])
+
+    async def version_after(*values: str, path: str = "members") -> str:
+        ops = [{"op": "add", "path": path, "value": [{"value": v} for v in values]}]
+        response = await scim.patch(f"/Groups/{g}", ops, params={"attributes": "id"})
+        assert response.status_code == 200, response.text
+        return str(response.headers["etag"])
+
+    start = (await scim.client.get(f"/Groups/{g}")).headers["etag"]
+    assert await version_after(ada) == start
+    renamed = await scim.patch(
+        f"/Groups/{g}", [{"op": "replace", "path": "displayName", "value": "Eng"}]
+    )
+    assert renamed.status_code == 204
+    assert (await scim.client.get(f"/Groups/{g}")).headers["etag"] == start
+    bumped = await version_after(ada, bob)
+    assert int(bumped[3:-1]) == int(start[3:-1]) + 1
+    audit = await scim.rows("SELECT action FROM audit_entries WHERE target_id = :g", {"g": g})
+    assert [a["action"] for a in audit] == ["group.create", "group.update"]
+
+
 async def test_excluded_members_and_patch_with_attributes(scim: Scim) -> None:
     ada = (await scim.create_user("ada@x.com"))["id"]
     g = await scim.create_group("Eng", [ada], externalId="x-1")
@@ -68,7 +94,7 @@ async def test_excluded_members_and_patch_with_attributes(scim: Scim) -> None:
         params={"excludedAttributes": "members"},
     )
     assert patched.status_code == 200
-    assert scrub(patched.json(), g=g) == group_resource(None, version=4)
+    assert scrub(patched.json(), g=g) == group_resource(None, version=3)
     only = await scim.client.get(f"/Groups/{g}", params={"attributes": "displayName"})
     assert scrub(only.json(), g=g) == {"schemas": [GROUP], "id": "{g}", "displayName": "Eng"}
 

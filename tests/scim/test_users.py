@@ -90,6 +90,35 @@ async def test_every_write_records_an_event_and_an_audit_entry(scim: Scim) -> No
     ]
 
 
+async def test_a_resync_that_changes_nothing_keeps_the_version_and_is_not_audited(
+    scim: Scim,
+) -> None:
+    ada = await scim.create_user("r@x.com", title="CTO")
+    again = {"schemas": [USER], "userName": "r@x.com", "title": "CTO"}
+    put = await scim.put(f"/Users/{ada['id']}", again)
+    patch = await scim.patch(
+        f"/Users/{ada['id']}", [{"op": "replace", "path": "title", "value": "CTO"}]
+    )
+    assert [r.status_code for r in (put, patch)] == [200, 200]
+    assert [r.json()["meta"] for r in (put, patch)] == [ada["meta"], ada["meta"]]
+    assert [r.headers["etag"] for r in (put, patch)] == ['W/"1"', 'W/"1"']
+    row = (await scim.rows("SELECT created_at, last_provisioned_at FROM users"))[0]
+    assert row["last_provisioned_at"] > row["created_at"]  # the sync itself is still recorded
+    audit = await scim.rows(
+        "SELECT action FROM audit_entries WHERE target_id = :u", {"u": ada["id"]}
+    )
+    assert [a["action"] for a in audit] == ["user.create"]
+    assert [e[:2] for e in await scim.events()] == [
+        ("POST", "User"),
+        ("PUT", "User"),
+        ("PATCH", "User"),
+    ]
+    changed = await scim.patch(
+        f"/Users/{ada['id']}", [{"op": "replace", "path": "title", "value": "CEO"}]
+    )
+    assert changed.headers["etag"] == 'W/"2"'
+
+
 async def test_put_replaces_clearing_what_is_not_sent(scim: Scim) -> None:
     ada = (await scim.post("/Users", ADA)).json()["id"]
     body = {"schemas": [USER], "id": "ignored", "userName": "ada@example.com", "groups": []}
