@@ -83,8 +83,9 @@ class Tx(Protocol):
 
     dialect: Dialect
     cache: dict[str, Any]
-    # Values read once per transaction (the auth settings, the catalogue version). A writer of
-    # what one holds drops it; a savepoint rolled back drops them all.
+    # Values read once per transaction: "auth_settings", "auth_type", "catalogue_version",
+    # "catalogue" (the SCIM token check leaves the type and the version). A writer of what one
+    # holds drops it; a savepoint rolled back drops them all.
     memo: dict[str, Any]
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]: ...

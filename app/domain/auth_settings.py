@@ -35,7 +35,25 @@ class AuthSettingsRecord:
     @property
     def provider(self) -> AuthProvider:
         """The owner SCIM-created records get (rule 1)."""
-        return AuthProvider.LOCAL if self.type is AuthType.INTERNAL else AuthProvider(self.type)
+        return _provider_of(self.type)
+
+
+def _provider_of(type: AuthType) -> AuthProvider:
+    return AuthProvider.LOCAL if type is AuthType.INTERNAL else AuthProvider(type)
+
+
+async def current_provider(tx: Tx) -> AuthProvider:
+    """The owner SCIM-created records get (rule 1), read once per transaction (the SCIM token
+    check reads the authentication type in its own statement and leaves it in the memo)."""
+    raw = tx.memo.get("auth_type")
+    if raw is None:
+        settings: AuthSettingsRecord | None = tx.memo.get("auth_settings")
+        if settings is not None:
+            return settings.provider
+        raw = tx.memo["auth_type"] = await tx.fetchval(
+            "SELECT type FROM auth_settings WHERE id = 1"
+        )
+    return _provider_of(AuthType(raw))
 
 
 def _doc(raw: Any) -> dict[str, Any]:
@@ -136,6 +154,7 @@ async def configure_authentication(
         },
     )
     tx.memo.pop("auth_settings", None)
+    tx.memo.pop("auth_type", None)
     updated = await get_auth_settings(tx)
     before = {"type": current.type.value, "displayName": current.display_name, **current.config}
     after = {"type": updated.type.value, "displayName": updated.display_name, **updated.config}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from app.db import Tx
 from app.domain.audit import record_audit
-from app.domain.auth_settings import get_auth_settings
+from app.domain.auth_settings import current_provider
 from app.domain.clock import new_id, now_iso
 from app.domain.groups import (
     drop_group,
@@ -44,7 +44,7 @@ async def provision_create_group(
 ) -> tuple[GroupRecord, MembershipResult]:
     """Create a group for the IdP with its first members; raises AlreadyExists, InvalidValue."""
     name = validate_display_name(display_name)
-    provider = (await get_auth_settings(tx)).provider.value
+    provider = (await current_provider(tx)).value
     await ensure_group_name_free(tx, name)
     await ensure_group_external_free(tx, provider, external_id)
     now = now_iso()

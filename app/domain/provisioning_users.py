@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db import Tx
 from app.domain.audit import diff, record_audit
-from app.domain.auth_settings import get_auth_settings
+from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
 from app.domain.roles import grants_owner
@@ -138,7 +138,7 @@ async def provision_create_user(
     The owner is LOCAL while authentication is INTERNAL, else the configured IdP (rule 1).
     Raises AlreadyExists (rule 6), InvalidValue.
     """
-    provider = (await get_auth_settings(tx)).provider.value
+    provider = (await current_provider(tx)).value
     user = _new_user(await get_catalogue(tx), provider, data)
     twin = await _deleted_twin(tx, provider, user.external_id)
     await ensure_login_free(tx, user.login_id)

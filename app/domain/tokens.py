@@ -239,8 +239,9 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
     digest = hash_token(secret)
     row = await tx.fetchrow(
         "SELECT t.id, t.name, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at,"
-        " s.provisioning_enabled, s.catalogue_version FROM scim_tokens t, service_state s"
-        " WHERE t.token_hash = :h AND s.id = 1",
+        " s.provisioning_enabled, s.catalogue_version, a.type AS auth_type"
+        " FROM scim_tokens t, service_state s, auth_settings a"
+        " WHERE t.token_hash = :h AND s.id = 1 AND a.id = 1",
         {"h": digest},
     )
     now = now_iso()
@@ -255,7 +256,10 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
             "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id",
             {"now": now, "id": row["id"]},
         )
-    return ScimPrincipal(row["id"], row["name"], int(row["catalogue_version"]))
+    # What every SCIM write reads next, read here in the same statement (Tx.memo).
+    tx.memo["catalogue_version"] = version = int(row["catalogue_version"])
+    tx.memo["auth_type"] = row["auth_type"]
+    return ScimPrincipal(row["id"], row["name"], version)
 
 
 async def create_api_token(
