@@ -28,7 +28,7 @@ from bench.harness import (
     rss_peak_kb,
     wrk,
 )
-from bench.setup import prepare_directory
+from bench.setup import pg_url, prepare_directory
 
 PHASES = [
     "get_by_id",
@@ -104,10 +104,31 @@ def run_config(
     return results
 
 
+def _postgres_reachable() -> bool:
+    """Check before minutes of SQLite runs that the PostgreSQL configurations can run at all."""
+    import psycopg
+
+    url = pg_url()
+    server = url.rsplit("/", 1)[0]
+    try:
+        with psycopg.connect(f"{server}/postgres", connect_timeout=5):
+            return True
+    except psycopg.Error as exc:
+        print(
+            f"bench: cannot reach PostgreSQL at {server} ({exc}).\n"
+            "  Set BENCH_PG_URL=postgresql://user@host:port/dbname (a database it may drop and"
+            " create), or BENCH_ENGINES=sqlite.",
+            file=sys.stderr,
+        )
+        return False
+
+
 def main() -> int:
     """Run the sweep, print the table, write the raw file."""
     if shutil.which("wrk") is None:
         print("bench: wrk not found (Debian/Ubuntu: apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    if any(engine == "postgres" for engine, _ in _configs()) and not _postgres_reachable():
         return 2
     duration = int(os.environ.get("BENCH_DURATION", "5"))
     conns = int(os.environ.get("BENCH_CONNECTIONS", "8"))

@@ -35,12 +35,17 @@ def _roster(root: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout.strip()
 
 
+def pg_url() -> str:
+    """The PostgreSQL database the benchmark drops and recreates for each configuration."""
+    return os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/roster_bench")
+
+
 def _fresh_url(engine: str, workdir: Path) -> str:
     if engine == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
     import psycopg
 
-    url = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/roster_bench")
+    url = pg_url()
     server, name = url.rsplit("/", 1)
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
