@@ -24,7 +24,7 @@ from app.domain.user_store import (
     save_user,
     snapshot,
 )
-from app.domain.users import soft_delete_user
+from app.domain.users import soft_delete_user, write_user_update
 from app.errors import InvalidValue, Mutability, ProtectedAdmin, VersionConflict
 
 
@@ -218,21 +218,9 @@ async def provision_update_user(
         if not data.active and user.active and await grants_owner(tx, user_id=user.id):
             raise ProtectedAdmin("SCIM cannot deactivate a user who holds OWNER", ["active"])
     _apply_values(catalogue, user, updated, data)
-    changes = diff(snapshot(user), snapshot(updated))
-    if not changes:
-        return await mark_user_provisioned(tx, user)
     updated.last_provisioned_at = now_iso()
-    await save_user(tx, updated, expected_version=user.version)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.update",
-        target_type="User",
-        target_id=user.id,
-        target_label=updated.login_id,
-        changes=changes,
-    )
-    return updated
+    saved = await write_user_update(tx, actor=actor, user=user, updated=updated)
+    return saved or await mark_user_provisioned(tx, user)
 
 
 async def provision_delete_user(

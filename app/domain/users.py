@@ -139,9 +139,17 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
             fields=touched,
         )
     updated = await _apply_admin_values(tx, user, catalogue, values)
+    return await write_user_update(tx, actor=actor, user=user, updated=updated) or user
+
+
+async def write_user_update(
+    tx: Tx, *, actor: Actor, user: UserRecord, updated: UserRecord
+) -> UserRecord | None:
+    """Save ``updated`` as the next version of ``user`` and audit what changed; None (and no
+    write) when nothing did: an unchanged edit or resync is no new version (rule 13)."""
     changes = diff(snapshot(user), snapshot(updated))
     if not changes:
-        return user
+        return None
     await save_user(tx, updated, expected_version=user.version)
     await record_audit(
         tx,
