@@ -75,18 +75,17 @@ _SELECT = (
 )
 
 
-async def get_catalogue(tx: Tx, *, version: int | None = None) -> Catalogue:
+async def get_catalogue(tx: Tx) -> Catalogue:
     """The current catalogue, served from the per-process memo when its version is current.
 
     Its version and, until commit, the catalogue itself are also kept in the transaction's memo:
     a SCIM Bulk runs many writes in one transaction and reads neither again.
     """
+    version = tx.memo.get("catalogue_version")
     if version is None:
-        version = tx.memo.get("catalogue_version")
-        if version is None:
-            version = tx.memo["catalogue_version"] = int(
-                await tx.fetchval("SELECT catalogue_version FROM service_state WHERE id = 1")
-            )
+        version = tx.memo["catalogue_version"] = int(
+            await tx.fetchval("SELECT catalogue_version FROM service_state WHERE id = 1")
+        )
     for cached in (tx.cache.get("catalogue"), tx.memo.get("catalogue")):
         if isinstance(cached, Catalogue) and cached.version == version:
             return cached

@@ -219,7 +219,6 @@ class ScimPrincipal:
 
     token_id: str
     name: str
-    catalogue_version: int
 
     def actor(self, request_id: str | None = None) -> Actor:
         """The audit actor for this token."""
@@ -256,10 +255,11 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
             "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id",
             {"now": now, "id": row["id"]},
         )
-    # What every SCIM write reads next, read here in the same statement (Tx.memo).
-    tx.memo["catalogue_version"] = version = int(row["catalogue_version"])
+    # What every SCIM request reads next (get_catalogue, current_provider), read here in the
+    # same statement and left in the transaction's memo.
+    tx.memo["catalogue_version"] = int(row["catalogue_version"])
     tx.memo["auth_type"] = row["auth_type"]
-    return ScimPrincipal(row["id"], row["name"], version)
+    return ScimPrincipal(row["id"], row["name"])
 
 
 async def create_api_token(
