@@ -86,7 +86,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line, never silence, when the PostgreSQL cases did not run."""
-    skipped = len(terminalreporter.stats.get("skipped", []))
-    if not POSTGRES_URL and skipped:
-        terminalreporter.write_line(f"{skipped} skipped: {SKIP_PG}")
+    """One line per reason the run skipped tests, with its count: never silence."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{count} skipped: {reason}")
