@@ -82,10 +82,8 @@ async def _deleted_twin(tx: Tx, provider: str, external_id: str | None) -> UserR
 
 
 def _kept_profile(catalogue: Catalogue, twin: UserRecord, fresh: UserRecord) -> dict[str, Any]:
-    """The IdP's values where the IdP is the source; every locally mastered value of the
-    deleted user kept (rule 16). LOCAL users take the IdP's whole profile (rule 4)."""
-    if twin.is_local:
-        return fresh.profile
+    """The IdP's values as a create would apply them (rules 4, 5) over every locally mastered
+    value of the deleted user, which the restore keeps (rule 16)."""
     kept = {k: v for k, v in twin.profile.items() if not _idp_sourced(catalogue, k)}
     return {**kept, **fresh.profile}
 

@@ -236,6 +236,30 @@ async def test_scim_cannot_change_who_is_in_a_group_holding_owner(
         assert await a.state() == before
 
 
+async def test_scim_may_resync_or_rename_a_group_holding_owner(
+    live: Live, clean_db: Database
+) -> None:
+    # Rule 14 refuses what would change who is an OWNER, not the IdP's resync of what is.
+    with attack(live, clean_db) as a:
+        await a.token("owner2@example.com", "viewer")
+        group = a.owner_group("Owners", "owner@example.com", "owner2@example.com")
+        ids = sorted([a.user_id("owner@example.com"), a.user_id("owner2@example.com")])
+        members_before = _members(a, group)
+        put = {
+            "schemas": [GROUP_URN],
+            "displayName": "Owners",
+            "members": [{"value": i} for i in ids],
+        }
+        r = a.scim("PUT", f"/Groups/{group}", put)
+        assert r.status_code == 200, r.text
+        assert sorted(m["value"] for m in r.json()["members"]) == ids
+        r = a.scim("PATCH", f"/Groups/{group}", _patch("replace", "Root", path="displayName"))
+        assert r.status_code in (200, 204), r.text
+        after = _members(a, group)
+        assert after["data"]["group"]["members"] == members_before["data"]["group"]["members"]
+        assert after["data"]["group"]["roles"] == ["OWNER"]
+
+
 async def test_scim_may_still_change_groups_without_owner(live: Live, clean_db: Database) -> None:
     with attack(live, clean_db) as a:
         r = a.scim("POST", "/Users", {"schemas": [USER_URN], "userName": "eve@example.com"})
