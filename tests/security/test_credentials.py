@@ -9,6 +9,7 @@ from app.db import Database
 from app.graphql.ids import parse_global_id
 from tests.e2e.conftest import Live
 from tests.security.privilege_kit import (
+    BULK_URN,
     DELETE_USER,
     GRANT,
     RESTORE_USER,
@@ -171,3 +172,44 @@ async def test_a_scim_restore_keeps_local_values_and_does_not_revive_tokens(
             }
         }
         assert a.status_of(secret) == 401
+
+
+async def test_a_scim_bulk_create_does_not_bring_back_an_admin_deleted_user(
+    live: Live, clean_db: Database
+) -> None:
+    with attack(live, clean_db) as a:
+        r = a.scim(
+            "POST",
+            "/Users",
+            {"schemas": [USER_URN], "userName": "hal@example.com", "externalId": "okta-hal"},
+        )
+        hal = r.json()["id"]
+        a.gql(a.owner, GRANT, i={"roles": ["ADMIN"], "userIds": [gid("User", hal)]})
+        deleted = a.gql(a.owner, DELETE_USER, i={"id": gid("User", hal)})
+        assert deleted["data"]["deleteUser"]["userErrors"] == []
+
+        create = {"schemas": [USER_URN], "userName": "hal@example.com", "externalId": "okta-hal"}
+        r = a.scim(
+            "POST",
+            "/Bulk",
+            {
+                "schemas": [BULK_URN],
+                "Operations": [{"method": "POST", "path": "/Users", "bulkId": "h", "data": create}],
+            },
+        )
+        assert r.status_code == 200, r.text
+        (op,) = r.json()["Operations"]
+        assert op["status"] == "201"
+        fresh = op["location"].rsplit("/", 1)[1]
+        assert fresh != hal
+        assert a.gql(a.owner, ROLES, l="hal@example.com") == {
+            "data": {
+                "user": {
+                    "databaseId": fresh,
+                    "roles": [],
+                    "effectiveRoles": [],
+                    "notes": None,
+                    "title": None,
+                }
+            }
+        }
