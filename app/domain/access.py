@@ -2,12 +2,12 @@
 
 Every write asks `require` (through the domain function it calls) and every capability field
 asks `may`, so the admin API, SCIM, Bulk and the console obey one rule. Adapters never decide.
-The decision is pure: callers read what it needs into a `Target` (`user_target`,
-`group_target` read it from the database).
+The decision is pure; `user_target` and `group_target` read what it needs into a `Target`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -241,8 +241,12 @@ def idp_controls_members(group: GroupRecord) -> bool:
     return not group.is_local or group.created_by_kind == ActorKind.SCIM.value
 
 
-def user_view(actor: Actor, user: UserRecord, holds_owner: bool) -> Target:
-    """The decision's view of a user whose OWNER status the caller already knows."""
+def user_view(actor: Actor, user: UserRecord, effective_roles: Collection[str]) -> Target:
+    """The decision's view of a user whose effective roles the caller already read."""
+    return _user(actor, user, OWNER in effective_roles)
+
+
+def _user(actor: Actor, user: UserRecord, holds_owner: bool) -> Target:
     return Target(
         kind="user",
         provider=user.auth_provider,
@@ -255,7 +259,7 @@ def user_view(actor: Actor, user: UserRecord, holds_owner: bool) -> Target:
 
 async def user_target(tx: Tx, actor: Actor, user: UserRecord) -> Target:
     """The decision's view of a stored user."""
-    return user_view(actor, user, await user_holds_owner(tx, user.id))
+    return _user(actor, user, await user_holds_owner(tx, user.id))
 
 
 async def group_target_by_id(tx: Tx, group_id: str, roles: frozenset[str]) -> Target | None:
@@ -276,8 +280,12 @@ async def group_target_by_id(tx: Tx, group_id: str, roles: frozenset[str]) -> Ta
     )
 
 
-def group_view(group: GroupRecord, holds_owner: bool) -> Target:
-    """The decision's view of a group whose grants the caller already knows."""
+def group_view(group: GroupRecord, granted: Collection[str]) -> Target:
+    """The decision's view of a group whose granted roles the caller already read."""
+    return _group(group, OWNER in granted)
+
+
+def _group(group: GroupRecord, holds_owner: bool) -> Target:
     return Target(
         kind="group",
         provider=group.auth_provider,
@@ -289,4 +297,4 @@ def group_view(group: GroupRecord, holds_owner: bool) -> Target:
 
 async def group_target(tx: Tx, group: GroupRecord) -> Target:
     """The decision's view of a stored group."""
-    return group_view(group, await group_holds_owner(tx, group.id))
+    return _group(group, await group_holds_owner(tx, group.id))

@@ -107,7 +107,7 @@ class Group(Node):
 
     async def _target(self, info: Info) -> Target:
         roles = await info.context.loaders.group_roles.load(self.record.id)
-        return group_view(self.record, "OWNER" in roles)
+        return group_view(self.record, roles)
 
 
 @lru_cache(maxsize=128)

@@ -52,11 +52,11 @@ def owner_decision(info: Info, rec: UserRecord, decide: Callable[[Target], T]) -
     ctx = info.context
     roles = ctx.user_roles.get(rec.id)
     if roles is not None:
-        return decide(user_view(ctx.actor, rec, "OWNER" in roles.effective))
+        return decide(user_view(ctx.actor, rec, roles.effective))
 
     async def later() -> T:
         loaded = await ctx.loaders.user_roles.load(rec.id)
-        return decide(user_view(ctx.actor, rec, "OWNER" in loaded.effective))
+        return decide(user_view(ctx.actor, rec, loaded.effective))
 
     return Later(later)
 
@@ -72,7 +72,7 @@ def _profile_values(
     locked = idp_locked_fields(user, catalogue)
     actor = info.context.actor
     # Updating a user does not depend on whether it holds OWNER (rule 14 guards the rest).
-    writable = may(actor, Action.UPDATE_USER, user_view(actor, user, False)).allowed
+    writable = may(actor, Action.UPDATE_USER, user_view(actor, user, ())).allowed
     idp = not user.is_local
     return [
         ProfileAttributeValue(
