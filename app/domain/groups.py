@@ -7,17 +7,18 @@ from dataclasses import replace
 from typing import Any
 
 from app.db import Row, Tx
+from app.domain.access import Action, group_target, require
 from app.domain.audit import diff, record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.memberships import add_members, remove_members
 from app.domain.permissions import require_writer
 from app.domain.roles import direct_roles, ensure_an_owner_remains
 from app.domain.types import Actor, AuthProvider, Change, GroupRecord, MembershipResult
-from app.errors import AlreadyExists, InvalidValue, ManagedByIdp, NotFound, VersionConflict
+from app.errors import AlreadyExists, InvalidValue, NotFound, VersionConflict
 
 GROUP_COLUMNS = (
     "id, display_name, external_id, auth_provider, member_count, version, created_at,"
-    " updated_at, last_provisioned_at"
+    " updated_at, last_provisioned_at, created_by_kind"
 )
 MAX_NAME = 255
 
@@ -34,6 +35,7 @@ def row_to_group(row: Row) -> GroupRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         last_provisioned_at=row["last_provisioned_at"],
+        created_by_kind=row["created_by_kind"],
     )
 
 
@@ -89,8 +91,8 @@ async def insert_group(tx: Tx, group: GroupRecord) -> None:
     """Insert a new group row."""
     await tx.execute(
         "INSERT INTO groups (id, display_name, display_name_norm, external_id, auth_provider,"
-        " member_count, version, created_at, updated_at, last_provisioned_at) VALUES (:id, :n,"
-        " :norm, :ext, :prov, 0, 1, :now, :now, :prov_at)",
+        " member_count, version, created_at, updated_at, last_provisioned_at, created_by_kind)"
+        " VALUES (:id, :n, :norm, :ext, :prov, 0, 1, :now, :now, :prov_at, :by)",
         {
             "id": group.id,
             "n": group.display_name,
@@ -99,6 +101,7 @@ async def insert_group(tx: Tx, group: GroupRecord) -> None:
             "prov": group.auth_provider,
             "now": group.created_at,
             "prov_at": group.last_provisioned_at,
+            "by": group.created_by_kind,
         },
     )
 
@@ -136,14 +139,6 @@ async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> Gr
     return group
 
 
-def _require_local(group: GroupRecord, what: str) -> None:
-    if not group.is_local:
-        raise ManagedByIdp(
-            f"group is managed by {group.auth_provider}: {what} it in the identity provider",
-            fields=["id"] if what == "delete" else ["displayName", "members"],
-        )
-
-
 async def create_group(
     tx: Tx, *, actor: Actor, display_name: str, external_id: str | None = None
 ) -> GroupRecord:
@@ -153,7 +148,9 @@ async def create_group(
     await ensure_group_name_free(tx, name)
     await ensure_group_external_free(tx, AuthProvider.LOCAL, external_id)
     now = now_iso()
-    group = GroupRecord(new_id(), name, external_id, AuthProvider.LOCAL.value, 0, 1, now, now, None)
+    group = GroupRecord(
+        new_id(), name, external_id, AuthProvider.LOCAL.value, 0, 1, now, now, None, actor.kind
+    )
     await insert_group(tx, group)
     await record_audit(
         tx,
@@ -173,7 +170,7 @@ async def update_group(
     """Rename a LOCAL group; raises ManagedByIdp for IdP groups (rule 9), AlreadyExists."""
     require_writer(actor)
     group = await load_group(tx, group_id, for_update=True)
-    _require_local(group, "rename")
+    require(actor, Action.UPDATE_GROUP, await group_target(tx, group))
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
     name = validate_display_name(display_name)
@@ -220,10 +217,11 @@ async def drop_group(tx: Tx, *, actor: Actor, group: GroupRecord) -> None:
 
 
 async def delete_group(tx: Tx, *, actor: Actor, group_id: str) -> GroupRecord:
-    """Admin delete of a LOCAL group; raises ManagedByIdp, NotFound, LastOwner."""
+    """Admin delete of a LOCAL group; raises ManagedByIdp, Forbidden (a group holding OWNER
+    needs an OWNER, rule 14), NotFound, LastOwner."""
     require_writer(actor)
     group = await load_group(tx, group_id, for_update=True)
-    _require_local(group, "delete")
+    require(actor, Action.DELETE_GROUP, await group_target(tx, group))
     await drop_group(tx, actor=actor, group=group)
     return group
 
@@ -233,7 +231,8 @@ async def _admin_members(
 ) -> MembershipResult:
     require_writer(actor)
     group = await load_group(tx, group_id, for_update=True)
-    _require_local(group, "change the members of")
+    action = Action.ADD_MEMBERS if add else Action.REMOVE_MEMBERS
+    require(actor, action, await group_target(tx, group))
     if add:
         result = await add_members(tx, group_id=group.id, user_ids=user_ids)
         if result.unknown:
@@ -258,12 +257,14 @@ async def _admin_members(
 async def add_group_members(
     tx: Tx, *, actor: Actor, group_id: str, user_ids: Sequence[str]
 ) -> MembershipResult:
-    """Add users (IdP-owned ones too) to a LOCAL group; raises ManagedByIdp, NotFound."""
+    """Add users (IdP-owned ones too) to a LOCAL group; raises ManagedByIdp, NotFound,
+    Forbidden (joining a group that holds OWNER makes an OWNER: only an OWNER may, rule 14)."""
     return await _admin_members(tx, actor, group_id, user_ids, add=True)
 
 
 async def remove_group_members(
     tx: Tx, *, actor: Actor, group_id: str, user_ids: Sequence[str]
 ) -> MembershipResult:
-    """Remove users from a LOCAL group; raises ManagedByIdp, NotFound, LastOwner."""
+    """Remove users from a LOCAL group; raises ManagedByIdp, NotFound, LastOwner, Forbidden
+    (a group holding OWNER needs an OWNER, rule 14)."""
     return await _admin_members(tx, actor, group_id, user_ids, add=False)

@@ -1,4 +1,4 @@
-"""Who may do what through the admin API."""
+"""Who may use the admin API at all (what they may do there: app.domain.access)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,3 @@ def require_writer(actor: Actor) -> None:
         raise Forbidden("SCIM tokens cannot use the admin API")
     if not actor.can_write:
         raise Forbidden("this token is read-only (VIEWER): mutations are not allowed")
-
-
-def require_owner(actor: Actor, what: str) -> None:
-    """Raise Forbidden unless the actor holds OWNER."""
-    require_writer(actor)
-    if not actor.is_owner:
-        raise Forbidden(f"only an OWNER may {what}")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.db import Tx
+from app.domain.access import Action, Target, group_target, require
 from app.domain.audit import record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.clock import new_id, now_iso
@@ -48,7 +49,7 @@ async def provision_create_group(
     await ensure_group_name_free(tx, name)
     await ensure_group_external_free(tx, provider, external_id)
     now = now_iso()
-    group = GroupRecord(new_id(), name, external_id, provider, 0, 1, now, now, now)
+    group = GroupRecord(new_id(), name, external_id, provider, 0, 1, now, now, now, actor.kind)
     await insert_group(tx, group)
     result = await add_members(tx, group_id=group.id, user_ids=members)
     group.member_count = len(result.added)
@@ -107,6 +108,15 @@ async def _save_attributes(
     return updated, changes
 
 
+def _require_member_change(actor: Actor, target: Target, result: MembershipResult) -> None:
+    """Decided on what the change did, before it commits: a refusal rolls it all back, so an
+    unchanged membership (a resync) of a group holding OWNER is no refusal (rule 14)."""
+    if result.added:
+        require(actor, Action.ADD_MEMBERS, target)
+    if result.removed:
+        require(actor, Action.REMOVE_MEMBERS, target)
+
+
 async def provision_update_group(
     tx: Tx,
     *,
@@ -119,8 +129,9 @@ async def provision_update_group(
     expected_version: int | None = None,
 ) -> tuple[GroupRecord, MembershipResult]:
     """Rename and change members as set operations; unknown member ids come back in
-    ``unknown`` (the caller logs a provisioning warning). Raises AlreadyExists, NotFound,
-    VersionConflict, LastOwner.
+    ``unknown`` (the caller logs a provisioning warning). Raises ProtectedAdmin when members of a
+    group holding OWNER would change (rule 14), AlreadyExists, NotFound, VersionConflict,
+    LastOwner.
     """
     group = await load_group(tx, group_id, for_update=True)
     if expected_version is not None and expected_version != group.version:
@@ -128,7 +139,9 @@ async def provision_update_group(
     updated, changes = await _save_attributes(
         tx, group, display_name, external_id if set_external_id else group.external_id
     )
+    target = await group_target(tx, group)
     result = await _apply_members(tx, group.id, members or MemberChange())
+    _require_member_change(actor, target, result)
     if result.removed and "OWNER" in await direct_roles(tx, group_id=group.id):
         await ensure_an_owner_remains(tx)
     if result.added or result.removed:
@@ -149,9 +162,11 @@ async def provision_update_group(
 async def provision_delete_group(
     tx: Tx, *, actor: Actor, group_id: str, expected_version: int | None = None
 ) -> GroupRecord:
-    """Delete a group for the IdP, revoking the roles granted through it; raises NotFound."""
+    """Delete a group for the IdP, revoking the roles granted through it; raises NotFound,
+    ProtectedAdmin for a group holding OWNER (rule 14)."""
     group = await load_group(tx, group_id, for_update=True)
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    require(actor, Action.DELETE_GROUP, await group_target(tx, group))
     await drop_group(tx, actor=actor, group=group)
     return group

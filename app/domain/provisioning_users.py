@@ -6,11 +6,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.db import Tx
+from app.domain.access import Action, require, user_target
 from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
-from app.domain.roles import grants_owner
 from app.domain.scim_extras import validate_scim_extras
 from app.domain.types import Actor, UserRecord, UserStatus
 from app.domain.user_store import (
@@ -25,7 +25,7 @@ from app.domain.user_store import (
     snapshot,
 )
 from app.domain.users import soft_delete_user, write_user_update
-from app.errors import InvalidValue, Mutability, ProtectedAdmin, VersionConflict
+from app.errors import InvalidValue, Mutability, VersionConflict
 
 
 @dataclass(slots=True)
@@ -68,23 +68,42 @@ def _check_external(value: Any) -> str | None:
 
 
 async def _deleted_twin(tx: Tx, provider: str, external_id: str | None) -> UserRecord | None:
+    """The user this IdP itself deleted with this externalId (rule 16: an admin-deleted user is
+    never brought back by SCIM), the latest if several."""
     if external_id is None:
         return None
     row = await tx.fetchrow(
         f"SELECT {USER_COLUMNS} FROM users WHERE auth_provider = :p AND external_id = :e"
-        " AND deleted_at IS NOT NULL",
+        " AND deleted_at IS NOT NULL AND deleted_by_kind = 'SCIM'"
+        " ORDER BY deleted_at DESC, id DESC LIMIT 1",
         {"p": provider, "e": external_id},
     )
     return None if row is None else row_to_user(row)
 
 
+def _kept_profile(catalogue: Catalogue, twin: UserRecord, fresh: UserRecord) -> dict[str, Any]:
+    """The IdP's values as a create would apply them (rules 4, 5) over every locally mastered
+    value of the deleted user, which the restore keeps (rule 16)."""
+    kept = {k: v for k, v in twin.profile.items() if not _idp_sourced(catalogue, k)}
+    return {**kept, **fresh.profile}
+
+
+def _idp_sourced(catalogue: Catalogue, name: str) -> bool:
+    attribute = catalogue.get(name)
+    return attribute is not None and attribute.idp_sourced
+
+
 async def _restore(
     tx: Tx, actor: Actor, twin: UserRecord, fresh: UserRecord
 ) -> tuple[UserRecord, bool]:
+    """Bring back what this IdP deleted; its tokens stay revoked (rule 15). Raises
+    ProtectedAdmin for a user holding OWNER, AlreadyExists for a live externalId."""
+    require(actor, Action.RESTORE_USER, await user_target(tx, actor, twin))
+    await ensure_external_id_free(tx, twin.auth_provider, twin.external_id, except_id=twin.id)
     restored = replace(
         twin,
         login_id=fresh.login_id,
-        profile=fresh.profile,
+        profile=_kept_profile(await get_catalogue(tx), twin, fresh),
         scim_extras=fresh.scim_extras,
         status=fresh.status,
         status_reason=None,
@@ -133,7 +152,7 @@ def _new_user(catalogue: Catalogue, provider: str, data: ProvisionedUser) -> Use
 async def provision_create_user(
     tx: Tx, *, actor: Actor, data: ProvisionedUser
 ) -> tuple[UserRecord, bool]:
-    """Create (or restore, rule 8) a user for the IdP; returns (user, restored).
+    """Create (or restore what this IdP deleted, rules 8 and 16) a user; returns (user, restored).
 
     The owner is LOCAL while authentication is INTERNAL, else the configured IdP (rule 1).
     Raises AlreadyExists (rule 6), InvalidValue.
@@ -215,8 +234,8 @@ async def provision_update_user(
     await _apply_identity(tx, user, updated, data)
     if "active" in data.touch and data.active is not None:
         updated.status = (UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value
-        if not data.active and user.active and await grants_owner(tx, user_id=user.id):
-            raise ProtectedAdmin("SCIM cannot deactivate a user who holds OWNER", ["active"])
+        if not data.active and user.active:
+            require(actor, Action.CHANGE_USER_STATUS, await user_target(tx, actor, user))
     _apply_values(catalogue, user, updated, data)
     updated.last_provisioned_at = now_iso()
     saved = await write_user_update(tx, actor=actor, user=user, updated=updated)
@@ -230,6 +249,5 @@ async def provision_delete_user(
     user = await load_user(tx, user_id, for_update=True)
     if expected_version is not None and expected_version != user.version:
         raise VersionConflict(f"user is at version {user.version}", fields=["version"])
-    if await grants_owner(tx, user_id=user.id):
-        raise ProtectedAdmin("SCIM cannot delete a user who holds OWNER", fields=["id"])
+    require(actor, Action.DELETE_USER, await user_target(tx, actor, user))
     return await soft_delete_user(tx, actor=actor, user=user)

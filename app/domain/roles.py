@@ -6,9 +6,10 @@ import re
 from collections.abc import Sequence
 
 from app.db import Tx
+from app.domain.access import Action, Target, group_target_by_id, require
 from app.domain.audit import record_audit
 from app.domain.clock import new_id, now_iso
-from app.domain.permissions import require_owner, require_writer
+from app.domain.permissions import require_writer
 from app.domain.types import Actor, Change
 from app.errors import InvalidValue, LastOwner, NotFound
 
@@ -81,10 +82,18 @@ async def _check_targets(tx: Tx, table: str, ids: Sequence[str]) -> None:
             raise NotFound(f"no {kind} with id {target!r}", fields=[f"{kind}Ids"])
 
 
-def _require_for_roles(actor: Actor, roles: Sequence[str], verb: str) -> None:
+async def _require_for_roles(
+    tx: Tx, actor: Actor, action: Action, roles: Sequence[str], group_ids: Sequence[str]
+) -> None:
+    """Ask the decision for the roles, then for each group OWNER would reach (rule 14)."""
     require_writer(actor)
-    if "OWNER" in roles:
-        require_owner(actor, f"{verb} the OWNER role")
+    wanted = frozenset(roles)
+    require(actor, action, Target("roles", roles=wanted))
+    if action is Action.GRANT_ROLES and "OWNER" in wanted:
+        for group_id in group_ids:
+            target = await group_target_by_id(tx, group_id, wanted)
+            if target is not None:
+                require(actor, action, target)
 
 
 async def grant_roles(
@@ -95,8 +104,9 @@ async def grant_roles(
     user_ids: Sequence[str] = (),
     group_ids: Sequence[str] = (),
 ) -> int:
-    """Grant roles (product roles are created on first use); raises Forbidden, NotFound."""
-    _require_for_roles(actor, roles, "grant")
+    """Grant roles (product roles are created on first use); raises NotFound, Forbidden (OWNER
+    needs an OWNER, and never goes to a group whose membership the IdP controls: rule 14)."""
+    await _require_for_roles(tx, actor, Action.GRANT_ROLES, roles, group_ids)
     await _check_targets(tx, "users", user_ids)
     await _check_targets(tx, "groups", group_ids)
     granted = 0
@@ -137,7 +147,7 @@ async def revoke_roles(
     group_ids: Sequence[str] = (),
 ) -> int:
     """Revoke roles; raises Forbidden, LastOwner when no active OWNER would remain."""
-    _require_for_roles(actor, roles, "revoke")
+    await _require_for_roles(tx, actor, Action.REVOKE_ROLES, roles, group_ids)
     revoked = 0
     for role in roles:
         for column, targets in (("user_id", user_ids), ("group_id", group_ids)):

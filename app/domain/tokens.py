@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.db import Row, Tx
+from app.domain.access import Action, Target, require
 from app.domain.audit import record_audit
 from app.domain.clock import iso_in, new_id, now_iso
-from app.domain.permissions import require_owner, require_writer
+from app.domain.permissions import require_writer
 from app.domain.roles import effective_roles
 from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
@@ -277,8 +278,8 @@ async def create_api_token(
     if exists is None:
         raise NotFound(f"no user with id {user_id!r}", fields=["userId"])
     roles = await effective_roles(tx, user_id)
-    if "OWNER" in roles:
-        require_owner(actor, "create a token for an OWNER")
+    owner = "OWNER" in roles
+    require(actor, Action.CREATE_USER_TOKEN, Target("user", holds_owner=owner))
     if not roles & {"OWNER", "ADMIN", "VIEWER"}:
         raise InvalidValue("the user holds no admin role (OWNER, ADMIN or VIEWER)", ["userId"])
     secret = _new_secret(ADMIN_PREFIX)
@@ -334,8 +335,9 @@ async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecor
     row = await tx.fetchrow(_API_ROW_SQL, {"id": token_id})
     if row is None:
         raise NotFound(f"no API token with id {token_id!r}", fields=["id"])
-    if "OWNER" in await effective_roles(tx, row["user_id"]) and row["user_id"] != actor.id:
-        require_owner(actor, "revoke an OWNER's token")
+    owner = "OWNER" in await effective_roles(tx, row["user_id"])
+    own = row["user_id"] == actor.id
+    require(actor, Action.REVOKE_USER_TOKEN, Target("user", holds_owner=owner, own=own))
     record = _record(row)
     if record.revoked_at is not None:
         return record

@@ -151,6 +151,8 @@ class GroupRecord:
     created_at: str
     updated_at: str
     last_provisioned_at: str | None
+    # ADMIN, SCIM or SYSTEM (None: created before revision 0006 with no audit entry).
+    created_by_kind: str | None = None
 
     @property
     def is_local(self) -> bool:

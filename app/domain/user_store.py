@@ -120,11 +120,12 @@ async def ensure_login_free(tx: Tx, login_id: str, *, except_id: str | None = No
 async def ensure_external_id_free(
     tx: Tx, provider: str, external_id: str | None, *, except_id: str | None = None
 ) -> None:
-    """Raise AlreadyExists when another user of this provider has this externalId."""
+    """Raise AlreadyExists when another live user of this provider has this externalId (a
+    deleted user's externalId is free: rule 16's new user after an admin delete)."""
     if external_id is None:
         return
     other = await tx.fetchval(
-        "SELECT id FROM users WHERE auth_provider = :p AND external_id = :e",
+        "SELECT id FROM users WHERE auth_provider = :p AND external_id = :e AND deleted_at IS NULL",
         {"p": provider, "e": external_id},
     )
     if other is not None and other != except_id:

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.db import Tx
+from app.domain.access import Action, require, user_target
 from app.domain.audit import diff, record_audit
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
+from app.domain.credentials import revoke_user_api_tokens
 from app.domain.memberships import remove_user_from_all_groups
 from app.domain.permissions import require_writer
 from app.domain.roles import ensure_not_last_owner
@@ -128,6 +130,7 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
     """
     require_writer(actor)
     user = await load_user(tx, user_id, for_update=True)
+    require(actor, Action.UPDATE_USER, await user_target(tx, actor, user))
     _check_version(user, data.expected_version)
     catalogue = await get_catalogue(tx)
     values = dict(data.values)
@@ -191,13 +194,15 @@ async def set_user_status(
 ) -> UserRecord:
     """Deactivate or reactivate, IdP-owned users included (an emergency lock).
 
-    Raises InvalidValue without a reason, LastOwner, Forbidden, NotFound.
+    Raises InvalidValue without a reason, LastOwner, Forbidden (a user holding OWNER needs an
+    OWNER, rule 14), NotFound.
     """
     require_writer(actor)
     reason = (_check_text("reason", reason, MAX_REASON) or "").strip()
     if not reason:
         raise InvalidValue("a reason is required to change a user's status", fields=["reason"])
     user = await load_user(tx, user_id, for_update=True)
+    require(actor, Action.CHANGE_USER_STATUS, await user_target(tx, actor, user))
     status = (UserStatus.ACTIVE if active else UserStatus.INACTIVE).value
     if user.status == status:
         return user
@@ -220,12 +225,19 @@ async def set_user_status(
 
 
 async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRecord:
-    """Soft-delete (rule 8): hidden, loginId freed, memberships removed, audit keeps it all."""
+    """Soft-delete (rule 8): hidden, loginId freed, memberships removed, audit keeps it all;
+    its admin API tokens revoked for good (rule 15), and who deleted it kept (rule 16).
+
+    The caller has asked `require` for DELETE_USER. Raises LastOwner."""
     if user.active:
         await ensure_not_last_owner(tx, user.id)
     groups = await remove_user_from_all_groups(tx, user_id=user.id)
     deleted = replace(user, deleted_at=now_iso())
     await save_user(tx, deleted, expected_version=user.version)
+    await tx.execute(
+        "UPDATE users SET deleted_by_kind = :k WHERE id = :id", {"k": actor.kind, "id": user.id}
+    )
+    await revoke_user_api_tokens(tx, actor=actor, user_id=user.id, reason="user deleted")
     changes = diff({**snapshot(user), "groups": sorted(groups)}, {})
     await record_audit(
         tx,
@@ -240,29 +252,24 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
 
 
 async def delete_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
-    """Admin delete; raises ManagedByIdp for IdP-owned users (rule 3), LastOwner, NotFound."""
+    """Admin delete; raises ManagedByIdp for IdP-owned users (rule 3), Forbidden (a user
+    holding OWNER needs an OWNER, rule 14), LastOwner, NotFound."""
     require_writer(actor)
     user = await load_user(tx, user_id, for_update=True)
-    if not user.is_local:
-        raise ManagedByIdp(
-            f"user is managed by {user.auth_provider}: delete it in the identity provider",
-            fields=["id"],
-        )
+    require(actor, Action.DELETE_USER, await user_target(tx, actor, user))
     return await soft_delete_user(tx, actor=actor, user=user)
 
 
 async def restore_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
-    """Undo an admin delete of a LOCAL user; raises NotFound, ManagedByIdp, AlreadyExists."""
+    """Undo an admin delete of a LOCAL user (its tokens stay revoked, rule 15); raises NotFound,
+    ManagedByIdp, Forbidden (a user holding OWNER needs an OWNER, rule 14), AlreadyExists."""
     require_writer(actor)
     user = await load_user(tx, user_id, include_deleted=True, for_update=True)
     if user.deleted_at is None:
         raise NotFound(f"user {user_id} is not deleted", fields=["id"])
-    if not user.is_local:
-        raise ManagedByIdp(
-            f"user is managed by {user.auth_provider}: the identity provider restores it",
-            fields=["id"],
-        )
+    require(actor, Action.RESTORE_USER, await user_target(tx, actor, user))
     await ensure_login_free(tx, user.login_id)
+    await ensure_external_id_free(tx, user.auth_provider, user.external_id, except_id=user.id)
     restored = replace(user, deleted_at=None)
     await save_user(tx, restored, expected_version=user.version)
     await record_audit(

@@ -37,6 +37,8 @@ class Later:
 
 NESTED = frozenset({"roles", "effectiveRoles", "groups"})
 CATALOGUE = frozenset({"profile", "lockedFields"})
+# Capability fields whose decision depends on whether the user holds OWNER (rule 14).
+DECIDED = frozenset({"viewerCanDelete", "viewerCanChangeStatus", "viewerCannotUpdateReasons"})
 
 
 def selects(selections: Iterable[Any], names: frozenset[str]) -> bool:
@@ -54,10 +56,10 @@ async def prefetch_users(info: Info, users: Sequence[UserRecord]) -> None:
     if selects(selected, CATALOGUE):
         await ctx.catalogue()
     ids = [u.id for u in users if u.id not in ctx.user_roles]
-    if not ids or not selects(selected, NESTED):
+    nested = selects(selected, NESTED)
+    if not ids or not (nested or selects(selected, DECIDED)):
         return
     async with ctx.read() as tx:
-        roles = await lookups.roles_of_users(tx, ids)
-        groups = await lookups.groups_of_users(tx, ids)
-    ctx.user_roles.update(roles)
-    ctx.user_groups.update(groups)
+        ctx.user_roles.update(await lookups.roles_of_users(tx, ids))
+        if nested:
+            ctx.user_groups.update(await lookups.groups_of_users(tx, ids))

@@ -52,7 +52,15 @@ class User(SQLModel, table=True):
             sqlite_where=sa.text("deleted_at IS NULL"),
             postgresql_where=sa.text("deleted_at IS NULL"),
         ),
-        sa.Index("uq_users_provider_external", "auth_provider", "external_id", unique=True),
+        # Live users only: an admin-deleted user's externalId is free for the IdP (rule 16).
+        sa.Index(
+            "uq_users_provider_external_live",
+            "auth_provider",
+            "external_id",
+            unique=True,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
         sa.Index("ix_users_external_id", "external_id"),
         sa.Index("ix_users_created", "created_at", "id"),
         sa.Index("ix_users_updated", "updated_at", "id"),
@@ -79,6 +87,8 @@ class User(SQLModel, table=True):
     updated_at: str = _ts()
     last_provisioned_at: str | None = _ts(nullable=True)
     deleted_at: str | None = _ts(nullable=True)
+    # ADMIN, SCIM or SYSTEM: who deleted the user; SCIM restores only what SCIM deleted.
+    deleted_by_kind: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
     # What the IdP sent that no Profile Editor attribute maps (email/phone/address elements of
     # other types, the primary flags), kept so SCIM reads return it; never a profile value.
     scim_extras: dict[str, Any] = Field(
@@ -106,6 +116,8 @@ class Group(SQLModel, table=True):
     created_at: str = _ts()
     updated_at: str = _ts()
     last_provisioned_at: str | None = _ts(nullable=True)
+    # ADMIN, SCIM or SYSTEM: a group SCIM created has its membership controlled by the IdP.
+    created_by_kind: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
 
 
 class Membership(SQLModel, table=True):

@@ -24,7 +24,7 @@ from app.domain.provisioning_groups import (
 from app.domain.roles import effective_roles, grant_roles
 from app.domain.types import AuthType
 from app.domain.users import UserCreate, create_user
-from app.errors import AlreadyExists, LastOwner, ManagedByIdp
+from app.errors import AlreadyExists, LastOwner, ManagedByIdp, ProtectedAdmin
 from tests.support import owner, scim_actor
 
 
@@ -137,6 +137,10 @@ async def test_rule10_removing_the_last_owner_through_a_group_is_refused(tx: Tx)
         async with tx.savepoint():
             await remove_group_members(tx, actor=owner(), group_id=group.id, user_ids=[uid])
     with pytest.raises(LastOwner):
+        async with tx.savepoint():
+            await delete_group(tx, actor=owner(), group_id=group.id)
+    # SCIM is refused earlier: it never deletes a group holding OWNER (rule 14).
+    with pytest.raises(ProtectedAdmin):
         async with tx.savepoint():
             await provision_delete_group(tx, actor=scim_actor(), group_id=group.id)
     assert await effective_roles(tx, uid) == {"OWNER"}

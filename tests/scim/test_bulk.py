@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.domain.groups import add_group_members, create_group
 from app.domain.roles import grant_roles
 from tests.scim.conftest import BASE, ENT, GROUP, PATCH_OP, USER, Scim, error
 from tests.support import counting, owner
@@ -130,11 +131,13 @@ async def test_unknown_failed_and_circular_bulk_ids(scim: Scim) -> None:
 
 
 async def test_a_failed_operation_rolls_back_only_its_own_writes(scim: Scim) -> None:
-    # Removing the only OWNER from a group that grants OWNER fails after the group row and
-    # its memberships were written: the savepoint must undo exactly those writes.
+    # Removing a member of a group that grants OWNER is refused (rule 14) after the group row
+    # and its memberships were written: the savepoint must undo exactly those writes. (The
+    # group is an admin's: OWNER never goes to a group the IdP created.)
     ada = (await scim.create_user("ada@x.com"))["id"]
-    eng = await scim.create_group("Eng", [ada])
     async with scim.db.transaction() as tx:
+        eng = (await create_group(tx, actor=owner(), display_name="Eng")).id
+        await add_group_members(tx, actor=owner(), group_id=eng, user_ids=[ada])
         await grant_roles(tx, actor=owner(), roles=["OWNER"], group_ids=[eng])
     before = (await scim.client.get(f"/Groups/{eng}")).json()
     done = await bulk(
@@ -144,7 +147,11 @@ async def test_a_failed_operation_rolls_back_only_its_own_writes(scim: Scim) -> 
         patch(f"/Groups/{eng}", {"op": "replace", "path": "displayName", "value": "Core"}),
     )
     assert [r["status"] for r in done["Operations"]] == ["201", "403", "204"]
-    assert done["Operations"][1]["response"] == error(403, "at least one active OWNER must remain")
+    assert done["Operations"][1]["response"] == error(
+        403,
+        "the group holds OWNER: SCIM cannot add or remove its members (an OWNER changes them in"
+        " the admin API)",
+    )
     after = (await scim.client.get(f"/Groups/{eng}")).json()
     assert after["members"] == before["members"]
     assert after["displayName"] == "Core"

@@ -10,18 +10,14 @@ from typing import cast
 
 import strawberry
 
+from app.domain.access import Action, Target, cannot_update_reasons, group_view, may
 from app.domain.paging import Page, PageRequest, decode_cursor, encode_cursor
 from app.domain.types import AuthProvider, GroupRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import Node, PageInfo
-from app.graphql.types.users import (
-    PROVIDERS,
-    CannotUpdateReason,
-    UserConnection,
-    cannot_update_reasons,
-)
+from app.graphql.types.users import PROVIDERS, CannotUpdateReason, UserConnection, reasons_of
 
 
 @strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
@@ -84,21 +80,34 @@ class Group(Node):
     async def roles(self, info: Info) -> list[str]:
         return await info.context.loaders.group_roles.load(self.record.id)
 
-    @strawberry.field(description="The viewer may rename this group and change its members.")
-    def viewer_can_update(self, info: Info) -> bool:
-        return info.context.actor.can_write and self.record.is_local
+    # Each asks the domain's decision (app.domain.access.may), as the mutations do.
 
-    @strawberry.field(description="The viewer may delete this group (LOCAL groups only).")
-    def viewer_can_delete(self, info: Info) -> bool:
-        return info.context.actor.can_write and self.record.is_local
+    @strawberry.field(description="The viewer may rename this group and change its members.")
+    async def viewer_can_update(self, info: Info) -> bool:
+        actor, target = info.context.actor, await self._target(info)
+        return all(
+            may(actor, action, target).allowed
+            for action in (Action.UPDATE_GROUP, Action.ADD_MEMBERS, Action.REMOVE_MEMBERS)
+        )
+
+    @strawberry.field(
+        description="The viewer may delete this group (LOCAL groups; one holding OWNER: an OWNER)."
+    )
+    async def viewer_can_delete(self, info: Info) -> bool:
+        return may(info.context.actor, Action.DELETE_GROUP, await self._target(info)).allowed
 
     @strawberry.field(description="The viewer may grant and revoke roles of this group.")
-    def viewer_can_grant_roles(self, info: Info) -> bool:
-        return info.context.actor.can_write
+    async def viewer_can_grant_roles(self, info: Info) -> bool:
+        return may(info.context.actor, Action.GRANT_ROLES, await self._target(info)).allowed
 
     @strawberry.field(description="Why the viewer cannot change this group.")
-    def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
-        return cannot_update_reasons(info, self.record.is_local, False)
+    async def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
+        target = await self._target(info)
+        return reasons_of(cannot_update_reasons(info.context.actor, Action.ADD_MEMBERS, target))
+
+    async def _target(self, info: Info) -> Target:
+        roles = await info.context.loaders.group_roles.load(self.record.id)
+        return group_view(self.record, roles)
 
 
 @lru_cache(maxsize=128)

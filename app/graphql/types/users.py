@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from app.domain.access import Action, Denial, Target, cannot_update_reasons, may, user_view
 from app.domain.catalogue import Catalogue
 from app.domain.paging import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
@@ -25,6 +26,8 @@ from app.graphql.types.common import Node, PageInfo
 
 if TYPE_CHECKING:
     from app.graphql.types.groups import GroupConnection
+
+T = TypeVar("T")
 
 GroupConnectionRef = Annotated["GroupConnection", strawberry.lazy("app.graphql.types.groups")]
 
@@ -43,23 +46,33 @@ class CannotUpdateReason(Enum):
     DELETED = "DELETED"
 
 
-def cannot_update_reasons(info: Info, is_local: bool, deleted: bool) -> list[CannotUpdateReason]:
-    """Reasons shared by users and groups, in a stable order."""
-    reasons = []
-    if not info.context.actor.can_write:
-        reasons.append(CannotUpdateReason.INSUFFICIENT_ROLE)
-    if not is_local:
-        reasons.append(CannotUpdateReason.MANAGED_BY_IDP)
-    if deleted:
-        reasons.append(CannotUpdateReason.DELETED)
-    return reasons
+def owner_decision(info: Info, rec: UserRecord, decide: Callable[[Target], T]) -> T | Awaitable[T]:
+    """``decide`` on the domain's view of the user: at once when the page's roles were
+    prefetched, else once its roles are loaded (whether it holds OWNER matters, rule 14)."""
+    ctx = info.context
+    roles = ctx.user_roles.get(rec.id)
+    if roles is not None:
+        return decide(user_view(ctx.actor, rec, roles.effective))
+
+    async def later() -> T:
+        loaded = await ctx.loaders.user_roles.load(rec.id)
+        return decide(user_view(ctx.actor, rec, loaded.effective))
+
+    return Later(later)
+
+
+def reasons_of(denials: list[Denial]) -> list[CannotUpdateReason]:
+    """The GraphQL enum values of the domain's denials."""
+    return [CannotUpdateReason(d.value) for d in denials]
 
 
 def _profile_values(
     info: Info, user: UserRecord, catalogue: Catalogue
 ) -> list[ProfileAttributeValue]:
     locked = idp_locked_fields(user, catalogue)
-    writable = info.context.actor.can_write and user.deleted_at is None
+    actor = info.context.actor
+    # Updating a user does not depend on whether it holds OWNER (rule 14 guards the rest).
+    writable = may(actor, Action.UPDATE_USER, user_view(actor, user, ())).allowed
     idp = not user.is_local
     return [
         ProfileAttributeValue(
@@ -160,27 +173,44 @@ class User(Node, BuiltinProfile):
             return cast(GroupConnection, _later_groups(info, self.record.id, first, after))
         return GroupConnection.from_list(info, groups, first, after)
 
+    # Each asks the domain's decision (app.domain.access.may), as the mutations do.
+
     @strawberry.field(
         description="The viewer may change some of this user (see profile.editable, lockedFields)."
     )
     def viewer_can_update(self, info: Info) -> bool:
-        return info.context.actor.can_write and self.record.deleted_at is None
-
-    @strawberry.field(description="The viewer may delete this user (LOCAL users only).")
-    def viewer_can_delete(self, info: Info) -> bool:
-        rec = self.record
-        return info.context.actor.can_write and rec.is_local and rec.deleted_at is None
+        return self._may(info, Action.UPDATE_USER)
 
     @strawberry.field(
-        description="The viewer may deactivate or reactivate this user, IdP-owned ones included."
+        description="The viewer may delete this user (LOCAL users; one holding OWNER: an OWNER)."
+    )
+    def viewer_can_delete(self, info: Info) -> bool:
+        return self._may(info, Action.DELETE_USER)
+
+    @strawberry.field(
+        description="The viewer may deactivate or reactivate this user, IdP-owned ones included"
+        " (one holding OWNER: an OWNER)."
     )
     def viewer_can_change_status(self, info: Info) -> bool:
-        return info.context.actor.can_write and self.record.deleted_at is None
+        return self._may(info, Action.CHANGE_USER_STATUS)
 
     @strawberry.field(description="Why some or all of this user cannot be changed by the viewer.")
     def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
-        rec = self.record
-        return cannot_update_reasons(info, rec.is_local, rec.deleted_at is not None)
+        actor = info.context.actor
+        return cast(
+            list[CannotUpdateReason],
+            owner_decision(
+                info,
+                self.record,
+                lambda t: reasons_of(cannot_update_reasons(actor, Action.UPDATE_USER, t)),
+            ),
+        )
+
+    def _may(self, info: Info, action: Action) -> bool:
+        actor = info.context.actor
+        return cast(
+            bool, owner_decision(info, self.record, lambda t: may(actor, action, t).allowed)
+        )
 
     @strawberry.field(description="Fields the user's IdP owns: updateUser refuses to change them.")
     async def locked_fields(self, info: Info) -> list[str]:
