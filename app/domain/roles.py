@@ -39,6 +39,9 @@ _AN_ACTIVE_OWNER = (
 # the one before committed (READ COMMITTED: a fresh snapshot per statement). Taking it after
 # the change keeps one order everywhere (row locks, then this lock) and the holder takes no row
 # lock afterwards, so two such changes cannot deadlock (docs/scaling.md, "Rules that count").
+# A member removal or group delete checks only when the group holds OWNER: it holds the group's
+# row (FOR UPDATE), and a grant to that group must wait for it (the grant's foreign key takes
+# KEY SHARE on the row), so the group's roles cannot change under its check.
 OWNERS_LOCK = "owners"
 
 
@@ -122,9 +125,7 @@ async def _ensure_role(tx: Tx, name: str) -> None:
 
 async def _check_targets(tx: Tx, table: str, ids: Sequence[str]) -> None:
     for target in ids:
-        # A grant locks the group's row: whoever holds it (a member removal, a group delete)
-        # can trust that the group's roles do not change until it commits (see OWNERS_LOCK).
-        clause = " AND deleted_at IS NULL" if table == "users" else tx.dialect.for_update
+        clause = " AND deleted_at IS NULL" if table == "users" else ""
         if (
             await tx.fetchval(f"SELECT 1 FROM {table} WHERE id = :id{clause}", {"id": target})
             is None
