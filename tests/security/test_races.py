@@ -179,7 +179,10 @@ async def test_two_owners_never_remove_the_last_active_owner(server: Server, kin
                 failures.append(verdict)
     print(f"{kind}: {dict(seen)}")  # how many losers raced (LAST_OWNER) or came late (40x)
     assert not failures, f"{len(failures)} of {TRIALS} trials failed: {failures}"
-    assert seen["LAST_OWNER"], "no trial raced: every loser arrived after the winner committed"
+    # SQLite's one process runs one transaction at a time, so there the loser is mostly
+    # authenticated after the winner committed; with two workers most trials must really race.
+    if server.db.kind == "postgresql":
+        assert seen["LAST_OWNER"], "no trial raced: every loser came after the winner committed"
 
 
 async def _active_scim_tokens(db: Database) -> int:
