@@ -132,7 +132,7 @@ class Database:
             self._sqlite = self._open_sqlite()
         conn = self._sqlite
         async with self._lock:
-            tx = SqliteTx(conn, self.cache)
+            tx = SqliteTx(conn, self.cache, write=write)
             try:
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             except sqlite3.OperationalError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,6 +30,13 @@ def _conflict(detail: str) -> AlreadyExists:
     return AlreadyExists("the record conflicts with an existing one")
 
 
+def lock_key(name: str) -> int:
+    """The 64-bit PostgreSQL advisory lock key of a named lock: stable across processes and
+    releases (unlike hash()), and namespaced so it cannot meet migrations/env.py's key."""
+    digest = hashlib.blake2b(f"roster:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def is_locked(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -37,12 +45,15 @@ def is_locked(exc: sqlite3.OperationalError) -> bool:
 class SqliteTx:
     dialect = Dialect()
 
-    def __init__(self, conn: sqlite3.Connection, cache: dict[str, Any]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, cache: dict[str, Any], *, write: bool = True
+    ) -> None:
         self._conn = conn
         self.cache = cache
         self.memo: dict[str, Any] = {}
         self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
         self._sp = 0
+        self._write = write
 
     def _run(self, sql: str, params: Params) -> sqlite3.Cursor:
         try:
@@ -69,6 +80,15 @@ class SqliteTx:
 
     async def execute(self, sql: str, params: Params = None) -> int:
         return self._run(sql, params).rowcount
+
+    async def lock(self, name: str) -> None:
+        # A write transaction began with BEGIN IMMEDIATE: it has held SQLite's single writer
+        # lock since then and keeps it to COMMIT or ROLLBACK, so no other transaction, of this
+        # process or another (the CLI), can change anything between its reads and its commit.
+        # A deferred (read) transaction holds no such lock and cannot take it safely later
+        # (its snapshot may already be stale), so it may not ask.
+        if not self._write:
+            raise RuntimeError(f"lock({name!r}) needs a write transaction")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -134,6 +154,10 @@ class PgTx:
             return await getattr(self._conn, method)(text, *args)
         except asyncpg.UniqueViolationError as exc:
             raise _conflict(f"{exc.constraint_name} {exc}") from exc
+        except asyncpg.DeadlockDetectedError as exc:
+            # PostgreSQL broke a lock cycle by aborting this transaction (nothing of it stays):
+            # the client may simply retry, as after any other transient outage.
+            raise DatabaseUnavailable("the database is busy; retry shortly") from exc
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
         except (asyncpg.UntranslatableCharacterError, asyncpg.CharacterNotInRepertoireError) as exc:
@@ -144,6 +168,11 @@ class PgTx:
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
         rows: list[Row] = await self._call("fetch", sql, params)
         return rows
+
+    async def lock(self, name: str) -> None:
+        # Transaction-scoped: released by COMMIT or ROLLBACK, so a pooled connection never
+        # keeps it (the pool sends no reset query; tests/domain/test_pool.py checks).
+        await self._call("execute", "SELECT pg_advisory_xact_lock(:k)", {"k": lock_key(name)})
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         row: Row | None = await self._call("fetchrow", sql, params)

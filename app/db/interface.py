@@ -98,6 +98,19 @@ class Tx(Protocol):
 
     def savepoint(self) -> Any: ...
 
+    async def lock(self, name: str) -> None:
+        """Wait for, then hold until the transaction ends (commit or rollback), the lock called
+        ``name``: transactions that take the same name run that part one at a time, across
+        every worker and host. PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing
+        to do, as a write transaction (BEGIN IMMEDIATE) already holds the database's one
+        writer lock from its first statement to its end; a read transaction may not call it.
+
+        Take it before reading what a rule counts ("at least one active OWNER", "at most N
+        active tokens"), after the transaction's own change: READ COMMITTED gives every later
+        statement a fresh snapshot, so the count sees what the lock's previous holder
+        committed. Nothing after the lock may wait for a row lock that a transaction waiting
+        for the same lock could hold (see docs/scaling.md, "Rules that count")."""
+
     def notify(self, channel: str, payload: str) -> None:
         """PostgreSQL: NOTIFY ``channel`` when the transaction commits (all of a transaction's
         notices go in one statement at its end, and a rolled-back savepoint drops its own).

@@ -11,6 +11,7 @@ from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
+from app.domain.roles import ensure_an_owner_remains
 from app.domain.scim_extras import validate_scim_extras
 from app.domain.types import Actor, UserRecord, UserStatus
 from app.domain.user_store import (
@@ -239,6 +240,10 @@ async def provision_update_user(
     _apply_values(catalogue, user, updated, data)
     updated.last_provisioned_at = now_iso()
     saved = await write_user_update(tx, actor=actor, user=user, updated=updated)
+    if user.active and not updated.active:
+        # Who is an OWNER can change under the check above: re-check after the change, under
+        # the lock (roles.OWNERS_LOCK).
+        await ensure_an_owner_remains(tx, removed=user.id)
     return saved or await mark_user_provisioned(tx, user)
 
 

@@ -23,19 +23,72 @@ _ACTIVE_OWNERS = (
 )
 
 
+# Whether any live, active user holds OWNER: driven from the few OWNER grants (indexed by
+# role name), so it costs the same in a directory of 100 users or of 100,000.
+_AN_ACTIVE_OWNER = (
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM role_grants g JOIN users u ON u.id = g.user_id"
+    " WHERE g.role_name = 'OWNER' AND u.deleted_at IS NULL AND u.status = 'ACTIVE')"
+    " OR EXISTS (SELECT 1 FROM role_grants g JOIN memberships m ON m.group_id = g.group_id"
+    " JOIN users u ON u.id = m.user_id"
+    " WHERE g.role_name = 'OWNER' AND u.deleted_at IS NULL AND u.status = 'ACTIVE')"
+)
+
+# "At least one active OWNER" must hold under any concurrency (rule 14). Every change that can
+# shrink the set of active OWNERs (deactivate, delete, revoke OWNER, remove a member of a
+# group holding OWNER, delete such a group; admin and SCIM alike) takes this lock AFTER its
+# own change and then checks, so such changes run their check one at a time and each sees what
+# the one before committed (READ COMMITTED: a fresh snapshot per statement). Taking it after
+# the change keeps one order everywhere (row locks, then this lock) and the holder takes no row
+# lock afterwards, so two such changes cannot deadlock (docs/scaling.md, "Rules that count").
+# A member removal or group delete checks only when the group holds OWNER: it holds the group's
+# row (FOR UPDATE), and a grant to that group must wait for it (the grant's foreign key takes
+# KEY SHARE on the row), so the group's roles cannot change under its check.
+OWNERS_LOCK = "owners"
+
+
 async def count_active_owners(tx: Tx) -> int:
     """How many live, active users hold OWNER directly or through a group."""
     return int(await tx.fetchval(_ACTIVE_OWNERS))
 
 
-async def ensure_an_owner_remains(tx: Tx) -> None:
-    """Raise LastOwner when the pending change left no active OWNER (call after the change)."""
-    if await count_active_owners(tx) == 0:
+async def ensure_an_owner_remains(
+    tx: Tx, *, removed: str | None = None, left: Sequence[str] = ()
+) -> None:
+    """Raise LastOwner when the pending change left no active OWNER (call after the change;
+    it takes OWNERS_LOCK, held to the end of the transaction).
+
+    With ``removed`` (a user the change deactivated or deleted), only when that user held
+    OWNER, read under the lock: directly, through a group it is in, or through one of
+    ``left``, the groups the change took it out of (their rows are locked by that change).
+    """
+    await tx.lock(OWNERS_LOCK)
+    if removed is not None and not await _held_owner(tx, removed, left):
+        return
+    if await tx.fetchval(_AN_ACTIVE_OWNER) is None:
         raise LastOwner("at least one active OWNER must remain")
 
 
+async def _held_owner(tx: Tx, user_id: str, left: Sequence[str]) -> bool:
+    if await grants_owner(tx, user_id=user_id):
+        return True
+    if not left:
+        return False
+    d = tx.dialect
+    return (
+        await tx.fetchval(
+            f"SELECT 1 FROM role_grants WHERE role_name = 'OWNER' AND {d.in_list('group_id', 'g')}",
+            {"g": d.list_param(left)},
+        )
+        is not None
+    )
+
+
 async def ensure_not_last_owner(tx: Tx, user_id: str) -> None:
-    """Raise LastOwner when this user is an OWNER and no other active OWNER exists."""
+    """Raise LastOwner when this user is an OWNER and no other active OWNER exists.
+
+    A check before the change: prefer change-then-`ensure_an_owner_remains`, which keeps the
+    lock order of every other caller (row locks first, then OWNERS_LOCK)."""
+    await tx.lock(OWNERS_LOCK)
     if await grants_owner(tx, user_id=user_id) and await count_active_owners(tx) <= 1:
         raise LastOwner("at least one active OWNER must remain")
 

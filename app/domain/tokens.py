@@ -31,6 +31,7 @@ from app.errors import (
 
 SCIM_PREFIX = "rsc_"
 ADMIN_PREFIX = "rad_"
+SCIM_TOKENS_LOCK = "scim_tokens"  # serialises creates against rule 12's limit (Tx.lock)
 
 
 class TokenState(StrEnum):
@@ -145,6 +146,9 @@ async def create_scim_token(
     """
     require_writer(actor)
     name = _check_name(name)
+    # Count-then-insert is one step for concurrent creates on any worker: the lock comes
+    # first, before any row lock, and the count after it sees every earlier create committed.
+    await tx.lock(SCIM_TOKENS_LOCK)
     if not await provisioning_enabled(tx):
         if not enable:
             raise ProvisioningDisabled("enable provisioning before creating SCIM tokens")

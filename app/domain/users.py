@@ -13,7 +13,7 @@ from app.domain.clock import new_id, now_iso
 from app.domain.credentials import revoke_user_api_tokens
 from app.domain.memberships import remove_user_from_all_groups
 from app.domain.permissions import require_writer
-from app.domain.roles import ensure_not_last_owner
+from app.domain.roles import ensure_an_owner_remains
 from app.domain.types import Actor, AuthProvider, UserRecord, UserStatus
 from app.domain.user_store import (
     ensure_external_id_free,
@@ -206,11 +206,11 @@ async def set_user_status(
     status = (UserStatus.ACTIVE if active else UserStatus.INACTIVE).value
     if user.status == status:
         return user
-    if not active:
-        await ensure_not_last_owner(tx, user.id)
     before = snapshot(user)
     updated = replace(user, status=status, status_reason=reason)
     await save_user(tx, updated, expected_version=user.version)
+    if not active:  # after the change, under the lock (roles.OWNERS_LOCK)
+        await ensure_an_owner_remains(tx, removed=user.id)
     await record_audit(
         tx,
         actor=actor,
@@ -229,8 +229,6 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
     its admin API tokens revoked for good (rule 15), and who deleted it kept (rule 16).
 
     The caller has asked `require` for DELETE_USER. Raises LastOwner."""
-    if user.active:
-        await ensure_not_last_owner(tx, user.id)
     groups = await remove_user_from_all_groups(tx, user_id=user.id)
     deleted = replace(user, deleted_at=now_iso())
     await save_user(tx, deleted, expected_version=user.version)
@@ -238,6 +236,8 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
         "UPDATE users SET deleted_by_kind = :k WHERE id = :id", {"k": actor.kind, "id": user.id}
     )
     await revoke_user_api_tokens(tx, actor=actor, user_id=user.id, reason="user deleted")
+    if user.active:  # after the change, under the lock (roles.OWNERS_LOCK)
+        await ensure_an_owner_remains(tx, removed=user.id, left=groups)
     changes = diff({**snapshot(user), "groups": sorted(groups)}, {})
     await record_audit(
         tx,

@@ -298,10 +298,15 @@ async def test_rule10_scim_cannot_deactivate_or_delete_an_owner(tx: Tx) -> None:
 
 async def test_rule10_the_last_active_owner_cannot_be_removed(tx: Tx) -> None:
     root = await _owner_user(tx)
+    # The check runs after the change (under the owners lock) and the refusal rolls it back,
+    # as each edge's transaction does: a savepoint here.
     with pytest.raises(LastOwner):
-        await set_user_status(tx, actor=owner(), user_id=root.id, active=False, reason="bye")
+        async with tx.savepoint():
+            await set_user_status(tx, actor=owner(), user_id=root.id, active=False, reason="x")
     with pytest.raises(LastOwner):
-        await delete_user(tx, actor=owner(), user_id=root.id)
+        async with tx.savepoint():
+            await delete_user(tx, actor=owner(), user_id=root.id)
+    assert (await load_user(tx, root.id)).status == "ACTIVE"
     second = await _owner_user(tx, "root2@x.com")
     done = await set_user_status(tx, actor=owner(), user_id=root.id, active=False, reason="bye")
     assert done.status == "INACTIVE" and second.status == "ACTIVE"
