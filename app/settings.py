@@ -75,6 +75,26 @@ class Settings(BaseSettings):
         description="Nodes one query may return: the sum over its connections of first/last "
         "times the page sizes of the connections it is nested in (app/graphql/limits.py).",
     )
+    graphql_max_fields: int = Field(
+        default=2000,
+        ge=10,
+        description="Fields one query may select once its fragments are expanded (each "
+        "fragment counted every time it is spread).",
+    )
+    graphql_max_duplicate_fields: int = Field(
+        default=10,
+        ge=1,
+        description="How often one selection set may select the same response name.",
+    )
+    graphql_max_fragment_spreads: int = Field(
+        default=100, ge=1, description="Fragment spreads one document may hold."
+    )
+    graphql_validation_budget_ms: int = Field(
+        default=250,
+        ge=10,
+        description="Wall-clock budget of graphql-core's validation of one document; past it "
+        "the query is refused (the linear limit checks come first and are not timed).",
+    )
     graphql_introspection: bool = True
     graphql_graphiql: bool = True
     log_level: str = "INFO"
