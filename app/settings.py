@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     scim_token_ttl_days: int = Field(default=365, ge=1)
     scim_max_tokens: int = Field(default=2, ge=1)
+    api_token_max_ttl_days: int = Field(
+        default=365,
+        ge=1,
+        le=36500,
+        description="Longest lifetime of an admin API token (ttlDays, --ttl-days); the default "
+        "lifetime is 90 days (or this maximum when it is shorter).",
+    )
     scim_max_page_size: int = Field(default=1000, ge=1)
     scim_default_page_size: int = Field(default=100, ge=1)
     scim_max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -90,9 +97,9 @@ class Settings(BaseSettings):
         default=100, ge=1, description="Fragment spreads one document may hold."
     )
     graphql_validation_budget_ms: int = Field(
-        default=250,
+        default=500,
         ge=10,
-        description="Wall-clock budget of graphql-core's validation of one document; past it "
+        description="CPU-time budget of graphql-core's validation of one document; past it "
         "the query is refused (the linear limit checks come first and are not timed).",
     )
     graphql_introspection: bool = True

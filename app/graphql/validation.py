@@ -5,7 +5,7 @@ Order and bounds, so that no document up to the token limit keeps a worker busy:
 1. ``check_limits`` (app/graphql/limits.py): spreads, duplicate response names, expanded
    size, depth, aliases, nodes, in one pass linear in the document. A refusal here ends it.
 2. graphql-core's rules, with OverlappingFieldsCanBeMerged on a small complexity budget
-   (graphql-core's default, 500,000 units, is about a second of work) and a wall-clock budget
+   (graphql-core's default, 500,000 units, is about a second of work) and a CPU-time budget
    on the whole walk, checked at every node.
 
 Results are cached per query text (the same text always validates the same way), and
@@ -48,17 +48,22 @@ class _BudgetedOverlappingFields(OverlappingFieldsCanBeMergedRule):
 
 
 def _time_budget(seconds: float) -> type[ValidationRule]:
-    """A rule that aborts the walk once it has taken ``seconds`` (checked at every node)."""
+    """A rule that aborts the walk once it has used ``seconds`` of CPU (checked at every node).
+
+    CPU time of this thread, not wall-clock time: what the budget protects is the worker's
+    processor, and a worker that another process kept off the CPU must not refuse a query.
+    """
 
     class TimeBudget(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            self.deadline = time.perf_counter() + seconds
+            self.deadline = time.thread_time() + seconds
 
         def enter(self, *_: Any) -> None:
-            if time.perf_counter() > self.deadline:
+            if time.thread_time() > self.deadline:
+                used = f"{seconds * 1000:.0f} ms"
                 raise ValidationAbortedError(
-                    f"validation took longer than {seconds * 1000:.0f} ms: the query is refused"
+                    f"validation used more than {used} of CPU: the query is refused"
                 )
 
     return TimeBudget
