@@ -25,6 +25,18 @@ from app.settings import Settings
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
+def _request_id(request: Request | WebSocket) -> str:
+    """The id the request context (app.observability) gave this request: its logs, its
+    ``X-Request-ID`` header and masked errors all carry it. A websocket passes no HTTP
+    middleware: its id is the client's when sane, else a new one."""
+    state = request.scope.get("state") or {}
+    given = state.get("request_id")
+    if isinstance(given, str):
+        return given
+    supplied = request.headers.get("x-request-id", "")
+    return supplied if _REQUEST_ID.match(supplied) else new_id()
+
+
 class AuthFailure(Exception):
     """The request carries no usable admin credential."""
 
@@ -61,8 +73,7 @@ class RosterGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        supplied = request.headers.get("x-request-id", "")
-        request_id = supplied if _REQUEST_ID.match(supplied) else new_id()
+        request_id = _request_id(request)
         ctx = Context(
             db=self.db,
             settings=self.settings,
@@ -70,8 +81,6 @@ class RosterGraphQL(GraphQL[Context, None]):
             response=response,
             request_id=request_id,
         )
-        if isinstance(response, Response):
-            response.headers["x-request-id"] = request_id
         if isinstance(request, WebSocket):
             return ctx  # authenticated by on_ws_connect from connection_init
         if self.should_render_graphql_ide(self.request_adapter_class(request)):

@@ -79,7 +79,7 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         partial(ParserCache, maxsize=256),
         partial(CheckedValidation, _validator(settings)),
         RequestTransaction,
-        ErrorPolicy,
+        partial(ErrorPolicy, hide_suggestions=not settings.graphql_introspection),
     ]
     if not settings.graphql_introspection:
         extensions.insert(2, DisableIntrospection)
