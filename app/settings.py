@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         description="CPU-time budget of graphql-core's validation of one document; past it "
         "the query is refused (the linear limit checks come first and are not timed).",
     )
+    graphql_subscription_recheck_ms: int = Field(
+        default=500,
+        ge=50,
+        description="How often an open subscription connection authenticates its token again; "
+        "a revoked token, or a deactivated, deleted or demoted user, closes it with 4403.",
+    )
     graphql_introspection: bool = True
     graphql_graphiql: bool = True
     log_level: str = "INFO"

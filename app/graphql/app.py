@@ -20,6 +20,7 @@ from app.domain.types import Actor
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 from app.graphql.context import Context
 from app.graphql.schema import build_schema
+from app.graphql.websocket import GuardedTransportWS
 from app.settings import Settings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -54,6 +55,8 @@ class AuthFailure(Exception):
 class RosterGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with Roster's authentication and per-request context."""
 
+    graphql_transport_ws_handler_class = GuardedTransportWS
+
     def __init__(self, settings: Settings, db: Database) -> None:
         super().__init__(
             build_schema(settings),
@@ -63,6 +66,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.db = db
+        self.recheck_seconds = settings.graphql_subscription_recheck_ms / 1000
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -97,7 +101,17 @@ class RosterGraphQL(GraphQL[Context, None]):
             context.actor = await self.authenticate(header, context.request_id)
         except AuthFailure as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
+        context.credential = header
         return await super().on_ws_connect(context)
+
+    async def still_allowed(self, context: Context) -> bool:
+        """The connection's token still authenticates (see app.graphql.websocket); the actor
+        is refreshed. A database outage (503) keeps the connection until the next check."""
+        try:
+            context.actor = await self.authenticate(context.credential, context.request_id)
+        except AuthFailure as exc:
+            return exc.status == 503
+        return True
 
     async def authenticate(self, header: str | None, request_id: str) -> Actor:
         """The admin behind a bearer header; raises AuthFailure (401, 403 or 503)."""
