@@ -88,11 +88,14 @@ async def test_a_400_digit_number_attribute_is_a_user_error(live: Live) -> None:
             f'mutation {{ updateUser(input: {{id: "{me}", customAttributes: [{{name: "costCode",'
             f" value: {DIGITS_400}}}]}}) {{ user {{ version }} userErrors {{ code field }} }} }}"
         )
-        variable = {"id": me, "customAttributes": [{"name": "costCode", "value": int(DIGITS_400)}]}
+        beyond_2_53 = {"id": me, "customAttributes": [{"name": "costCode", "value": 2**60}]}
         answers = [
             (await post(client, live.admin, literal)).json(),
-            (await post(client, live.admin, UPDATE_COST, {"i": variable})).json(),
+            (await post(client, live.admin, UPDATE_COST, {"i": beyond_2_53})).json(),
         ]
+        # In JSON variables, a number no double can hold is a body that does not parse.
+        huge = {"id": me, "customAttributes": [{"name": "costCode", "value": int(DIGITS_400)}]}
+        unparsable = await post(client, live.admin, UPDATE_COST, {"i": huge})
         float_in = {"id": me, "customAttributes": [{"name": "costCode", "value": 1e308}]}
         fine = (await post(client, live.admin, UPDATE_COST, {"i": float_in})).json()
     for body in answers:
@@ -101,11 +104,45 @@ async def test_a_400_digit_number_attribute_is_a_user_error(live: Live) -> None:
         (error,) = body["data"]["updateUser"]["userErrors"]
         assert (error["code"], error["field"]) == ("INVALID_VALUE", "costCode")
     assert fine["data"]["updateUser"]["userErrors"] == []
+    assert (unparsable.status_code, unparsable.text) == (
+        400,
+        "Unable to parse request body as JSON",
+    )
 
 
 def _expires_in_days(expires_at: str) -> float:
     moment = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
     return (moment - datetime.now(UTC)) / timedelta(days=1)
+
+
+async def test_json_no_database_can_store_is_a_400(live: Live) -> None:
+    query = "mutation($i: CreateUserInput!) { createUser(input: $i) { userErrors { code } } }"
+    bodies = [
+        # A lone surrogate (valid JSON escape, but no UTF-8 string, so no database, holds it).
+        b'{"query": "%s", "variables": {"i": {"loginId": "a\\ud800@example.com"}}}'
+        % query.encode(),
+        b'{"query": "%s", "variables": {"i": {"loginId": "x@example.com", "firstName": "\\udc00"}}}'
+        % query.encode(),
+        # Nesting past what a recursive parser survives.
+        b'{"query": "{ viewer { loginId } }", "variables": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ]
+    async with httpx.AsyncClient(base_url=live.base, timeout=30) as client:
+        answers = [
+            await client.post(
+                "/graphql",
+                content=body,
+                headers={
+                    "Authorization": f"Bearer {live.admin}",
+                    "Content-Type": "application/json",
+                },
+            )
+            for body in bodies
+        ]
+        users = (await post(client, live.admin, "{ users { totalCount } }")).json()
+    assert [(a.status_code, a.text) for a in answers] == [
+        (400, "Unable to parse request body as JSON")
+    ] * 3
+    assert users == {"data": {"users": {"totalCount": 1}}}
 
 
 async def test_api_tokens_always_expire_within_the_maximum(live: Live) -> None:
