@@ -11,9 +11,12 @@ reported in docs/security.md; tests assert the refusal and that /healthz answers
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
+import websockets
+from websockets.typing import Subprotocol
 
 from tests.e2e.conftest import Live
 from tests.security.graphql_support import at_the_token_limit, fan_out, post
@@ -82,4 +85,24 @@ async def test_a_normal_query_with_fragments_still_runs(live: Live) -> None:
             "viewer": {"loginId": "owner@example.com", "roles": ["OWNER"]},
             "users": {"totalCount": 1},
         }
+    }
+
+
+async def test_the_fan_out_over_a_websocket_is_refused(live: Live) -> None:
+    frags = [f"fragment F{i} on Subscription {{ ...F{i + 1} ...F{i + 1} }}" for i in range(24)]
+    frags.append("fragment F24 on Subscription { provisioningEvents { method } }")
+    query = "subscription FanOut { ...F0 } " + " ".join(frags)
+    async with websockets.connect(
+        live.base.replace("http://", "ws://") + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+    ) as ws:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {live.admin}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+    assert answer == {
+        "id": "1",
+        "type": "error",
+        "payload": [{"message": FAN_OUT_ERROR}],
     }
