@@ -23,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     admin = token.add_parser("create-admin", help="admin API token (prints only the token)")
     admin.add_argument("--login", required=True)
     admin.add_argument("--role", default="owner", choices=["owner", "admin", "viewer"])
+    admin.add_argument(
+        "--ttl-days",
+        type=int,
+        default=90,
+        help="lifetime in days, 1 to ROSTER_API_TOKEN_MAX_TTL_DAYS (365 by default)",
+    )
     scim = token.add_parser("create-scim", help="SCIM token (prints only the token)")
     scim.add_argument("--name", required=True)
     auth = sub.add_parser("auth", help="authentication settings").add_subparsers(
@@ -204,6 +210,29 @@ def _purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
+    """`roster token create-admin`; an out-of-range --ttl-days exits 2 before any write."""
+    from app.domain.bootstrap import issue_admin_token
+    from app.domain.tokens import check_api_token_ttl
+    from app.errors import InvalidValue
+
+    try:
+        ttl = check_api_token_ttl(args.ttl_days, settings.api_token_max_ttl_days)
+    except InvalidValue as exc:
+        print(f"roster: {exc.message.replace('ttlDays', '--ttl-days')}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return _with_db(
+        settings,
+        lambda tx: issue_admin_token(
+            tx,
+            login_id=args.login,
+            role=args.role,
+            ttl_days=ttl,
+            max_ttl_days=settings.api_token_max_ttl_days,
+        ),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
@@ -220,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrations.upgrade(settings)
         print(f"migrated to {migrations.head_revision()}", file=sys.stderr)
         return 0
-    from app.domain.bootstrap import issue_admin_token, issue_scim_token
+    from app.domain.bootstrap import issue_scim_token
     from app.errors import RosterError
 
     migrations.upgrade(settings)
@@ -229,9 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return local[args.command](settings, args)
     try:
         if args.kind == "create-admin":
-            secret = _with_db(
-                settings, lambda tx: issue_admin_token(tx, login_id=args.login, role=args.role)
-            )
+            secret = _create_admin(settings, args)
         else:
             secret = _with_db(
                 settings,

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     scim_token_ttl_days: int = Field(default=365, ge=1)
     scim_max_tokens: int = Field(default=2, ge=1)
+    api_token_max_ttl_days: int = Field(
+        default=365,
+        ge=1,
+        le=36500,
+        description="Longest lifetime of an admin API token (ttlDays, --ttl-days); the default "
+        "lifetime is 90 days (or this maximum when it is shorter).",
+    )
     scim_max_page_size: int = Field(default=1000, ge=1)
     scim_default_page_size: int = Field(default=100, ge=1)
     scim_max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -74,6 +81,32 @@ class Settings(BaseSettings):
         ge=1,
         description="Nodes one query may return: the sum over its connections of first/last "
         "times the page sizes of the connections it is nested in (app/graphql/limits.py).",
+    )
+    graphql_max_fields: int = Field(
+        default=2000,
+        ge=10,
+        description="Fields one query may select once its fragments are expanded (each "
+        "fragment counted every time it is spread).",
+    )
+    graphql_max_duplicate_fields: int = Field(
+        default=10,
+        ge=1,
+        description="How often one selection set may select the same response name.",
+    )
+    graphql_max_fragment_spreads: int = Field(
+        default=100, ge=1, description="Fragment spreads one document may hold."
+    )
+    graphql_validation_budget_ms: int = Field(
+        default=500,
+        ge=10,
+        description="CPU-time budget of graphql-core's validation of one document; past it "
+        "the query is refused (the linear limit checks come first and are not timed).",
+    )
+    graphql_subscription_recheck_ms: int = Field(
+        default=500,
+        ge=50,
+        description="How often an open subscription connection authenticates its token again; "
+        "a revoked token, or a deactivated, deleted or demoted user, closes it with 4403.",
     )
     graphql_introspection: bool = True
     graphql_graphiql: bool = True

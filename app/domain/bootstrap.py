@@ -10,13 +10,29 @@ from app.domain.user_store import find_user_by_login
 from app.domain.users import UserCreate, create_user
 
 
-async def issue_admin_token(tx: Tx, *, login_id: str, role: str, actor: Actor = SYSTEM) -> str:
-    """Create the LOCAL user if missing, grant ``role``, return a new admin API token."""
+async def issue_admin_token(
+    tx: Tx,
+    *,
+    login_id: str,
+    role: str,
+    actor: Actor = SYSTEM,
+    ttl_days: int | None = None,
+    max_ttl_days: int = 365,
+) -> str:
+    """Create the LOCAL user if missing, grant ``role``, return a new admin API token (expiring
+    after ``ttl_days``, 90 when omitted). Raises InvalidValue for a lifetime out of range."""
     user = await find_user_by_login(tx, login_id)
     if user is None:
         user = await create_user(tx, actor=actor, data=UserCreate(login_id=login_id))
     await grant_roles(tx, actor=actor, roles=[role.upper()], user_ids=[user.id])
-    _, secret = await create_api_token(tx, actor=actor, user_id=user.id, name=f"cli:{login_id}")
+    _, secret = await create_api_token(
+        tx,
+        actor=actor,
+        user_id=user.id,
+        name=f"cli:{login_id}",
+        ttl_days=ttl_days,
+        max_ttl_days=max_ttl_days,
+    )
     return secret
 
 

@@ -136,11 +136,20 @@ def _check_string(name: str, value: Any, limit: int = MAX_STRING) -> str:
     return value
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # exact in JSON doubles, SQLite INTEGER and PostgreSQL jsonb alike
+
+
 def _check_number(name: str, value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidValue(f"{name} must be a number", fields=[name])
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidValue(f"{name} must be a finite number", fields=[name])
+    if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+        raise InvalidValue(
+            f"{name} must be an integer between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER} "
+            "(or a decimal number)",
+            fields=[name],
+        )
     return value
 
 

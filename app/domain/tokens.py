@@ -267,15 +267,38 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
     return ScimPrincipal(row["id"], row["name"])
 
 
+DEFAULT_API_TOKEN_TTL_DAYS = 90
+
+
+def check_api_token_ttl(ttl_days: int | None, max_ttl_days: int) -> int:
+    """The lifetime of a new admin API token in days: 90 when omitted, else 1 to
+    ``max_ttl_days`` (rule 15: admin API tokens always expire). Raises InvalidValue."""
+    if ttl_days is None:
+        return min(DEFAULT_API_TOKEN_TTL_DAYS, max_ttl_days)
+    if isinstance(ttl_days, bool) or not 1 <= ttl_days <= max_ttl_days:
+        raise InvalidValue(
+            f"ttlDays must be between 1 and {max_ttl_days} (got {ttl_days})", fields=["ttlDays"]
+        )
+    return ttl_days
+
+
 async def create_api_token(
-    tx: Tx, *, actor: Actor, user_id: str, name: str, ttl_days: int | None = None
+    tx: Tx,
+    *,
+    actor: Actor,
+    user_id: str,
+    name: str,
+    ttl_days: int | None = None,
+    max_ttl_days: int = 365,
 ) -> tuple[TokenRecord, str]:
-    """An admin API token for a user, and its secret (shown once).
+    """An admin API token for a user, and its secret (shown once), expiring after ``ttl_days``
+    (see `check_api_token_ttl`).
 
     Raises NotFound, InvalidValue, Forbidden (a token for an OWNER needs an OWNER).
     """
     require_writer(actor)
     name = _check_name(name)
+    ttl_days = check_api_token_ttl(ttl_days, max_ttl_days)
     exists = await tx.fetchval(
         "SELECT 1 FROM users WHERE id = :id AND deleted_at IS NULL", {"id": user_id}
     )
@@ -288,7 +311,7 @@ async def create_api_token(
         raise InvalidValue("the user holds no admin role (OWNER, ADMIN or VIEWER)", ["userId"])
     secret = _new_secret(ADMIN_PREFIX)
     now = now_iso()
-    expires = iso_in(ttl_days) if ttl_days else None
+    expires = iso_in(ttl_days)
     record = TokenRecord(
         new_id(), name, secret[-4:], actor.label, now, expires, None, None, user_id
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,9 +21,22 @@ from app.domain.types import Actor
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 from app.graphql.context import Context
 from app.graphql.schema import build_schema
+from app.graphql.websocket import GuardedTransportWS
 from app.settings import Settings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _request_id(request: Request | WebSocket) -> str:
+    """The id the request context (app.observability) gave this request: its logs, its
+    ``X-Request-ID`` header and masked errors all carry it. A websocket passes no HTTP
+    middleware: its id is the client's when sane, else a new one."""
+    state = request.scope.get("state") or {}
+    given = state.get("request_id")
+    if isinstance(given, str):
+        return given
+    supplied = request.headers.get("x-request-id", "")
+    return supplied if _REQUEST_ID.match(supplied) else new_id()
 
 
 class AuthFailure(Exception):
@@ -42,6 +56,8 @@ class AuthFailure(Exception):
 class RosterGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with Roster's authentication and per-request context."""
 
+    graphql_transport_ws_handler_class = GuardedTransportWS
+
     def __init__(self, settings: Settings, db: Database) -> None:
         super().__init__(
             build_schema(settings),
@@ -51,6 +67,13 @@ class RosterGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.db = db
+        self.recheck_seconds = settings.graphql_subscription_recheck_ms / 1000
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Strict JSON: a lone surrogate ("\\ud800", which no database can store) or nesting
+        past 1024 levels (a RecursionError in the standard parser) is a JSONDecodeError,
+        which strawberry answers 400 (a websocket: 4400)."""
+        return orjson.loads(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -61,8 +84,7 @@ class RosterGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        supplied = request.headers.get("x-request-id", "")
-        request_id = supplied if _REQUEST_ID.match(supplied) else new_id()
+        request_id = _request_id(request)
         ctx = Context(
             db=self.db,
             settings=self.settings,
@@ -70,8 +92,6 @@ class RosterGraphQL(GraphQL[Context, None]):
             response=response,
             request_id=request_id,
         )
-        if isinstance(response, Response):
-            response.headers["x-request-id"] = request_id
         if isinstance(request, WebSocket):
             return ctx  # authenticated by on_ws_connect from connection_init
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
@@ -88,7 +108,17 @@ class RosterGraphQL(GraphQL[Context, None]):
             context.actor = await self.authenticate(header, context.request_id)
         except AuthFailure as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
+        context.credential = header
         return await super().on_ws_connect(context)
+
+    async def still_allowed(self, context: Context) -> bool:
+        """The connection's token still authenticates (see app.graphql.websocket); the actor
+        is refreshed. A database outage (503) keeps the connection until the next check."""
+        try:
+            context.actor = await self.authenticate(context.credential, context.request_id)
+        except AuthFailure as exc:
+            return exc.status == 503
+        return True
 
     async def authenticate(self, header: str | None, request_id: str) -> Actor:
         """The admin behind a bearer header; raises AuthFailure (401, 403 or 503)."""

@@ -78,6 +78,7 @@ class Context:
         self.request_id = request_id
         self._actor = actor
         self.connection_params: dict[str, Any] | None = None
+        self.credential: str | None = None  # a websocket's bearer header, re-checked while open
         self.tx: Tx | None = None
         self._tx_lock = asyncio.Lock()
         self._catalogue: Catalogue | None = None

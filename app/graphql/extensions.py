@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 
 from graphql import GraphQLError
@@ -13,6 +14,8 @@ from app.errors import RosterError
 from app.graphql.context import Context
 
 log = logging.getLogger("roster.graphql")
+# graphql-core's suggestions: " Did you mean 'a', 'b', or 'c'?" (names hold no '?').
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
 class RequestTransaction(SchemaExtension):
@@ -42,18 +45,40 @@ class RequestTransaction(SchemaExtension):
 
 
 class ErrorPolicy(SchemaExtension):
-    """Domain errors keep their message and code; anything unexpected is logged and masked."""
+    """Domain errors keep their message and code; anything unexpected is logged and masked.
+
+    An error without a path is the request's own fault (a syntax or validation error, a
+    variable that does not coerce: graphql-core keeps the scalar's exception as its original
+    error) and is never masked. While introspection is off, suggestions are cut from every
+    message: they would name the schema that introspection hides.
+    """
+
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        super().__init__()
+        self.hide_suggestions = hide_suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            result.errors = [self._map(e) for e in errors]
+            result.errors = [self._hide(self._map(e)) for e in errors]
+
+    def _hide(self, error: GraphQLError) -> GraphQLError:
+        if not self.hide_suggestions or "Did you mean" not in error.message:
+            return error
+        return GraphQLError(
+            _SUGGESTION.sub("", error.message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=error.extensions,
+        )
 
     def _map(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
+        if original is None or isinstance(original, GraphQLError) or error.path is None:
             return error
         if isinstance(original, RosterError):
             return GraphQLError(

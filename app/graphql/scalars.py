@@ -14,13 +14,26 @@ DateTime = NewType("DateTime", str)
 """A stored timestamp (no parsing on the way out: it is already in the wire format)."""
 
 
+_INVALID = (
+    "DateTime must be an ISO-8601 timestamp in years 1000 to 9999 (UTC), e.g. 2026-01-31T12:00:00Z"
+)
+
+
 def _parse_datetime(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("DateTime must be an ISO-8601 string")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return to_iso(parsed)
+    """The stored form; a ValueError with a clear message for anything else, which graphql-core
+    reports as a validation error (an unparsable date, or one outside years 1000-9999 in UTC)."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError(_INVALID)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        stored = to_iso(parsed)
+    except (ValueError, OverflowError):
+        raise ValueError(_INVALID) from None
+    if len(stored) != 27:  # strftime writes years before 1000 unpadded: not comparable
+        raise ValueError(_INVALID)
+    return stored
 
 
 SCALARS: dict[object, ScalarDefinition] = {

@@ -71,7 +71,11 @@ class CreateApiTokenInput:
 
     user_id: strawberry.ID = strawberry.field(description="Global id of the admin user.")
     name: str = strawberry.field(description="Label.")
-    ttl_days: int | None = strawberry.field(default=None, description="Lifetime; null: no expiry.")
+    ttl_days: int | None = strawberry.field(
+        default=None,
+        description="Lifetime in days, 1 to the configured maximum (ROSTER_API_TOKEN_MAX_TTL_DAYS, "
+        "365 by default); null: 90. Admin API tokens always expire.",
+    )
 
 
 @strawberry.type(name="CreateApiTokenPayload", description="The token and its secret, shown once.")
@@ -156,6 +160,7 @@ class TokenMutations:
                 user_id=decode_id(input.user_id, "User", "userId"),
                 name=input.name,
                 ttl_days=input.ttl_days,
+                max_ttl_days=info.context.settings.api_token_max_ttl_days,
             )
 
         created, errors = await run_mutation(info, act)
