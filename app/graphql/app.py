@@ -36,6 +36,8 @@ class AuthFailure(Exception):
         """The HTTP answer: a GraphQL-shaped error body with the status."""
         body = {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
         headers = {"WWW-Authenticate": 'Bearer realm="roster-admin"'} if self.status == 401 else {}
+        if self.status == 503:  # the database is down, gone or not migrated: retry
+            headers["Retry-After"] = "1"
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
