@@ -22,6 +22,12 @@ _UNIQUE_FIELDS = (
 )
 
 
+# A lone surrogate cannot be encoded for either driver. The adapters refuse them where requests
+# are decoded; this catches any path they miss (a CLI argument, a future input) as the
+# caller's fault rather than a crash.
+SURROGATE = "a text value contains a lone surrogate (U+D800 to U+DFFF)"
+
+
 def _conflict(detail: str) -> AlreadyExists:
     """A driver's uniqueness error as the domain's AlreadyExists (for races past a pre-check)."""
     for needle, field in _UNIQUE_FIELDS:
@@ -52,6 +58,8 @@ class SqliteTx:
             if "UNIQUE" in str(exc):
                 raise _conflict(str(exc)) from exc
             raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
+        except UnicodeEncodeError as exc:
+            raise InvalidValue(SURROGATE) from exc
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and is_locked(exc):
                 raise DatabaseUnavailable("the database is busy; retry shortly") from exc
@@ -143,6 +151,10 @@ class PgTx:
             # U+0000 in a value the domain does not check (search text, a setting): PostgreSQL
             # cannot hold it in text or jsonb, so it is the caller's value at fault, not a 500.
             raise InvalidValue("a text value contains the NUL character (U+0000)") from exc
+        except asyncpg.DataError as exc:
+            if isinstance(exc.__cause__, UnicodeEncodeError):
+                raise InvalidValue(SURROGATE) from exc
+            raise
         except asyncpg.PostgresError as exc:
             # a dropped table or database: 503, not 500
             if (fault := unavailable(exc)) is not None:
