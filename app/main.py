@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -59,9 +60,13 @@ class Operations:
 
     async def readyz(self, request: Request) -> Response:
         """200 when the database answers and is migrated to head, else 503."""
+        unreachable = JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         if not await self.db.ping():
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-        current = await asyncio.to_thread(migrations.current_revision, self.settings)
+            return unreachable
+        try:
+            current = await asyncio.to_thread(migrations.current_revision, self.settings)
+        except DBAPIError:  # gone between the ping and this look (a dropped database)
+            return unreachable
         head = migrations.head_revision()
         if current != head:
             body = {"status": "unavailable", "database": "not migrated", "revision": current}

@@ -11,17 +11,30 @@ where the engines differ go through `Dialect`.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from app.db.drivers import PgTx, SqliteTx, is_locked, run_callbacks
+from app.db.faults import MISSING_FILE, unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row, Tx
 from app.errors import DatabaseUnavailable
 from app.settings import Settings
 
 __all__ = ["Database", "Dialect", "Params", "PgDialect", "Row", "Tx"]
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a database file; None when it does not exist or is in memory."""
+    if path in ("", ":memory:"):
+        return None
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 async def _nothing_to_reset(conn: Any) -> None:
@@ -36,6 +49,7 @@ class Database:
         self.kind = settings.database_kind
         self.dialect: Dialect = Dialect() if self.kind == "sqlite" else PgDialect()
         self._sqlite: sqlite3.Connection | None = None
+        self._sqlite_file: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
         self._pool: Any = None
         # Per-process memo for data keyed by a version read inside each transaction (the
@@ -51,7 +65,7 @@ class Database:
     async def connect(self) -> None:
         """Open the connection (SQLite) or the pool (PostgreSQL)."""
         if self.kind == "sqlite":
-            self._sqlite = self._open_sqlite()
+            self._sqlite_conn()
         else:
             import asyncpg
 
@@ -126,12 +140,26 @@ class Database:
             return self._sqlite_tx(write)
         return self._pg_tx(write)
 
+    def _sqlite_conn(self) -> sqlite3.Connection:
+        """The connection, reopened when its file was deleted or replaced under the server (a
+        restore, or a mistake): SQLite would go on reading the unlinked file. One stat call."""
+        found = _file_id(self.settings.sqlite_path)
+        if self._sqlite is not None and found == self._sqlite_file:
+            return self._sqlite
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
+        if found is None and self._sqlite_file is not None:
+            # Deleted after it was opened: answer 503 rather than create an empty database.
+            raise DatabaseUnavailable(MISSING_FILE)
+        self._sqlite = self._open_sqlite()
+        self._sqlite_file = _file_id(self.settings.sqlite_path)
+        return self._sqlite
+
     @asynccontextmanager
     async def _sqlite_tx(self, write: bool) -> AsyncIterator[Tx]:
-        if self._sqlite is None:
-            self._sqlite = self._open_sqlite()
-        conn = self._sqlite
         async with self._lock:
+            conn = self._sqlite_conn()
             tx = SqliteTx(conn, self.cache, write=write)
             try:
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -150,6 +178,8 @@ class Database:
                 conn.execute("ROLLBACK")
                 if is_locked(exc):
                     raise DatabaseUnavailable("the database is busy; retry shortly") from exc
+                if (fault := unavailable(exc)) is not None:
+                    raise fault from exc
                 raise
         await run_callbacks(tx._callbacks)
 
@@ -164,6 +194,10 @@ class Database:
             conn = await conn_cm.__aenter__()
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+        except asyncpg.PostgresError as exc:  # e.g. the database was dropped
+            if (fault := unavailable(exc)) is not None:
+                raise fault from exc
+            raise
         tx = PgTx(conn, self.cache)
         try:
             async with conn.transaction(readonly=not write):
@@ -171,6 +205,10 @@ class Database:
                 await tx.flush_notices()
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc
+        except asyncpg.PostgresError as exc:  # e.g. the server shutting down
+            if (fault := unavailable(exc)) is not None:
+                raise fault from exc
+            raise
         finally:
             await conn_cm.__aexit__(None, None, None)
         await run_callbacks(tx._callbacks)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from app.db.faults import unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row
 from app.errors import AlreadyExists, DatabaseUnavailable, InvalidValue
 
@@ -20,6 +21,12 @@ _UNIQUE_FIELDS = (
     ("token_hash", "token"),
     ("role_grants", "roles"),
 )
+
+
+# A lone surrogate cannot be encoded for either driver. The adapters refuse them where requests
+# are decoded; this catches any path they miss (a CLI argument, a future input) as the
+# caller's fault rather than a crash.
+SURROGATE = "a text value contains a lone surrogate (U+D800 to U+DFFF)"
 
 
 def _conflict(detail: str) -> AlreadyExists:
@@ -62,9 +69,13 @@ class SqliteTx:
             if "UNIQUE" in str(exc):
                 raise _conflict(str(exc)) from exc
             raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
-        except sqlite3.OperationalError as exc:
-            if is_locked(exc):
+        except UnicodeEncodeError as exc:
+            raise InvalidValue(SURROGATE) from exc
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and is_locked(exc):
                 raise DatabaseUnavailable("the database is busy; retry shortly") from exc
+            if (fault := unavailable(exc)) is not None:
+                raise fault from exc
             raise
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
@@ -164,6 +175,15 @@ class PgTx:
             # U+0000 in a value the domain does not check (search text, a setting): PostgreSQL
             # cannot hold it in text or jsonb, so it is the caller's value at fault, not a 500.
             raise InvalidValue("a text value contains the NUL character (U+0000)") from exc
+        except asyncpg.DataError as exc:
+            if isinstance(exc.__cause__, UnicodeEncodeError):
+                raise InvalidValue(SURROGATE) from exc
+            raise
+        except asyncpg.PostgresError as exc:
+            # a dropped table or database: 503, not 500
+            if (fault := unavailable(exc)) is not None:
+                raise fault from exc
+            raise
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
         rows: list[Row] = await self._call("fetch", sql, params)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -24,6 +26,7 @@ from app.graphql.schema import build_schema
 from app.graphql.websocket import GuardedTransportWS
 from app.settings import Settings
 
+MAX_JSON_DEPTH = 32
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -50,6 +53,8 @@ class AuthFailure(Exception):
         """The HTTP answer: a GraphQL-shaped error body with the status."""
         body = {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
         headers = {"WWW-Authenticate": 'Bearer realm="roster-admin"'} if self.status == 401 else {}
+        if self.status == 503:  # the database is down, gone or not migrated: retry
+            headers["Retry-After"] = "1"
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
@@ -80,6 +85,19 @@ class RosterGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
         except AuthFailure as exc:
             await exc.response()(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body (or GET ``variables``) as JSON, with orjson rather than ``json``: it
+        refuses lone surrogates, which no database column can hold, and ``json`` recurses
+        into a RecursionError (a 500) on a few thousand nested brackets. Nesting deeper than
+        `MAX_JSON_DEPTH` is refused too, before a JSON-scalar argument is walked."""
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, f"Unable to parse request body as JSON: {exc}") from exc
+        if _nests_deeper(doc, MAX_JSON_DEPTH):
+            raise HTTPException(400, f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
+        return doc
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -134,6 +152,19 @@ class RosterGraphQL(GraphQL[Context, None]):
             raise AuthFailure(403, "FORBIDDEN", exc.message) from exc
         except DatabaseUnavailable as exc:
             raise AuthFailure(503, "UNAVAILABLE", exc.message) from exc
+
+
+def _nests_deeper(doc: Any, limit: int) -> bool:
+    """``doc`` holds arrays or objects more than ``limit`` levels deep (checked iteratively)."""
+    level: list[Any] = [doc]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return any(isinstance(item, dict | list) for item in level)
 
 
 def build_graphql_app(settings: Settings, db: Database) -> ASGIApp:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from app.scim.errors import ScimError, invalid_syntax
+from app.scim.text import check_body
 
 if TYPE_CHECKING:
     from app.scim.pipeline import Call
@@ -36,8 +37,11 @@ async def read_body(call: Call, limit: int | None = None) -> bytes:
 
 
 def parse_json(raw: bytes) -> Any:
-    """The body as JSON; raises 400 invalidSyntax."""
+    """The body as JSON; raises 400 invalidSyntax, or invalidValue for a string no field may
+    hold (`app.scim.text.check_body`)."""
     try:
-        return orjson.loads(raw)
+        doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
+    check_body(doc)
+    return doc

@@ -30,6 +30,7 @@ from app.scim.filter_ast import (
     Presence,
     Selection,
 )
+from app.scim.text import bad_character
 
 MAX_DEPTH = 50
 OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
@@ -240,6 +241,9 @@ class _Parser:
         except json.JSONDecodeError as exc:
             reason = exc.msg.lower().removesuffix(" at")
             raise FilterError(f"{reason} at position {start + exc.pos}") from exc
+        if (found := bad_character(value)) is not None:
+            # An escape such as \u0000 or \ud800 spells what the filter's text cannot hold.
+            raise FilterError(f"the string at position {start} contains {found}")
         self.pos = end + 1
         return Literal(value, raw, start)
 
@@ -276,6 +280,8 @@ def _simple(text: str) -> Node | None:
         value = json.loads(raw)
     except ValueError:  # FilterError too: the parser reports it
         return None
+    if not isinstance(value, str) or bad_character(value) is not None:
+        return None  # the parser reports it
     return Comparison(path, op, Literal(value, raw, m.start(3)), m.start(2))
 
 

@@ -7,20 +7,22 @@ collections are compiled to SQL by `app.scim.filters`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from app.scim.errors import ScimError, invalid_path
+from app.scim.filter_parser import MAX_DEPTH
+from app.scim.text import bad_character
 
 USER_CORE = "urn:ietf:params:scim:schemas:core:2.0:user"
 GROUP_CORE = "urn:ietf:params:scim:schemas:core:2.0:group"
 _ATTR = re.compile(r"^([A-Za-z$][\w$-]*)(?:\[(.*)\])?(?:\.([A-Za-z$][\w$-]*))?$", re.DOTALL)
 _TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|(\()|(\))|([^\s()"]+))')
 _COMPARE = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
+_SHOWN = 60  # characters of a long filter quoted in an error
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +91,9 @@ def _split_urn(text: str, urns: Sequence[str]) -> tuple[str | None, str]:
     raise invalid_path(f"path {text!r} names an unknown schema")
 
 
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """Each token of a value filter with the position it starts at."""
+    out: list[tuple[str, int]] = []
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -98,13 +101,15 @@ def _tokens(text: str) -> list[str]:
             if text[pos:].strip():
                 raise _bad_filter(text, f"unexpected {text[pos:]!r}")
             break
-        out.append(next(g for g in m.groups() if g is not None))
+        index = next(i for i, g in enumerate(m.groups(), 1) if g is not None)
+        out.append((m.group(index), m.start(index)))
         pos = m.end()
     return out
 
 
 def _bad_filter(text: str, why: str) -> ScimError:
-    return ScimError(400, f"invalid value filter [{text}]: {why}", "invalidFilter")
+    shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+    return ScimError(400, f"invalid value filter [{shown}]: {why}", "invalidFilter")
 
 
 class _Parser:
@@ -112,9 +117,10 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
 
     def take(self) -> str:
         token = self.peek()
@@ -124,33 +130,58 @@ class _Parser:
         return token
 
     def expr(self, level: str = "or") -> Node:
-        left = self.expr("and") if level == "or" else self.factor()
+        terms = [self.expr("and") if level == "or" else self.factor()]
         while (self.peek() or "").lower() == level:
             self.take()
-            right = self.expr("and") if level == "or" else self.factor()
-            left = Logical(level, left, right)
-        return left
+            terms.append(self.expr("and") if level == "or" else self.factor())
+        return _balanced(level, terms)
+
+    def enter(self) -> None:
+        # Parentheses and `not` recurse: bounded like the filter grammar (RFC 7644 §3.4.2.2).
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _bad_filter(self.text, f"it nests deeper than {MAX_DEPTH} levels")
 
     def factor(self) -> Node:
-        token = self.take()
-        if token == "(":  # noqa: S105 (a parenthesis, not a password)
-            node = self.expr()
-            if self.take() != ")":
-                raise _bad_filter(self.text, "missing )")
+        head = self.take()
+        if head == "(" or head.lower() == "not":
+            self.enter()
+            if head == "(":
+                node = self.expr()
+                if self.take() != ")":
+                    raise _bad_filter(self.text, "missing )")
+            else:
+                node = Logical("not", self.factor())
+            self.depth -= 1
             return node
-        if token.lower() == "not":
-            return Logical("not", self.factor())
         op = self.take().lower()
         if op == "pr":
-            return Compare(token, op, None)
+            return Compare(head, op, None)
         if op not in _COMPARE:
             raise _bad_filter(self.text, f"unknown operator {op!r}")
-        return Compare(token, op, _literal(self.text, self.take()))
+        value_pos = self.tokens[self.pos][1] if self.pos < len(self.tokens) else len(self.text)
+        return Compare(head, op, _literal(self.text, self.take(), value_pos))
 
 
-def _literal(text: str, token: str) -> Any:
+def _balanced(op: str, terms: list[Node]) -> Node:
+    """``terms`` joined by ``op`` as a balanced tree: a long ``or`` of member values stays a
+    few levels deep for the recursive walks below (and/or are associative; order is kept)."""
+    if len(terms) == 1:
+        return terms[0]
+    half = len(terms) // 2
+    return Logical(op, _balanced(op, terms[:half]), _balanced(op, terms[half:]))
+
+
+def _literal(text: str, token: str, pos: int) -> Any:
     if token.startswith('"'):
-        return orjson.loads(token)
+        try:  # the standard decoder, as in app.scim.filter_parser: it reads \ud800 for us to name
+            value = json.loads(token)
+        except json.JSONDecodeError as exc:
+            reason = exc.msg.lower().removesuffix(" at")
+            raise _bad_filter(text, f"{reason} at position {pos + exc.pos}") from None
+        if (found := bad_character(value)) is not None:
+            raise _bad_filter(text, f"the string at position {pos} contains {found}")
+        return value
     lowered = token.lower()
     if lowered in ("true", "false", "null"):
         return {"true": True, "false": False, "null": None}[lowered]

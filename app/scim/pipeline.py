@@ -30,6 +30,7 @@ from app.scim.body import parse_json
 from app.scim.errors import ScimError, error_response, from_domain, unauthorized, unexpected
 from app.scim.mapping import UserMapping, user_mapping
 from app.scim.projection import Projection
+from app.scim.text import check_params
 from app.scim.wire import base_url
 from app.settings import Settings
 
@@ -50,9 +51,11 @@ class Call:
 
     @property
     def params(self) -> dict[str, str]:
-        """The query parameters, parsed once."""
+        """The query parameters, parsed once; raises 400 for a control character."""
         if self._params is None:
-            self._params = query_params(self.request.scope["query_string"])
+            params = query_params(self.request.scope["query_string"])
+            check_params(params)
+            self._params = params
         return self._params
 
 
