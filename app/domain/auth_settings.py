@@ -12,7 +12,7 @@ from app.db import Tx
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.permissions import require_writer
-from app.domain.types import Actor, AuthProvider, AuthType, Change
+from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep
 from app.domain.user_store import USER_COLUMNS, row_to_user, save_user
 from app.errors import IdpLocked, InvalidValue
 
@@ -106,56 +106,77 @@ def _check_strings(name: str, values: Mapping[str, Any], allowed: frozenset[str]
             raise InvalidValue(f"{name}.{key} must be a string", fields=[name])
 
 
+def _merged(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """``stored`` with each given key set, or removed when given as None."""
+    out = dict(stored)
+    for key, value in given.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+async def _check_leaving(tx: Tx, current: AuthType, target: AuthType) -> None:
+    if current is target or current is AuthType.INTERNAL:
+        return
+    users, groups = await owned_counts(tx, current.value)
+    if users or groups:
+        raise IdpLocked(
+            f"{users} user(s) and {groups} group(s) are owned by {current.value}: "
+            "convert them to local (convertUsersToLocal) or delete them first",
+            fields=["type"],
+        )
+
+
 async def configure_authentication(
     tx: Tx,
     *,
     actor: Actor,
     type: AuthType,
-    display_name: str | None = None,
+    display_name: str | Keep | None = KEEP,
     config: Mapping[str, Any] | None = None,
     secrets: Mapping[str, Any] | None = None,
 ) -> AuthSettingsRecord:
-    """Set the authentication type and its settings.
+    """Set the authentication type and its settings (omitted keeps, null clears: rule 18).
 
-    Secrets are write-only: given keys are set (None removes one), others are kept.
-    Raises IdpLocked when leaving an IdP that still owns users or groups (rule 11).
+    ``display_name`` KEEP keeps the stored label. ``config`` and the write-only ``secrets``
+    merge into the stored ones: a given key is set, a key given as None is removed, others are
+    kept. Raises InvalidValue, and IdpLocked when leaving an IdP that still owns users or
+    groups (rule 11).
     """
     require_writer(actor)
     current = await get_auth_settings(tx)
-    config = dict(config or {})
-    secrets = dict(secrets or {})
+    config, secrets = dict(config or {}), dict(secrets or {})
     _check_strings("config", config, CONFIG_KEYS)
     _check_strings("secrets", secrets, None)
-    if current.type is not type and current.type is not AuthType.INTERNAL:
-        users, groups = await owned_counts(tx, current.type.value)
-        if users or groups:
-            raise IdpLocked(
-                f"{users} user(s) and {groups} group(s) are owned by {current.type.value}: "
-                "convert them to local (convertUsersToLocal) or delete them first",
-                fields=["type"],
-            )
-    row = await tx.fetchval("SELECT secrets FROM auth_settings WHERE id = 1")
-    stored = _doc(row)
-    for key, value in secrets.items():
-        if value is None:
-            stored.pop(key, None)
-        else:
-            stored[key] = value
-    clean_config = {k: v for k, v in config.items() if v is not None}
+    await _check_leaving(tx, current.type, type)
+    stored_secrets = _doc(await tx.fetchval("SELECT secrets FROM auth_settings WHERE id = 1"))
     await tx.execute(
         "UPDATE auth_settings SET type = :t, display_name = :d, config = :c, secrets = :s,"
         " version = version + 1, updated_at = :now WHERE id = 1",
         {
             "t": type.value,
-            "d": display_name,
-            "c": tx.dialect.json_param(clean_config),
-            "s": tx.dialect.json_param(stored),
+            "d": current.display_name if isinstance(display_name, Keep) else display_name,
+            "c": tx.dialect.json_param(_merged(current.config, config)),
+            "s": tx.dialect.json_param(_merged(stored_secrets, secrets)),
             "now": now_iso(),
         },
     )
     tx.memo.pop("auth_settings", None)
     tx.memo.pop("auth_type", None)
     updated = await get_auth_settings(tx)
+    await _audit_configure(tx, actor, current, updated, secrets)
+    return updated
+
+
+async def _audit_configure(
+    tx: Tx,
+    actor: Actor,
+    current: AuthSettingsRecord,
+    updated: AuthSettingsRecord,
+    secrets: Mapping[str, Any],
+) -> None:
     before = {"type": current.type.value, "displayName": current.display_name, **current.config}
     after = {"type": updated.type.value, "displayName": updated.display_name, **updated.config}
     changes = diff(before, after)
@@ -169,7 +190,6 @@ async def configure_authentication(
         target_label=updated.type.value,
         changes=changes,
     )
-    return updated
 
 
 async def convert_users_to_local(

@@ -1,0 +1,133 @@
+"""Issue 13 (rule 18) through GraphQL over HTTP, on each engine: an admin input that is omitted
+keeps the stored value and null clears it, for settings as for profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.graphql.conftest import Api
+from tests.graphql.helpers import ERRORS, UPDATE_USER, user_error
+
+SETTINGS = "type displayName config secretNames"
+CONFIGURE = (
+    "mutation($i: ConfigureAuthenticationInput!) { configureAuthentication(input: $i) {"
+    " authenticationSettings { " + SETTINGS + " } " + ERRORS + " } }"
+)
+UPDATE_ATTRIBUTE = (
+    "mutation($i: UpdateProfileAttributeInput!) { updateProfileAttribute(input: $i) {"
+    " profileAttribute { name displayName description sourcePriority status } " + ERRORS + " } }"
+)
+OKTA = {
+    "type": "OKTA",
+    "displayName": "Okta",
+    "config": {"issuer": "https://o.example", "clientId": "0oa1"},
+    "secrets": {"clientSecret": "s3"},
+}
+
+
+def _settings(body: Any) -> Any:
+    payload = body["data"]["configureAuthentication"]
+    assert payload["userErrors"] == []
+    return payload["authenticationSettings"]
+
+
+async def test_configure_without_config_keeps_the_stored_config_label_and_secrets(
+    api: Api, owner: str
+) -> None:
+    await api.run(CONFIGURE, owner, i=OKTA)
+    kept = _settings(await api.run(CONFIGURE, owner, i={"type": "OKTA"}))
+    assert kept == {
+        "type": "OKTA",
+        "displayName": "Okta",
+        "config": {"issuer": "https://o.example", "clientId": "0oa1"},
+        "secretNames": ["clientSecret"],
+    }
+    read = await api.run("{ authenticationSettings { " + SETTINGS + " } }", owner)
+    assert read == {"data": {"authenticationSettings": kept}}
+
+
+async def test_configure_config_merges_a_given_key_and_null_removes_one(
+    api: Api, owner: str
+) -> None:
+    await api.run(CONFIGURE, owner, i=OKTA)
+    merged = _settings(
+        await api.run(
+            CONFIGURE,
+            owner,
+            i={"type": "OKTA", "config": {"clientId": "0oa2", "metadataUrl": "https://m"}},
+        )
+    )
+    assert merged["config"] == {
+        "issuer": "https://o.example",
+        "clientId": "0oa2",
+        "metadataUrl": "https://m",
+    }
+    removed = _settings(
+        await api.run(
+            CONFIGURE,
+            owner,
+            i={"type": "OKTA", "displayName": None, "config": {"issuer": None}},
+        )
+    )
+    assert removed == {
+        "type": "OKTA",
+        "displayName": None,
+        "config": {"clientId": "0oa2", "metadataUrl": "https://m"},
+        "secretNames": ["clientSecret"],
+    }
+
+
+async def test_update_profile_attribute_absent_keeps_null_clears_description(
+    api: Api, owner: str
+) -> None:
+    first = {"name": "title", "description": "Job title", "sourcePriority": "INHERIT_FROM_LOCAL"}
+    await api.run(UPDATE_ATTRIBUTE, owner, i=first)
+    kept = await api.run(UPDATE_ATTRIBUTE, owner, i={"name": "title", "displayName": "Role"})
+    assert kept["data"]["updateProfileAttribute"] == {
+        "profileAttribute": {
+            "name": "title",
+            "displayName": "Role",
+            "description": "Job title",
+            "sourcePriority": "INHERIT_FROM_LOCAL",
+            "status": "VISIBLE",
+        },
+        "userErrors": [],
+    }
+    cleared = await api.run(UPDATE_ATTRIBUTE, owner, i={"name": "title", "description": None})
+    assert cleared["data"]["updateProfileAttribute"]["profileAttribute"]["description"] == ""
+
+
+async def test_update_profile_attribute_null_for_a_required_setting_is_refused(
+    api: Api, owner: str
+) -> None:
+    body = await api.run(
+        UPDATE_ATTRIBUTE, owner, i={"name": "title", "displayName": None, "status": None}
+    )
+    assert body["data"]["updateProfileAttribute"] == {
+        "profileAttribute": None,
+        "userErrors": [
+            user_error(
+                "INVALID_VALUE",
+                ["displayName", "status"],
+                "displayName, status cannot be cleared",
+            )
+        ],
+    }
+
+
+async def test_update_user_absent_keeps_null_clears(api: Api, owner: str) -> None:
+    created = await api.run(
+        'mutation { createUser(input: {loginId: "kim@example.com", firstName: "Kim",'
+        ' title: "Eng", externalId: "e1", notes: "n"}) { user { id } ' + ERRORS + " } }",
+        owner,
+    )
+    user_id = created["data"]["createUser"]["user"]["id"]
+    body = await api.run(UPDATE_USER, owner, i={"id": user_id, "lastName": "Lee", "title": None})
+    user = body["data"]["updateUser"]["user"]
+    assert (user["firstName"], user["lastName"], user["title"]) == ("Kim", "Lee", None)
+    read = await api.run(
+        "query($id: ID!) { user(id: $id) { loginId externalId notes } }", owner, id=user_id
+    )
+    assert read == {
+        "data": {"user": {"loginId": "kim@example.com", "externalId": "e1", "notes": "n"}}
+    }
