@@ -11,9 +11,9 @@ import orjson
 from app.db import Tx
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
+from app.domain.conversion import convert_to_local
 from app.domain.permissions import require_writer
 from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep
-from app.domain.user_store import USER_COLUMNS, row_to_user, save_user
 from app.errors import IdpLocked, InvalidValue
 
 CONFIG_KEYS = frozenset(
@@ -195,56 +195,9 @@ async def _audit_configure(
 async def convert_users_to_local(
     tx: Tx, *, actor: Actor, user_ids: Sequence[str] | None = None, include_groups: bool = True
 ) -> tuple[int, int]:
-    """Make IdP-owned users (all, or the given ones) and groups LOCAL, audited one by one.
-
-    Returns (users converted, groups converted). Raises Forbidden.
-    """
-    require_writer(actor)
-    if user_ids is None:
-        rows = await tx.fetch(
-            f"SELECT {USER_COLUMNS} FROM users WHERE auth_provider <> 'LOCAL'"
-            " AND deleted_at IS NULL ORDER BY id"
-        )
-    else:
-        d = tx.dialect
-        rows = await tx.fetch(
-            f"SELECT {USER_COLUMNS} FROM users WHERE {d.in_list('id', 'ids')}"
-            " AND auth_provider <> 'LOCAL' AND deleted_at IS NULL ORDER BY id",
-            {"ids": d.list_param(list(user_ids))},
-        )
-    for row in rows:
-        user = row_to_user(row)
-        before = user.auth_provider
-        user.auth_provider = AuthProvider.LOCAL.value
-        await save_user(tx, user, expected_version=user.version)
-        await record_audit(
-            tx,
-            actor=actor,
-            action="user.convertToLocal",
-            target_type="User",
-            target_id=user.id,
-            target_label=user.login_id,
-            changes=[Change("authProvider", before, "LOCAL")],
-        )
-    groups = 0
-    if include_groups and user_ids is None:
-        group_rows = await tx.fetch(
-            "SELECT id, display_name, auth_provider FROM groups WHERE auth_provider <> 'LOCAL'"
-        )
-        for g in group_rows:
-            await tx.execute(
-                "UPDATE groups SET auth_provider = 'LOCAL', version = version + 1,"
-                " updated_at = :now WHERE id = :id",
-                {"id": g["id"], "now": now_iso()},
-            )
-            await record_audit(
-                tx,
-                actor=actor,
-                action="group.convertToLocal",
-                target_type="Group",
-                target_id=g["id"],
-                target_label=g["display_name"],
-                changes=[Change("authProvider", g["auth_provider"], "LOCAL")],
-            )
-        groups = len(group_rows)
-    return len(rows), groups
+    """(users converted, groups converted) by app.domain.conversion.convert_to_local, which
+    reports each record; raises Forbidden."""
+    report = await convert_to_local(
+        tx, actor=actor, user_ids=user_ids, include_groups=include_groups
+    )
+    return report.converted("User"), report.converted("Group")

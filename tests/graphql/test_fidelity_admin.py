@@ -3,10 +3,11 @@ keeps the stored value and null clears it, for settings as for profiles."""
 
 from __future__ import annotations
 
+from base64 import b64decode
 from typing import Any
 
 from tests.graphql.conftest import Api
-from tests.graphql.helpers import ERRORS, UPDATE_USER, user_error
+from tests.graphql.helpers import ERRORS, UPDATE_USER, gid, scim_create, use_idp, user_error
 
 SETTINGS = "type displayName config secretNames"
 CONFIGURE = (
@@ -131,3 +132,86 @@ async def test_update_user_absent_keeps_null_clears(api: Api, owner: str) -> Non
     assert read == {
         "data": {"user": {"loginId": "kim@example.com", "externalId": "e1", "notes": "n"}}
     }
+
+
+CONVERT = (
+    "mutation($i: ConvertUsersToLocalInput!) { convertUsersToLocal(input: $i) {"
+    " convertedUsers convertedGroups dryRun results { id type label previousAuthProvider"
+    " converted error { code field message } conflictingId } " + ERRORS + " } }"
+)
+
+
+async def _collision(api: Api, owner: str) -> tuple[str, str, str]:
+    """An Okta-owned ada whose externalId a LOCAL user holds, and an Okta-owned bob."""
+    await use_idp(api.db)
+    body = await api.run(
+        'mutation { createUser(input: {loginId: "old-ada@example.com", externalId: "00u1"})'
+        " { user { id } " + ERRORS + " } }",
+        owner,
+    )
+    local = body["data"]["createUser"]["user"]["id"]
+    ada = await scim_create(api.db, "ada@example.com", "00u1")
+    bob = await scim_create(api.db, "bob@example.com", "00u2")
+    return local, gid("User", ada.id), gid("User", bob.id)
+
+
+def _report(local: str, ada: str, bob: str, *, dry_run: bool) -> dict[str, Any]:
+    message = (
+        "user 'ada@example.com' stays with its IdP: LOCAL user 'old-ada@example.com'"
+        f" (id {b64decode(local).decode().split(':', 1)[1]}) already has externalId '00u1'"
+    )
+    return {
+        "convertedUsers": 1,
+        "convertedGroups": 0,
+        "dryRun": dry_run,
+        "results": [
+            {
+                "id": ada,
+                "type": "User",
+                "label": "ada@example.com",
+                "previousAuthProvider": "OKTA",
+                "converted": False,
+                "error": {"code": "ALREADY_EXISTS", "field": "externalId", "message": message},
+                "conflictingId": local,
+            },
+            {
+                "id": bob,
+                "type": "User",
+                "label": "bob@example.com",
+                "previousAuthProvider": "OKTA",
+                "converted": True,
+                "error": None,
+                "conflictingId": None,
+            },
+        ],
+        "userErrors": [],
+    }
+
+
+async def _providers(api: Api, owner: str, *ids: str) -> list[str]:
+    query = "query($id: ID!) { user(id: $id) { authProvider } }"
+    return [(await api.run(query, owner, id=i))["data"]["user"]["authProvider"] for i in ids]
+
+
+async def test_convert_reports_a_collision_per_user_and_converts_the_others(
+    api: Api, owner: str
+) -> None:
+    local, ada, bob = await _collision(api, owner)
+    body = await api.run(CONVERT, owner, i={})
+    assert body == {"data": {"convertUsersToLocal": _report(local, ada, bob, dry_run=False)}}
+    assert await _providers(api, owner, ada, bob) == ["OKTA", "LOCAL"]
+    audit = await api.run(
+        '{ auditLog(filter: {action: "user.convertToLocal"}) { nodes { targetLabel } } }', owner
+    )
+    assert audit == {"data": {"auditLog": {"nodes": [{"targetLabel": "bob@example.com"}]}}}
+
+
+async def test_convert_dry_run_reports_the_same_and_changes_nothing(api: Api, owner: str) -> None:
+    local, ada, bob = await _collision(api, owner)
+    body = await api.run(CONVERT, owner, i={"dryRun": True})
+    assert body == {"data": {"convertUsersToLocal": _report(local, ada, bob, dry_run=True)}}
+    assert await _providers(api, owner, ada, bob) == ["OKTA", "OKTA"]
+    audit = await api.run(
+        '{ auditLog(filter: {action: "user.convertToLocal"}) { nodes { targetLabel } } }', owner
+    )
+    assert audit == {"data": {"auditLog": {"nodes": []}}}
