@@ -9,6 +9,7 @@ from typing import Any
 
 from app.db import Dialect, Tx
 from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.names import search_fold
 from app.domain.paging import Keyset, Page, PageRequest, fetch_page
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.user_store import USER_COLUMNS, row_to_user
@@ -19,9 +20,9 @@ SEARCHED_PROFILE_KEYS = ("firstName", "lastName", "displayName", "email")
 USER_SORT = {
     "CREATED_AT": "u.created_at",
     "UPDATED_AT": "u.updated_at",
-    "LOGIN_ID": "u.login_id_norm",
+    "LOGIN_ID": "u.login_key",
 }
-GROUP_SORT = {"CREATED_AT": "g.created_at", "DISPLAY_NAME": "g.display_name_norm"}
+GROUP_SORT = {"CREATED_AT": "g.created_at", "DISPLAY_NAME": "g.display_name_key"}
 MAX_SEARCH = 255
 
 
@@ -64,7 +65,7 @@ def like_pattern(text: str) -> str:
     """A case-folded LIKE pattern matching ``text`` anywhere ('!' escapes)."""
     if len(text) > MAX_SEARCH:
         raise InvalidValue(f"search is longer than {MAX_SEARCH} characters", fields=["search"])
-    escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    escaped = search_fold(text).replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
 
 

@@ -93,7 +93,9 @@ class Query:
 
         return await UserConnection.of(info, page, count)
 
-    @strawberry.field(description="One live user by global id or by loginId (any case).")
+    @strawberry.field(
+        description="One live user by global id or by loginId (any case, any Unicode normal form)."
+    )
     async def user(
         self, info: Info, id: strawberry.ID | None = None, login_id: str | None = None
     ) -> User | None:

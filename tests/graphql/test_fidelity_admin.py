@@ -215,3 +215,37 @@ async def test_convert_dry_run_reports_the_same_and_changes_nothing(api: Api, ow
         '{ auditLog(filter: {action: "user.convertToLocal"}) { nodes { targetLabel } } }', owner
     )
     assert audit == {"data": {"auditLog": {"nodes": []}}}
+
+
+JOSE_NFC, JOSE_NFD = "Jos\u00e9@example.com", "Jose\u0301@example.com"
+
+
+async def test_login_lookup_create_and_create_admin_compare_nfc_casefolded(
+    api: Api, owner: str
+) -> None:
+    create = (
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id loginId } "
+        + ERRORS
+        + " } }"
+    )
+    body = await api.run(create, owner, i={"loginId": JOSE_NFC})
+    created = body["data"]["createUser"]["user"]
+    clash = await api.run(create, owner, i={"loginId": JOSE_NFD.upper()})
+    assert clash["data"]["createUser"] == {
+        "user": None,
+        "userErrors": [
+            user_error(
+                "ALREADY_EXISTS",
+                ["loginId"],
+                f"a user with loginId {JOSE_NFD.upper()!r} already exists",
+            )
+        ],
+    }
+    found = await api.run(
+        "query($l: String!) { user(loginId: $l) { id loginId } }", owner, l=JOSE_NFD
+    )
+    assert found == {"data": {"user": created}}
+    # `roster token create-admin --login` (the same domain call) finds the user, not a twin
+    token = await api.token(JOSE_NFD, "viewer")
+    me = await api.run("{ viewer { userId loginId } }", token)
+    assert me == {"data": {"viewer": {"userId": created["id"], "loginId": JOSE_NFC}}}
