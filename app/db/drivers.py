@@ -14,6 +14,8 @@ from app.errors import AlreadyExists, DatabaseUnavailable, InvalidValue
 # A unique index or column, as either engine names it in its error, and the field it guards.
 _UNIQUE_FIELDS = (
     ("login_id", "loginId"),
+    ("login_key", "loginId"),
+    ("groups_name", "displayName"),
     ("display_name", "displayName"),
     ("external", "externalId"),
     ("token_hash", "token"),

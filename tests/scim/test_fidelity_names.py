@@ -6,8 +6,15 @@ from __future__ import annotations
 from unicodedata import normalize
 from urllib.parse import quote
 
+import pytest
+
+from app.domain.clock import new_id, now_iso
+from app.domain.groups import insert_group
 from app.domain.predicates import Compare
 from app.domain.query_sql import GROUP_FIELDS, compile_predicate
+from app.domain.types import GroupRecord, UserRecord
+from app.domain.user_store import insert_user
+from app.errors import AlreadyExists
 from tests.scim.conftest import GROUP, USER, Scim, error
 
 NFC = normalize("NFC", "José@example.com")
@@ -90,3 +97,21 @@ async def test_name_eq_is_an_equality_on_the_indexed_key(scim: Scim) -> None:
             )
             text = " ".join(str(r[0]) for r in plan)
     assert "uq_users_login_key_live" in text
+
+
+async def test_a_key_clash_past_the_pre_check_names_the_field(scim: Scim) -> None:
+    """A race between two creates (both past `ensure_*_free`) ends on the unique key index,
+    reported as the name's field on either engine."""
+    await scim.create_user(NFC)
+    await scim.create_group("Straße")
+    now = now_iso()
+    user = UserRecord(new_id(), NFD, None, "LOCAL", "ACTIVE", None, {}, None, 1, now, now, None)
+    group = GroupRecord(new_id(), "STRASSE", None, "LOCAL", 0, 1, now, now, None)
+    with pytest.raises(AlreadyExists) as caught:
+        async with scim.db.transaction() as tx:
+            await insert_user(tx, user)
+    assert caught.value.fields == ("loginId",)
+    with pytest.raises(AlreadyExists) as caught:
+        async with scim.db.transaction() as tx:
+            await insert_group(tx, group)
+    assert caught.value.fields == ("displayName",)
