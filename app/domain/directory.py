@@ -41,6 +41,8 @@ class UserFilter:
     updated_from: str | None = None
     updated_to: str | None = None
     include_deleted: bool = False
+    # Attributes the reader may not see (app.domain.visibility): not searched, not filterable.
+    hidden: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +76,10 @@ def _in(d: Dialect, column: str, name: str, values: Sequence[str], params: dict[
     return d.in_list(column, name)
 
 
-def _search(d: Dialect, text: str, params: dict[str, Any]) -> str:
+def _search(d: Dialect, text: str, params: dict[str, Any], hidden: frozenset[str]) -> str:
     params["q"] = like_pattern(text)
     columns = ["u.login_id_norm"] + [
-        f"lower({d.json_text('u.profile', k)})" for k in SEARCHED_PROFILE_KEYS
+        f"lower({d.json_text('u.profile', k)})" for k in SEARCHED_PROFILE_KEYS if k not in hidden
     ]
     return "(" + " OR ".join(f"{c} LIKE :q ESCAPE '!'" for c in columns) + ")"
 
@@ -93,9 +95,13 @@ def _role(params: dict[str, Any], role: str) -> str:
     )
 
 
-def _attribute(d: Dialect, name: str, value: str, params: dict[str, Any]) -> str:
+def _attribute(
+    d: Dialect, name: str, value: str, params: dict[str, Any], hidden: frozenset[str]
+) -> str:
     if not _ATTRIBUTE_NAME.match(name):
         raise InvalidValue(f"unknown profile attribute {name!r}", fields=["attribute"])
+    if name in hidden:
+        raise InvalidValue(f"profile attribute {name!r} is hidden", fields=["attribute"])
     params["av"] = value
     return f"CAST({d.json_text('u.profile', name)} AS TEXT) = :av"
 
@@ -119,7 +125,7 @@ def user_conditions(d: Dialect, f: UserFilter) -> tuple[list[str], dict[str, Any
     params: dict[str, Any] = {}
     where = [] if f.include_deleted else ["u.deleted_at IS NULL"]
     if f.search:
-        where.append(_search(d, f.search, params))
+        where.append(_search(d, f.search, params, f.hidden))
     if f.statuses:
         where.append(_in(d, "u.status", "st", f.statuses, params))
     if f.providers:
@@ -132,7 +138,7 @@ def user_conditions(d: Dialect, f: UserFilter) -> tuple[list[str], dict[str, Any
     if f.role is not None:
         where.append(_role(params, f.role))
     if f.attribute is not None:
-        where.append(_attribute(d, f.attribute[0], f.attribute[1], params))
+        where.append(_attribute(d, f.attribute[0], f.attribute[1], params, f.hidden))
     return where + _ranges(f, params), params
 
 
@@ -162,7 +168,7 @@ async def list_users(
 
 async def count_users(tx: Tx, *, filter: UserFilter) -> int:
     """How many users match the filter (no filter: the trigger-kept count of live users)."""
-    if filter == UserFilter():
+    if filter in (UserFilter(), UserFilter(hidden=filter.hidden)):
         return int(await tx.fetchval("SELECT live_users FROM service_state WHERE id = 1"))
     where, params = user_conditions(tx.dialect, filter)
     sql = "SELECT COUNT(*) FROM users u" + (" WHERE " + " AND ".join(where) if where else "")

@@ -249,3 +249,85 @@ async def test_login_lookup_create_and_create_admin_compare_nfc_casefolded(
     token = await api.token(JOSE_NFD, "viewer")
     me = await api.run("{ viewer { userId loginId } }", token)
     assert me == {"data": {"viewer": {"userId": created["id"], "loginId": JOSE_NFC}}}
+
+
+HIDE = (
+    "mutation($n: String!) { updateProfileAttribute(input: {name: $n, status: HIDDEN})"
+    " { profileAttribute { status } " + ERRORS + " } }"
+)
+READ_TITLE = "query($id: ID!) { user(id: $id) { firstName title profile { name value visible } } }"
+
+
+async def _hidden_title(api: Api, owner: str) -> str:
+    """A user whose title is stored while the title attribute is HIDDEN."""
+    body = await api.run(HIDE, owner, n="title")
+    assert body["data"]["updateProfileAttribute"]["profileAttribute"] == {"status": "HIDDEN"}
+    created = await api.run(
+        'mutation { createUser(input: {loginId: "h@example.com", firstName: "Hana",'
+        ' title: "Spy"}) { user { id title } ' + ERRORS + " } }",
+        owner,
+    )
+    user = created["data"]["createUser"]["user"]
+    assert user["title"] == "Spy"  # the writer sees what it wrote
+    return str(user["id"])
+
+
+def _title_of(body: Any) -> tuple[Any, Any, Any]:
+    user = body["data"]["user"]
+    entry = next(p for p in user["profile"] if p["name"] == "title")
+    return user["firstName"], user["title"], (entry["value"], entry["visible"])
+
+
+async def test_hidden_values_are_withheld_from_viewers_and_shown_to_admins(
+    api: Api, owner: str
+) -> None:
+    user_id = await _hidden_title(api, owner)
+    viewer = await api.token("viewer@example.com", "viewer")
+    admin = await api.token("admin@example.com", "admin")
+    seen = await api.run(READ_TITLE, viewer, id=user_id)
+    assert _title_of(seen) == ("Hana", None, (None, False))
+    for token in (owner, admin):
+        full = await api.run(READ_TITLE, token, id=user_id)
+        assert _title_of(full) == ("Hana", "Spy", ("Spy", False))
+
+
+async def test_viewers_cannot_probe_hidden_values_by_filter_search_or_audit(
+    api: Api, owner: str
+) -> None:
+    user_id = await _hidden_title(api, owner)
+    viewer = await api.token("viewer@example.com", "viewer")
+    probe = "query($f: UserFilter) { users(filter: $f) { totalCount nodes { loginId } } }"
+    by_value = {"attribute": {"name": "title", "value": "Spy"}}
+    refused = await api.run(probe, viewer, f=by_value)
+    assert refused["data"] is None
+    assert refused["errors"][0]["message"] == "profile attribute 'title' is hidden"
+    allowed = await api.run(probe, owner, f=by_value)
+    assert allowed["data"]["users"]["totalCount"] == 1
+    await api.run(HIDE, owner, n="firstName")
+    searched = await api.run(probe, viewer, f={"search": "hana"})
+    assert searched["data"]["users"] == {"totalCount": 0, "nodes": []}
+    log = (
+        'query($id: String) { auditLog(filter: {target: $id, action: "user.create"}) { nodes {'
+        " action"
+        " changes { field before after } } } }"
+    )
+    entry = (await api.run(log, viewer, id=user_id))["data"]["auditLog"]["nodes"][0]
+    title = next(c for c in entry["changes"] if c["field"] == "profile.title")
+    assert title == {"field": "profile.title", "before": "<hidden>", "after": "<hidden>"}
+    full = (await api.run(log, owner, id=user_id))["data"]["auditLog"]["nodes"][0]
+    assert {"field": "profile.title", "before": None, "after": "Spy"} in full["changes"]
+
+
+async def test_login_email_and_display_name_can_never_be_hidden(api: Api, owner: str) -> None:
+    for name in ("loginId", "email", "displayName"):
+        body = await api.run(HIDE, owner, n=name)
+        assert body["data"]["updateProfileAttribute"] == {
+            "profileAttribute": None,
+            "userErrors": [
+                user_error(
+                    "INVALID_VALUE",
+                    ["status"],
+                    f"{name} is managed by the system and is always visible",
+                )
+            ],
+        }

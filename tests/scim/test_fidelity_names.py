@@ -1,21 +1,25 @@
-"""Issue 13 (rules 6 and 18) over SCIM HTTP, on each engine: userName and group displayName
-compare after Unicode NFC and case folding; names are stored and returned as sent."""
+"""Issue 13 over SCIM HTTP, on each engine: userName and group displayName compare after
+Unicode NFC and case folding, names stored and returned as sent (rules 6 and 18); and a
+HIDDEN attribute is stored but never returned (app.domain.visibility)."""
 
 from __future__ import annotations
 
 from unicodedata import normalize
 from urllib.parse import quote
 
+import orjson
 import pytest
 
+from app.domain.catalogue import create_custom_attribute, update_profile_attribute
 from app.domain.clock import new_id, now_iso
 from app.domain.groups import insert_group
 from app.domain.predicates import Compare
 from app.domain.query_sql import GROUP_FIELDS, compile_predicate
-from app.domain.types import GroupRecord, UserRecord
+from app.domain.types import AttributeStatus, Datatype, GroupRecord, UserRecord
 from app.domain.user_store import insert_user
 from app.errors import AlreadyExists
-from tests.scim.conftest import GROUP, USER, Scim, error
+from tests.scim.conftest import GROUP, ROSTER, USER, Scim, error
+from tests.support import owner
 
 NFC = normalize("NFC", "José@example.com")
 NFD = normalize("NFD", "José@example.com")
@@ -115,3 +119,55 @@ async def test_a_key_clash_past_the_pre_check_names_the_field(scim: Scim) -> Non
         async with scim.db.transaction() as tx:
             await insert_group(tx, group)
     assert caught.value.fields == ("displayName",)
+
+
+async def _hide(scim: Scim) -> None:
+    async with scim.db.transaction() as tx:
+        await update_profile_attribute(
+            tx, actor=owner(), name="title", status=AttributeStatus.HIDDEN
+        )
+        await create_custom_attribute(
+            tx, actor=owner(), variable_name="badge", display_name="Badge", datatype=Datatype.STRING
+        )
+        await update_profile_attribute(
+            tx, actor=owner(), name="badge", status=AttributeStatus.HIDDEN
+        )
+
+
+async def test_hidden_attributes_are_stored_but_never_returned(scim: Scim) -> None:
+    await _hide(scim)
+    sent = {
+        "schemas": [USER, ROSTER],
+        "userName": "h@example.com",
+        "title": "Spy",
+        "name": {"givenName": "Hana"},
+        ROSTER: {"badge": "B-7"},
+    }
+    created = (await scim.post("/Users", sent)).json()
+    got = (await scim.client.get(f"/Users/{created['id']}")).json()
+    listed = (await scim.client.get('/Users?filter=userName eq "h@example.com"')).json()
+    for doc in (created, got, listed["Resources"][0]):
+        assert "title" not in doc
+        assert ROSTER not in doc
+        assert ROSTER not in doc["schemas"]
+        assert doc["name"] == {"givenName": "Hana"}
+    patched = await scim.patch(
+        f"/Users/{created['id']}", [{"op": "replace", "path": "name.givenName", "value": "H"}]
+    )
+    assert patched.status_code == 200
+    assert "title" not in patched.json()
+    rows = await scim.rows("SELECT profile FROM users WHERE id = :id", {"id": created["id"]})
+    profile = rows[0]["profile"]
+    stored = orjson.loads(profile) if isinstance(profile, str | bytes) else profile
+    assert (stored["title"], stored["badge"], stored["firstName"]) == ("Spy", "B-7", "H")
+
+
+async def test_schemas_say_hidden_attributes_are_returned_never(scim: Scim) -> None:
+    await _hide(scim)
+    core = (await scim.client.get(f"/Schemas/{USER}")).json()
+    title = next(a for a in core["attributes"] if a["name"] == "title")
+    assert title["returned"] == "never"
+    user_name = next(a for a in core["attributes"] if a["name"] == "userName")
+    assert user_name["returned"] != "never"
+    custom = (await scim.client.get(f"/Schemas/{ROSTER}")).json()
+    assert [(a["name"], a["returned"]) for a in custom["attributes"]] == [("badge", "never")]
