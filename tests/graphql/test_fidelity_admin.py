@@ -6,8 +6,10 @@ from __future__ import annotations
 from base64 import b64decode
 from typing import Any
 
+from app.domain.provisioning_groups import provision_create_group
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import ERRORS, UPDATE_USER, gid, scim_create, use_idp, user_error
+from tests.support import scim_actor
 
 SETTINGS = "type displayName config secretNames"
 CONFIGURE = (
@@ -331,3 +333,45 @@ async def test_login_email_and_display_name_can_never_be_hidden(api: Api, owner:
                 )
             ],
         }
+
+
+async def test_convert_reports_a_group_collision_and_converts_the_other_group(
+    api: Api, owner: str
+) -> None:
+    await use_idp(api.db)
+    body = await api.run(
+        'mutation { createGroup(input: {displayName: "Old eng", externalId: "g1"})'
+        " { group { id } " + ERRORS + " } }",
+        owner,
+    )
+    local = body["data"]["createGroup"]["group"]["id"]
+    async with api.db.transaction() as tx:
+        eng, _ = await provision_create_group(
+            tx, actor=scim_actor(), display_name="Eng", external_id="g1"
+        )
+        ops, _ = await provision_create_group(
+            tx, actor=scim_actor(), display_name="Ops", external_id="g2"
+        )
+    report = (await api.run(CONVERT, owner, i={}))["data"]["convertUsersToLocal"]
+    assert (report["convertedUsers"], report["convertedGroups"]) == (0, 1)
+    assert [(r["label"], r["converted"], r["conflictingId"]) for r in report["results"]] == [
+        ("Eng", False, local),
+        ("Ops", True, None),
+    ]
+    message = report["results"][0]["error"]["message"]
+    assert message == (
+        f"group 'Eng' stays with its IdP: LOCAL group 'Old eng' (id {_raw(local)})"
+        " already has externalId 'g1'"
+    )
+    groups = await api.run(
+        "query($a: ID!, $b: ID!) { a: group(id: $a) { authProvider } b: group(id: $b)"
+        " { authProvider } }",
+        owner,
+        a=gid("Group", eng.id),
+        b=gid("Group", ops.id),
+    )
+    assert groups == {"data": {"a": {"authProvider": "OKTA"}, "b": {"authProvider": "LOCAL"}}}
+
+
+def _raw(global_id: str) -> str:
+    return b64decode(global_id).decode().split(":", 1)[1]
