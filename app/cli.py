@@ -121,9 +121,10 @@ def _progress(what: str, done: int, total: int) -> None:
 
 def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
     from app.domain.auth_settings import configure_authentication
-    from app.domain.types import SYSTEM, AuthType
+    from app.domain.types import KEEP, SYSTEM, AuthType
     from app.errors import RosterError
 
+    label = KEEP if args.display_name is None else args.display_name  # omitted keeps
     try:
         kind = AuthType(args.type)
     except ValueError:
@@ -133,9 +134,7 @@ def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
     try:
         _with_db(
             settings,
-            lambda tx: configure_authentication(
-                tx, actor=SYSTEM, type=kind, display_name=args.display_name
-            ),
+            lambda tx: configure_authentication(tx, actor=SYSTEM, type=kind, display_name=label),
         )
     except RosterError as exc:
         print(f"roster: {exc.message}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, pool
+from sqlalchemy import create_engine, inspect, pool, text
 
 from app import migrations
 from app.models import metadata
@@ -91,3 +92,84 @@ def test_models_and_migrations_do_not_drift(empty_db: Settings) -> None:
                     assert found[name]["dialect_options"]["postgresql_using"] == "gin"
     finally:
         engine.dispose()
+
+
+_USER_0005 = (
+    "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
+    " profile, version, created_at, updated_at, deleted_at) VALUES (:id, :login, :norm, NULL,"
+    " 'LOCAL', 'ACTIVE', '{}', 1, :ts, :ts, :deleted)"
+)
+_GROUP_0005 = (
+    "INSERT INTO groups (id, display_name, display_name_norm, auth_provider, member_count,"
+    " version, created_at, updated_at) VALUES (:id, :name, :norm, 'LOCAL', 0, 1, :ts, :ts)"
+)
+JOSE_NFC, JOSE_NFD = "Jos\u00e9@x.com", "Jose\u0301@x.com"
+TS = "2026-12-01T00:00:00.000000Z"
+
+
+def _seed_0005(settings: Settings) -> None:
+    """Rows revision 0005 accepted that the name keys make collide."""
+    users = [
+        ("00000000-0000-7000-8000-000000000001", JOSE_NFC, None),
+        ("00000000-0000-7000-8000-000000000002", JOSE_NFD, None),
+        ("00000000-0000-7000-8000-000000000003", "JOS\u00c9@X.COM", TS),  # deleted: no collision
+        ("00000000-0000-7000-8000-000000000004", "ann@x.com", None),
+    ]
+    groups = [
+        ("00000000-0000-7000-8000-0000000000a1", "Stra\u00dfe"),
+        ("00000000-0000-7000-8000-0000000000a2", "STRASSE"),
+    ]
+    engine = create_engine(settings.sqlalchemy_url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            for uid, login, deleted in users:
+                params = {"id": uid, "login": login, "norm": login.lower(), "ts": TS}
+                conn.execute(text(_USER_0005), {**params, "deleted": deleted})
+            for gid, name in groups:
+                conn.execute(
+                    text(_GROUP_0005), {"id": gid, "name": name, "norm": name.lower(), "ts": TS}
+                )
+    finally:
+        engine.dispose()
+
+
+def _keys(settings: Settings, sql: str) -> list[tuple[str, str]]:
+    engine = create_engine(settings.sqlalchemy_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_name_keys_migration_reports_collisions_instead_of_failing(
+    empty_db: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    migrations.upgrade(empty_db, "0005")
+    _seed_0005(empty_db)
+    with caplog.at_level(logging.WARNING, logger="roster.migrations"):
+        migrations.upgrade(empty_db, "0006e")
+    set_aside = "jos\u00e9@x.com\x1f00000000-0000-7000-8000-000000000002"
+    assert _keys(empty_db, "SELECT id, login_key FROM users ORDER BY id") == [
+        ("00000000-0000-7000-8000-000000000001", "jos\u00e9@x.com"),
+        ("00000000-0000-7000-8000-000000000002", set_aside),
+        ("00000000-0000-7000-8000-000000000003", "jos\u00e9@x.com"),
+        ("00000000-0000-7000-8000-000000000004", "ann@x.com"),
+    ]
+    assert _keys(empty_db, "SELECT id, display_name_key FROM groups ORDER BY id") == [
+        ("00000000-0000-7000-8000-0000000000a1", "strasse"),
+        ("00000000-0000-7000-8000-0000000000a2", "strasse\x1f00000000-0000-7000-8000-0000000000a2"),
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "roster.migrations"]
+    assert warnings == [
+        "users.login_id collision after NFC + case folding (key 'jos\u00e9@x.com'):"
+        f" 00000000-0000-7000-8000-000000000001 {JOSE_NFC!r} keeps the name;"
+        f" 00000000-0000-7000-8000-000000000002 {JOSE_NFD!r} keep a set-aside key"
+        " (key + U+001F + id) until an admin renames or deletes one of them",
+        "groups.display_name collision after NFC + case folding (key 'strasse'):"
+        " 00000000-0000-7000-8000-0000000000a1 'Stra\u00dfe' keeps the name;"
+        " 00000000-0000-7000-8000-0000000000a2 'STRASSE' keep a set-aside key"
+        " (key + U+001F + id) until an admin renames or deletes one of them",
+    ]
+    migrations.downgrade(empty_db, "0005")  # the old lower() uniqueness holds again
+    assert len(_keys(empty_db, "SELECT id, login_id_norm FROM users")) == 4

@@ -16,6 +16,8 @@ from app.errors import AlreadyExists, DatabaseUnavailable, InvalidValue
 # A unique index or column, as either engine names it in its error, and the field it guards.
 _UNIQUE_FIELDS = (
     ("login_id", "loginId"),
+    ("login_key", "loginId"),
+    ("groups_name", "displayName"),
     ("display_name", "displayName"),
     ("external", "externalId"),
     ("token_hash", "token"),
@@ -163,27 +165,8 @@ class PgTx:
         text, args = self._args(sql, params)
         try:
             return await getattr(self._conn, method)(text, *args)
-        except asyncpg.UniqueViolationError as exc:
-            raise _conflict(f"{exc.constraint_name} {exc}") from exc
-        except asyncpg.DeadlockDetectedError as exc:
-            # PostgreSQL broke a lock cycle by aborting this transaction (nothing of it stays):
-            # the client may simply retry, as after any other transient outage.
-            raise DatabaseUnavailable("the database is busy; retry shortly") from exc
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise InvalidValue(f"the change breaks a constraint: {exc}") from exc
-        except (asyncpg.UntranslatableCharacterError, asyncpg.CharacterNotInRepertoireError) as exc:
-            # U+0000 in a value the domain does not check (search text, a setting): PostgreSQL
-            # cannot hold it in text or jsonb, so it is the caller's value at fault, not a 500.
-            raise InvalidValue("a text value contains the NUL character (U+0000)") from exc
-        except asyncpg.DataError as exc:
-            if isinstance(exc.__cause__, UnicodeEncodeError):
-                raise InvalidValue(SURROGATE) from exc
-            raise
         except asyncpg.PostgresError as exc:
-            # a dropped table or database: 503, not 500
-            if (fault := unavailable(exc)) is not None:
-                raise fault from exc
-            raise
+            raise _translate(exc) from exc
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
         rows: list[Row] = await self._call("fetch", sql, params)
@@ -234,6 +217,30 @@ class PgTx:
                 list(channels),
                 list(payloads),
             )
+
+
+def _translate(exc: Exception) -> Exception:
+    """A PostgreSQL error as the domain error it means, or itself when it is none of them."""
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return _conflict(f"{exc.constraint_name} {exc}")
+    if isinstance(exc, asyncpg.DeadlockDetectedError):
+        # PostgreSQL broke a lock cycle by aborting this transaction (nothing of it stays):
+        # the client may simply retry, as after any other transient outage.
+        return DatabaseUnavailable("the database is busy; retry shortly")
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return InvalidValue(f"the change breaks a constraint: {exc}")
+    if isinstance(
+        exc, asyncpg.UntranslatableCharacterError | asyncpg.CharacterNotInRepertoireError
+    ):
+        # U+0000 in a value the domain does not check (search text, a setting): PostgreSQL
+        # cannot hold it in text or jsonb, so it is the caller's value at fault, not a 500.
+        return InvalidValue("a text value contains the NUL character (U+0000)")
+    if isinstance(exc, asyncpg.DataError) and isinstance(exc.__cause__, UnicodeEncodeError):
+        return InvalidValue(SURROGATE)
+    # a dropped table or database: 503, not 500
+    return unavailable(exc) or exc
 
 
 async def run_callbacks(callbacks: list[Callable[[], Awaitable[None] | None]]) -> None:

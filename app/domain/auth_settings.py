@@ -11,9 +11,9 @@ import orjson
 from app.db import Tx
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
+from app.domain.conversion import convert_to_local
 from app.domain.permissions import require_writer
-from app.domain.types import Actor, AuthProvider, AuthType, Change
-from app.domain.user_store import USER_COLUMNS, row_to_user, save_user
+from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep
 from app.errors import IdpLocked, InvalidValue
 
 CONFIG_KEYS = frozenset(
@@ -106,56 +106,77 @@ def _check_strings(name: str, values: Mapping[str, Any], allowed: frozenset[str]
             raise InvalidValue(f"{name}.{key} must be a string", fields=[name])
 
 
+def _merged(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """``stored`` with each given key set, or removed when given as None."""
+    out = dict(stored)
+    for key, value in given.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+async def _check_leaving(tx: Tx, current: AuthType, target: AuthType) -> None:
+    if current is target or current is AuthType.INTERNAL:
+        return
+    users, groups = await owned_counts(tx, current.value)
+    if users or groups:
+        raise IdpLocked(
+            f"{users} user(s) and {groups} group(s) are owned by {current.value}: "
+            "convert them to local (convertUsersToLocal) or delete them first",
+            fields=["type"],
+        )
+
+
 async def configure_authentication(
     tx: Tx,
     *,
     actor: Actor,
     type: AuthType,
-    display_name: str | None = None,
+    display_name: str | Keep | None = KEEP,
     config: Mapping[str, Any] | None = None,
     secrets: Mapping[str, Any] | None = None,
 ) -> AuthSettingsRecord:
-    """Set the authentication type and its settings.
+    """Set the authentication type and its settings (omitted keeps, null clears: rule 18).
 
-    Secrets are write-only: given keys are set (None removes one), others are kept.
-    Raises IdpLocked when leaving an IdP that still owns users or groups (rule 11).
+    ``display_name`` KEEP keeps the stored label. ``config`` and the write-only ``secrets``
+    merge into the stored ones: a given key is set, a key given as None is removed, others are
+    kept. Raises InvalidValue, and IdpLocked when leaving an IdP that still owns users or
+    groups (rule 11).
     """
     require_writer(actor)
     current = await get_auth_settings(tx)
-    config = dict(config or {})
-    secrets = dict(secrets or {})
+    config, secrets = dict(config or {}), dict(secrets or {})
     _check_strings("config", config, CONFIG_KEYS)
     _check_strings("secrets", secrets, None)
-    if current.type is not type and current.type is not AuthType.INTERNAL:
-        users, groups = await owned_counts(tx, current.type.value)
-        if users or groups:
-            raise IdpLocked(
-                f"{users} user(s) and {groups} group(s) are owned by {current.type.value}: "
-                "convert them to local (convertUsersToLocal) or delete them first",
-                fields=["type"],
-            )
-    row = await tx.fetchval("SELECT secrets FROM auth_settings WHERE id = 1")
-    stored = _doc(row)
-    for key, value in secrets.items():
-        if value is None:
-            stored.pop(key, None)
-        else:
-            stored[key] = value
-    clean_config = {k: v for k, v in config.items() if v is not None}
+    await _check_leaving(tx, current.type, type)
+    stored_secrets = _doc(await tx.fetchval("SELECT secrets FROM auth_settings WHERE id = 1"))
     await tx.execute(
         "UPDATE auth_settings SET type = :t, display_name = :d, config = :c, secrets = :s,"
         " version = version + 1, updated_at = :now WHERE id = 1",
         {
             "t": type.value,
-            "d": display_name,
-            "c": tx.dialect.json_param(clean_config),
-            "s": tx.dialect.json_param(stored),
+            "d": current.display_name if isinstance(display_name, Keep) else display_name,
+            "c": tx.dialect.json_param(_merged(current.config, config)),
+            "s": tx.dialect.json_param(_merged(stored_secrets, secrets)),
             "now": now_iso(),
         },
     )
     tx.memo.pop("auth_settings", None)
     tx.memo.pop("auth_type", None)
     updated = await get_auth_settings(tx)
+    await _audit_configure(tx, actor, current, updated, secrets)
+    return updated
+
+
+async def _audit_configure(
+    tx: Tx,
+    actor: Actor,
+    current: AuthSettingsRecord,
+    updated: AuthSettingsRecord,
+    secrets: Mapping[str, Any],
+) -> None:
     before = {"type": current.type.value, "displayName": current.display_name, **current.config}
     after = {"type": updated.type.value, "displayName": updated.display_name, **updated.config}
     changes = diff(before, after)
@@ -169,62 +190,14 @@ async def configure_authentication(
         target_label=updated.type.value,
         changes=changes,
     )
-    return updated
 
 
 async def convert_users_to_local(
     tx: Tx, *, actor: Actor, user_ids: Sequence[str] | None = None, include_groups: bool = True
 ) -> tuple[int, int]:
-    """Make IdP-owned users (all, or the given ones) and groups LOCAL, audited one by one.
-
-    Returns (users converted, groups converted). Raises Forbidden.
-    """
-    require_writer(actor)
-    if user_ids is None:
-        rows = await tx.fetch(
-            f"SELECT {USER_COLUMNS} FROM users WHERE auth_provider <> 'LOCAL'"
-            " AND deleted_at IS NULL ORDER BY id"
-        )
-    else:
-        d = tx.dialect
-        rows = await tx.fetch(
-            f"SELECT {USER_COLUMNS} FROM users WHERE {d.in_list('id', 'ids')}"
-            " AND auth_provider <> 'LOCAL' AND deleted_at IS NULL ORDER BY id",
-            {"ids": d.list_param(list(user_ids))},
-        )
-    for row in rows:
-        user = row_to_user(row)
-        before = user.auth_provider
-        user.auth_provider = AuthProvider.LOCAL.value
-        await save_user(tx, user, expected_version=user.version)
-        await record_audit(
-            tx,
-            actor=actor,
-            action="user.convertToLocal",
-            target_type="User",
-            target_id=user.id,
-            target_label=user.login_id,
-            changes=[Change("authProvider", before, "LOCAL")],
-        )
-    groups = 0
-    if include_groups and user_ids is None:
-        group_rows = await tx.fetch(
-            "SELECT id, display_name, auth_provider FROM groups WHERE auth_provider <> 'LOCAL'"
-        )
-        for g in group_rows:
-            await tx.execute(
-                "UPDATE groups SET auth_provider = 'LOCAL', version = version + 1,"
-                " updated_at = :now WHERE id = :id",
-                {"id": g["id"], "now": now_iso()},
-            )
-            await record_audit(
-                tx,
-                actor=actor,
-                action="group.convertToLocal",
-                target_type="Group",
-                target_id=g["id"],
-                target_label=g["display_name"],
-                changes=[Change("authProvider", g["auth_provider"], "LOCAL")],
-            )
-        groups = len(group_rows)
-    return len(rows), groups
+    """(users converted, groups converted) by app.domain.conversion.convert_to_local, which
+    reports each record; raises Forbidden."""
+    report = await convert_to_local(
+        tx, actor=actor, user_ids=user_ids, include_groups=include_groups
+    )
+    return report.converted("User"), report.converted("Group")

@@ -8,26 +8,27 @@ from typing import Any
 from app.db import Tx
 from app.domain.audit import record_audit
 from app.domain.clock import new_id, now_iso
+from app.domain.names import name_key, search_fold
 from app.domain.types import Actor, Change
 
 BATCH = 1000
 Progress = Callable[[str, int, int], None]
 
 # One statement per batch (set-based): each row's placeholders get the row's number as a
-# suffix; :now is shared. A batch of users is 5,001 parameters, within both engines' limits.
+# suffix; :now is shared. A batch of users is 6,001 parameters, within both engines' limits.
 _USER = (
-    "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
-    " status_reason, profile, notes, version, created_at, updated_at, last_provisioned_at,"
-    " deleted_at) VALUES "
+    "INSERT INTO users (id, login_id, login_id_norm, login_key, external_id, auth_provider,"
+    " status, status_reason, profile, notes, version, created_at, updated_at,"
+    " last_provisioned_at, deleted_at) VALUES "
 )
 _USER_ROW = (
-    "(:id{k}, :login{k}, :norm{k}, :ext{k}, 'LOCAL', 'ACTIVE', NULL, :profile{k}, NULL, 1, :now,"
-    " :now, NULL, NULL)"
+    "(:id{k}, :login{k}, :norm{k}, :key{k}, :ext{k}, 'LOCAL', 'ACTIVE', NULL, :profile{k}, NULL,"
+    " 1, :now, :now, NULL, NULL)"
 )
 _GROUP = (
-    "INSERT INTO groups (id, display_name, display_name_norm, external_id, auth_provider,"
-    " member_count, version, created_at, updated_at, last_provisioned_at) VALUES (:id, :name,"
-    " :norm, NULL, 'LOCAL', :count, 1, :now, :now, NULL)"
+    "INSERT INTO groups (id, display_name, display_name_norm, display_name_key, external_id,"
+    " auth_provider, member_count, version, created_at, updated_at, last_provisioned_at) VALUES"
+    " (:id, :name, :norm, :key, NULL, 'LOCAL', :count, 1, :now, :now, NULL)"
 )
 _MEMBER = "INSERT INTO memberships (group_id, user_id, created_at) VALUES "
 _MEMBER_ROW = "(:g, :u{k}, :now)"
@@ -67,7 +68,8 @@ async def seed_users(
                 {
                     "id": uid,
                     "login": login,
-                    "norm": login.lower(),
+                    "norm": search_fold(login),
+                    "key": name_key(login),
                     "ext": f"ext-{prefix}{k}",
                     "profile": tx.dialect.json_param(profile),
                 }
@@ -108,7 +110,8 @@ async def seed_groups(
             {
                 "id": gid,
                 "name": f"{prefix}group-{g}",
-                "norm": f"{prefix}group-{g}".lower(),
+                "norm": search_fold(f"{prefix}group-{g}"),
+                "key": name_key(f"{prefix}group-{g}"),
                 "count": size,
                 "now": now,
             },

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.db import Dialect, Tx
 from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.names import search_fold
 from app.domain.paging import Keyset, Page, PageRequest, fetch_page
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.user_store import USER_COLUMNS, row_to_user
@@ -19,9 +20,9 @@ SEARCHED_PROFILE_KEYS = ("firstName", "lastName", "displayName", "email")
 USER_SORT = {
     "CREATED_AT": "u.created_at",
     "UPDATED_AT": "u.updated_at",
-    "LOGIN_ID": "u.login_id_norm",
+    "LOGIN_ID": "u.login_key",
 }
-GROUP_SORT = {"CREATED_AT": "g.created_at", "DISPLAY_NAME": "g.display_name_norm"}
+GROUP_SORT = {"CREATED_AT": "g.created_at", "DISPLAY_NAME": "g.display_name_key"}
 MAX_SEARCH = 255
 
 
@@ -40,6 +41,8 @@ class UserFilter:
     updated_from: str | None = None
     updated_to: str | None = None
     include_deleted: bool = False
+    # Attributes the reader may not see (app.domain.visibility): not searched, not filterable.
+    hidden: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,7 @@ def like_pattern(text: str) -> str:
     """A case-folded LIKE pattern matching ``text`` anywhere ('!' escapes)."""
     if len(text) > MAX_SEARCH:
         raise InvalidValue(f"search is longer than {MAX_SEARCH} characters", fields=["search"])
-    escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    escaped = search_fold(text).replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
 
 
@@ -73,10 +76,10 @@ def _in(d: Dialect, column: str, name: str, values: Sequence[str], params: dict[
     return d.in_list(column, name)
 
 
-def _search(d: Dialect, text: str, params: dict[str, Any]) -> str:
+def _search(d: Dialect, text: str, params: dict[str, Any], hidden: frozenset[str]) -> str:
     params["q"] = like_pattern(text)
     columns = ["u.login_id_norm"] + [
-        f"lower({d.json_text('u.profile', k)})" for k in SEARCHED_PROFILE_KEYS
+        f"lower({d.json_text('u.profile', k)})" for k in SEARCHED_PROFILE_KEYS if k not in hidden
     ]
     return "(" + " OR ".join(f"{c} LIKE :q ESCAPE '!'" for c in columns) + ")"
 
@@ -92,9 +95,13 @@ def _role(params: dict[str, Any], role: str) -> str:
     )
 
 
-def _attribute(d: Dialect, name: str, value: str, params: dict[str, Any]) -> str:
+def _attribute(
+    d: Dialect, name: str, value: str, params: dict[str, Any], hidden: frozenset[str]
+) -> str:
     if not _ATTRIBUTE_NAME.match(name):
         raise InvalidValue(f"unknown profile attribute {name!r}", fields=["attribute"])
+    if name in hidden:
+        raise InvalidValue(f"profile attribute {name!r} is hidden", fields=["attribute"])
     params["av"] = value
     return f"CAST({d.json_text('u.profile', name)} AS TEXT) = :av"
 
@@ -118,7 +125,7 @@ def user_conditions(d: Dialect, f: UserFilter) -> tuple[list[str], dict[str, Any
     params: dict[str, Any] = {}
     where = [] if f.include_deleted else ["u.deleted_at IS NULL"]
     if f.search:
-        where.append(_search(d, f.search, params))
+        where.append(_search(d, f.search, params, f.hidden))
     if f.statuses:
         where.append(_in(d, "u.status", "st", f.statuses, params))
     if f.providers:
@@ -131,7 +138,7 @@ def user_conditions(d: Dialect, f: UserFilter) -> tuple[list[str], dict[str, Any
     if f.role is not None:
         where.append(_role(params, f.role))
     if f.attribute is not None:
-        where.append(_attribute(d, f.attribute[0], f.attribute[1], params))
+        where.append(_attribute(d, f.attribute[0], f.attribute[1], params, f.hidden))
     return where + _ranges(f, params), params
 
 
@@ -161,7 +168,7 @@ async def list_users(
 
 async def count_users(tx: Tx, *, filter: UserFilter) -> int:
     """How many users match the filter (no filter: the trigger-kept count of live users)."""
-    if filter == UserFilter():
+    if filter in (UserFilter(), UserFilter(hidden=filter.hidden)):
         return int(await tx.fetchval("SELECT live_users FROM service_state WHERE id = 1"))
     where, params = user_conditions(tx.dialect, filter)
     sql = "SELECT COUNT(*) FROM users u" + (" WHERE " + " AND ".join(where) if where else "")

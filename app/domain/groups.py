@@ -11,6 +11,7 @@ from app.domain.access import Action, group_target, require
 from app.domain.audit import diff, record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.memberships import add_members, remove_members
+from app.domain.names import name_key, search_fold
 from app.domain.permissions import require_writer
 from app.domain.roles import direct_roles, ensure_an_owner_remains
 from app.domain.types import Actor, AuthProvider, Change, GroupRecord, MembershipResult
@@ -63,9 +64,9 @@ def validate_display_name(value: Any) -> str:
 
 
 async def ensure_group_name_free(tx: Tx, name: str, *, except_id: str | None = None) -> None:
-    """Raise AlreadyExists when another group has this name (case-insensitively)."""
+    """Raise AlreadyExists when another group has this name (after NFC and case folding)."""
     other = await tx.fetchval(
-        "SELECT id FROM groups WHERE display_name_norm = :n", {"n": name.lower()}
+        "SELECT id FROM groups WHERE display_name_key = :n", {"n": name_key(name)}
     )
     if other is not None and other != except_id:
         raise AlreadyExists(f"a group named {name!r} already exists", fields=["displayName"])
@@ -90,13 +91,15 @@ async def ensure_group_external_free(
 async def insert_group(tx: Tx, group: GroupRecord) -> None:
     """Insert a new group row."""
     await tx.execute(
-        "INSERT INTO groups (id, display_name, display_name_norm, external_id, auth_provider,"
-        " member_count, version, created_at, updated_at, last_provisioned_at, created_by_kind)"
-        " VALUES (:id, :n, :norm, :ext, :prov, 0, 1, :now, :now, :prov_at, :by)",
+        "INSERT INTO groups (id, display_name, display_name_norm, display_name_key, external_id,"
+        " auth_provider, member_count, version, created_at, updated_at, last_provisioned_at,"
+        " created_by_kind) VALUES (:id, :n, :norm, :key, :ext, :prov, 0, 1, :now, :now,"
+        " :prov_at, :by)",
         {
             "id": group.id,
             "n": group.display_name,
-            "norm": group.display_name.lower(),
+            "norm": search_fold(group.display_name),
+            "key": name_key(group.display_name),
             "ext": group.external_id,
             "prov": group.auth_provider,
             "now": group.created_at,
@@ -119,12 +122,14 @@ async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> Gr
     group.version = expected_version + 1
     group.updated_at = now_iso()
     count = await tx.execute(
-        "UPDATE groups SET display_name = :n, display_name_norm = :norm, external_id = :ext,"
+        "UPDATE groups SET display_name_key = CASE WHEN display_name = :n THEN display_name_key"
+        " ELSE :key END, display_name = :n, display_name_norm = :norm, external_id = :ext,"
         " auth_provider = :prov, version = :v, updated_at = :u, last_provisioned_at = :pa"
         " WHERE id = :id AND version = :expected",
         {
             "n": group.display_name,
-            "norm": group.display_name.lower(),
+            "norm": search_fold(group.display_name),
+            "key": name_key(group.display_name),
             "ext": group.external_id,
             "prov": group.auth_provider,
             "v": group.version,

@@ -11,6 +11,7 @@ from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
+from app.domain.names import name_key
 from app.domain.roles import ensure_an_owner_remains
 from app.domain.scim_extras import validate_scim_extras
 from app.domain.types import Actor, UserRecord, UserStatus
@@ -183,7 +184,7 @@ async def _apply_identity(
 ) -> None:
     if "loginId" in data.touch and data.login_id is not None:
         login_id = validate_login_id(data.login_id, field="userName")
-        if login_id.lower() != user.login_id.lower():
+        if name_key(login_id) != name_key(user.login_id):
             if user.is_local:
                 raise Mutability(
                     "userName of a LOCAL user is owned by Roster and cannot be renamed over SCIM",

@@ -18,6 +18,7 @@ from typing import Any
 from app.db import Dialect
 from app.domain.catalogue import Attribute, Catalogue
 from app.domain.clock import to_iso
+from app.domain.names import name_key, search_fold
 from app.domain.predicates import OPS, And, Compare, Const, Not, Or, Predicate, Present, Scalar
 from app.domain.types import Datatype
 from app.errors import InvalidValue
@@ -41,7 +42,9 @@ class Field:
     """A searchable field.
 
     ``expr`` is the SQL of its value (for BOOL, a condition). ``folded`` names a column that
-    holds the value lower-cased by Python (indexed), used when a comparison is not case-exact.
+    holds the value folded by Python (`search_fold`), used by a LIKE that is not case-exact;
+    ``key`` names the column of its comparison key (`name_key`, indexed), used by the other
+    comparisons that are not case-exact (so `userName eq` is an index lookup).
     ``many`` makes the field multi-valued: a correlated ``SELECT 1 ... WHERE ...`` whose rows
     carry the values in ``expr``. ``sort`` is the SQL to order by, None when not sortable.
     """
@@ -50,6 +53,7 @@ class Field:
     expr: str
     nullable: bool = True
     folded: str | None = None
+    key: str | None = None
     many: str | None = None
     sort: str | None = None
 
@@ -63,7 +67,8 @@ _USERS: dict[str, Field] = {
         "users.login_id",
         nullable=False,
         folded="users.login_id_norm",
-        sort="users.login_id_norm",
+        key="users.login_key",
+        sort="users.login_key",
     ),
     "externalId": Field(Kind.TEXT, "users.external_id", sort="users.external_id"),
     "authProvider": Field(
@@ -85,7 +90,8 @@ GROUP_FIELDS: Fields = {
         "groups.display_name",
         nullable=False,
         folded="groups.display_name_norm",
-        sort="groups.display_name_norm",
+        key="groups.display_name_key",
+        sort="groups.display_name_key",
     ),
     "externalId": Field(Kind.TEXT, "groups.external_id", sort="groups.external_id"),
     "authProvider": Field(
@@ -219,8 +225,10 @@ class _Compiler:
         if not isinstance(c.value, str):
             raise InvalidValue(f"{c.field} compares with text, not {c.value!r}", [c.field])
         lhs, value, wrap = f.expr, c.value, "{}"
-        if not c.case_exact and f.folded is not None:
-            lhs, value = f.folded, c.value.lower()
+        if not c.case_exact and op not in _LIKE and f.key is not None:
+            lhs, value = f.key, name_key(c.value)
+        elif not c.case_exact and f.folded is not None:
+            lhs, value = f.folded, search_fold(c.value)
         elif not c.case_exact:
             lhs, wrap = f"lower({f.expr})", "lower({})"
         if op in _LIKE:

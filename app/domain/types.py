@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
+
+
+class Keep(Enum):
+    """The value of an input the caller omitted: the stored value is kept (rule 18)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class AuthProvider(StrEnum):

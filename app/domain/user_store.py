@@ -9,6 +9,7 @@ import orjson
 
 from app.db import Dialect, Row, Tx
 from app.domain.clock import now_iso
+from app.domain.names import name_key, search_fold
 from app.domain.types import UserRecord
 from app.errors import AlreadyExists, NotFound, VersionConflict
 
@@ -99,10 +100,10 @@ async def load_user(
 
 
 async def find_user_by_login(tx: Tx, login_id: str) -> UserRecord | None:
-    """The live user whose loginId equals this one case-insensitively, or None."""
+    """The live user whose loginId equals this one after NFC and case folding, or None."""
     row = await tx.fetchrow(
-        f"SELECT {USER_COLUMNS} FROM users WHERE login_id_norm = :n AND deleted_at IS NULL",
-        {"n": login_id.lower()},
+        f"SELECT {USER_COLUMNS} FROM users WHERE login_key = :n AND deleted_at IS NULL",
+        {"n": name_key(login_id)},
     )
     return None if row is None else row_to_user(row)
 
@@ -110,8 +111,8 @@ async def find_user_by_login(tx: Tx, login_id: str) -> UserRecord | None:
 async def ensure_login_free(tx: Tx, login_id: str, *, except_id: str | None = None) -> None:
     """Raise AlreadyExists when a live user other than ``except_id`` has this loginId."""
     other = await tx.fetchval(
-        "SELECT id FROM users WHERE login_id_norm = :n AND deleted_at IS NULL",
-        {"n": login_id.lower()},
+        "SELECT id FROM users WHERE login_key = :n AND deleted_at IS NULL",
+        {"n": name_key(login_id)},
     )
     if other is not None and other != except_id:
         raise AlreadyExists(f"a user with loginId {login_id!r} already exists", fields=["loginId"])
@@ -138,14 +139,16 @@ async def ensure_external_id_free(
 async def insert_user(tx: Tx, user: UserRecord) -> None:
     """Insert a new row."""
     await tx.execute(
-        "INSERT INTO users (id, login_id, login_id_norm, external_id, auth_provider, status,"
-        " status_reason, profile, notes, version, created_at, updated_at, last_provisioned_at,"
-        " deleted_at, scim_extras) VALUES (:id, :login, :norm, :ext, :prov, :status, :reason,"
-        " :profile, :notes, :version, :created, :updated, :prov_at, NULL, :extras)",
+        "INSERT INTO users (id, login_id, login_id_norm, login_key, external_id, auth_provider,"
+        " status, status_reason, profile, notes, version, created_at, updated_at,"
+        " last_provisioned_at, deleted_at, scim_extras) VALUES (:id, :login, :norm, :key, :ext,"
+        " :prov, :status, :reason, :profile, :notes, :version, :created, :updated, :prov_at,"
+        " NULL, :extras)",
         {
             "id": user.id,
             "login": user.login_id,
-            "norm": user.login_id.lower(),
+            "norm": search_fold(user.login_id),
+            "key": name_key(user.login_id),
             "ext": user.external_id,
             "prov": user.auth_provider,
             "status": user.status,
@@ -172,11 +175,16 @@ async def mark_user_provisioned(tx: Tx, user: UserRecord) -> UserRecord:
 
 
 async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserRecord:
-    """Write every mutable column, bumping version; raises VersionConflict on a lost race."""
+    """Write every mutable column, bumping version; raises VersionConflict on a lost race.
+
+    The name key is recomputed only when the loginId changes: a key the name-key migration
+    set aside for a colliding row (0006e) stays until that user is renamed.
+    """
     user.version = expected_version + 1
     user.updated_at = now_iso()
     count = await tx.execute(
-        "UPDATE users SET login_id = :login, login_id_norm = :norm, external_id = :ext,"
+        "UPDATE users SET login_key = CASE WHEN login_id = :login THEN login_key ELSE :key END,"
+        " login_id = :login, login_id_norm = :norm, external_id = :ext,"
         " auth_provider = :prov, status = :status, status_reason = :reason, profile = :profile,"
         " notes = :notes, version = :version, updated_at = :updated,"
         " last_provisioned_at = :prov_at, deleted_at = :deleted, scim_extras = :extras"
@@ -184,7 +192,8 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
         {
             "id": user.id,
             "login": user.login_id,
-            "norm": user.login_id.lower(),
+            "norm": search_fold(user.login_id),
+            "key": name_key(user.login_id),
             "ext": user.external_id,
             "prov": user.auth_provider,
             "status": user.status,

@@ -12,6 +12,7 @@ from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, va
 from app.domain.clock import new_id, now_iso
 from app.domain.credentials import revoke_user_api_tokens
 from app.domain.memberships import remove_user_from_all_groups
+from app.domain.names import name_key
 from app.domain.permissions import require_writer
 from app.domain.roles import ensure_an_owner_remains
 from app.domain.types import Actor, AuthProvider, UserRecord, UserStatus
@@ -172,7 +173,7 @@ async def _apply_admin_values(
     updated = replace(user, profile=dict(user.profile))
     if "loginId" in values:
         updated.login_id = validate_login_id(values.pop("loginId"))
-        if updated.login_id.lower() != user.login_id.lower():
+        if name_key(updated.login_id) != name_key(user.login_id):
             await ensure_login_free(tx, updated.login_id, except_id=user.id)
     if "externalId" in values:
         updated.external_id = _check_text("externalId", values.pop("externalId"), 255)

@@ -20,6 +20,7 @@ from app.db import Database
 from app.domain.clock import new_id
 from app.domain.tokens import authenticate_admin
 from app.domain.types import Actor
+from app.domain.visibility import may_read_hidden
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 from app.graphql.context import Context
 from app.graphql.schema import build_schema
@@ -115,6 +116,8 @@ class RosterGraphQL(GraphQL[Context, None]):
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
             return ctx  # the IDE page itself carries no data
         ctx.actor = await self.authenticate(request.headers.get("authorization"), request_id)
+        if not may_read_hidden(ctx.actor):
+            await ctx.catalogue()  # which values to withhold (app.domain.visibility)
         return ctx
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

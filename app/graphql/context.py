@@ -12,10 +12,12 @@ from strawberry.types import Info as StrawberryInfo
 
 from app.db import Database, Tx
 from app.domain import lookups
-from app.domain.catalogue import Catalogue, get_catalogue
+from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.lookups import UserRoles
 from app.domain.types import Actor, GroupRecord, UserRecord
+from app.domain.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden
+from app.graphql.types.builtin import BUILTIN_FIELDS
 from app.settings import Settings
 
 MemberKey = tuple[str, str | None, int]
@@ -137,6 +139,19 @@ class Context:
     def cached_catalogue(self) -> Catalogue | None:
         """The catalogue if this request already read it."""
         return self._catalogue
+
+    @property
+    def hidden(self) -> frozenset[str]:
+        """Attributes whose values the actor may not read (app.domain.visibility).
+
+        The view reads the catalogue up front for such actors; without it, every built-in
+        attribute that may be hidden is withheld (fail closed).
+        """
+        if self._actor is None or may_read_hidden(self._actor):
+            return frozenset()
+        if self._catalogue is None:
+            return frozenset(name for name, _ in BUILTIN_FIELDS) - ALWAYS_VISIBLE
+        return hidden_names(self._catalogue)
 
 
 Info = StrawberryInfo[Context, None]

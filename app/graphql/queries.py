@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import strawberry
 
 from app.db import Tx
@@ -80,7 +82,9 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> UserConnection:
-        domain_filter = filter.to_domain() if filter else UserFilter()
+        domain_filter = replace(
+            filter.to_domain() if filter else UserFilter(), hidden=info.context.hidden
+        )
         window = page_request(info, first, after, last, before)
         async with info.context.read() as tx:
             page = await directory.list_users(
@@ -93,7 +97,9 @@ class Query:
 
         return await UserConnection.of(info, page, count)
 
-    @strawberry.field(description="One live user by global id or by loginId (any case).")
+    @strawberry.field(
+        description="One live user by global id or by loginId (any case, any Unicode normal form)."
+    )
     async def user(
         self, info: Info, id: strawberry.ID | None = None, login_id: str | None = None
     ) -> User | None:
@@ -175,4 +181,4 @@ class Query:
             page = await list_audit_entries(
                 tx, filter=domain_filter, page=page_request(info, first, after)
             )
-        return AuditEntryConnection.of(page)
+        return AuditEntryConnection.of(page, info.context.hidden)

@@ -41,13 +41,14 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, othe
 
 
 class User(SQLModel, table=True):
-    """A person in the ledger. loginId is unique case-insensitively among live users."""
+    """A person in the ledger. loginId is unique among live users, compared by its key
+    (NFC + case folding, app.domain.names; migration 0006e)."""
 
     __tablename__ = "users"
     __table_args__ = (
         sa.Index(
-            "uq_users_login_live",
-            "login_id_norm",
+            "uq_users_login_key_live",
+            "login_key",
             unique=True,
             sqlite_where=sa.text("deleted_at IS NULL"),
             postgresql_where=sa.text("deleted_at IS NULL"),
@@ -76,6 +77,9 @@ class User(SQLModel, table=True):
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
     login_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     login_id_norm: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    # Text: case folding can lengthen a name (ß -> ss), and a key the migration set aside for
+    # a colliding row carries the row's id.
+    login_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     external_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
     auth_provider: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
     status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
@@ -97,11 +101,11 @@ class User(SQLModel, table=True):
 
 
 class Group(SQLModel, table=True):
-    """A set of users; displayName is unique case-insensitively."""
+    """A set of users; displayName is unique, compared by its key (NFC + case folding)."""
 
     __tablename__ = "groups"
     __table_args__ = (
-        sa.Index("uq_groups_name", "display_name_norm", unique=True),
+        sa.Index("uq_groups_name_key", "display_name_key", unique=True),
         sa.Index("uq_groups_provider_external", "auth_provider", "external_id", unique=True),
         sa.Index("ix_groups_created", "created_at", "id"),
     )
@@ -109,6 +113,7 @@ class Group(SQLModel, table=True):
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
     display_name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     display_name_norm: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    display_name_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     external_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
     auth_provider: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
     member_count: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))

@@ -107,6 +107,23 @@ def _subs(slots: Iterable[Slot], attr: str) -> set[str]:
     return found | {"type", "primary"} if attr in MULTI_VALUED else found
 
 
+_NEVER = {"returned": Returned.never}
+
+
+def _returned(found: Attribute, slots: list[Slot]) -> Attribute:
+    """``returned: never`` (RFC 7643 §7) where every value an attribute or sub-attribute
+    carries is HIDDEN. A typed element of a multi-valued attribute (`phoneNumbers[type eq
+    "mobile"]`) has no schema entry of its own, so its status cannot be advertised there."""
+    mine = [s for s in slots if s.attr == found.name]
+    if mine and all(s.hidden and s.type is None for s in mine):
+        return found.model_copy(update=_NEVER)
+    hidden = {s.sub for s in mine if s.hidden and s.type is None and s.sub}
+    if not hidden or not found.sub_attributes:
+        return found
+    subs = [a.model_copy(update=_NEVER) if a.name in hidden else a for a in found.sub_attributes]
+    return found.model_copy(update={"sub_attributes": subs})
+
+
 def _filtered(schema: Schema, slots: list[Slot], keep: set[str]) -> list[Attribute]:
     out = []
     for found in schema.attributes or []:
@@ -117,7 +134,7 @@ def _filtered(schema: Schema, slots: list[Slot], keep: set[str]) -> list[Attribu
             subs = _subs(slots, name)
             kept = [a for a in found.sub_attributes if a.name in subs]
             found = found.model_copy(update={"sub_attributes": kept})  # noqa: PLW2901
-        out.append(found)
+        out.append(_returned(found, slots))
     return out
 
 
@@ -138,6 +155,7 @@ def _custom(catalogue: Catalogue) -> list[Attribute]:
             multi_valued=a.datatype is Datatype.STRING_ARRAY,
             description=a.description or a.display_name,
             case_exact=a.datatype is Datatype.IDENTIFIER,
+            **({"returned": Returned.never} if a.status is AttributeStatus.HIDDEN else {}),
         )
         for a in custom
     ]

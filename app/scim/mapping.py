@@ -16,7 +16,7 @@ from typing import Any
 
 from app.db import Tx
 from app.domain.catalogue import Catalogue
-from app.domain.types import Datatype, UserRecord
+from app.domain.types import AttributeStatus, Datatype, UserRecord
 from app.scim.errors import invalid_value
 from app.scim.extras import layouts, merge_extras, split_extras
 from app.scim.wire import USER_URN, etag
@@ -37,6 +37,7 @@ class Slot:
     sub: str | None
     type: str | None  # the `type` of the multi-valued element
     datatype: Datatype
+    hidden: bool = False  # HIDDEN: stored and written, never returned (app.domain.visibility)
 
     @property
     def path(self) -> str:
@@ -53,7 +54,8 @@ def _compile(catalogue: Catalogue) -> tuple[Slot, ...]:
         if m is None:
             continue
         urn = m["urn"] if m["urn"] != USER_URN else None
-        slots.append(Slot(a.name, urn, m["attr"], m["sub"], m["type"], a.datatype))
+        hidden = a.status is AttributeStatus.HIDDEN
+        slots.append(Slot(a.name, urn, m["attr"], m["sub"], m["type"], a.datatype, hidden))
     return tuple(slots)
 
 
@@ -142,8 +144,9 @@ class UserMapping:
         extras = split_extras(doc, self.layouts)
         return ScimUserInput(doc.get("userName"), doc.get("externalId"), active, profile, extras)
 
-    def core(self, user: UserRecord) -> dict[str, Any]:
-        """The User resource without groups and meta (what PATCH operates on)."""
+    def core(self, user: UserRecord, *, export: bool = False) -> dict[str, Any]:
+        """The User resource without groups and meta (what PATCH operates on: every stored
+        value); ``export`` leaves out HIDDEN attributes (what a response carries)."""
         doc: dict[str, Any] = {"schemas": [USER_URN], "id": user.id}
         if user.external_id is not None:
             doc["externalId"] = user.external_id
@@ -151,7 +154,7 @@ class UserMapping:
         profile = user.profile
         for slot in self._order(tuple(profile)):
             value = profile[slot.name]
-            if value is not None:
+            if value is not None and not (export and slot.hidden):
                 _write(doc, slot, value)
         merge_extras(doc, user.scim_extras)
         doc["active"] = user.active
@@ -175,8 +178,9 @@ class UserMapping:
     def render(
         self, user: UserRecord, base: str, groups: Sequence[tuple[str, str]] | None
     ) -> dict[str, Any]:
-        """The full User resource: core, read-only groups and meta."""
-        doc = self.core(user)
+        """The full User resource as returned: core without HIDDEN attributes, read-only
+        groups and meta."""
+        doc = self.core(user, export=True)
         if groups:
             doc["groups"] = [
                 {"value": gid, "$ref": f"{base}/Groups/{gid}", "display": name}

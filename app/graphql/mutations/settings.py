@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry import UNSET
 from strawberry.scalars import JSON
 
 from app.db import Tx
 from app.domain import auth_settings, catalogue
 from app.domain.catalogue import Attribute
-from app.domain.types import Actor, AttributeStatus, AuthType, Datatype, SourcePriority
+from app.domain.types import KEEP, Actor, AttributeStatus, AuthType, Datatype, SourcePriority
 from app.errors import InvalidValue
 from app.graphql.context import Info
 from app.graphql.errors import UserError
@@ -29,14 +30,22 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     return value
 
 
-@strawberry.input(name="ConfigureAuthenticationInput", description="The authentication setup.")
+@strawberry.input(
+    name="ConfigureAuthenticationInput",
+    description="The authentication setup; an omitted field keeps the stored value.",
+)
 class ConfigureAuthenticationInput:
-    """Input of configureAuthentication (rule 11)."""
+    """Input of configureAuthentication (rule 11; omitted keeps, null clears: rule 18)."""
 
     type: AuthType = strawberry.field(description="INTERNAL or the IdP.")
-    display_name: str | None = strawberry.field(default=None, description="IdP label.")
+    display_name: str | None = strawberry.field(
+        default=UNSET, description="IdP label; absent keeps, null clears."
+    )
     config: JSON | None = strawberry.field(
-        default=None, description="Non-secret settings by key (issuer, metadataUrl, clientId...)."
+        default=None,
+        description="Non-secret settings by key (issuer, metadataUrl, clientId...), merged into"
+        " the stored ones: a given key is set, a key given as null is removed, keys not given"
+        " are kept (absent or null config keeps them all).",
     )
     secrets: JSON | None = strawberry.field(
         default=None, description="Write-only secrets by key; null removes one; others are kept."
@@ -56,20 +65,44 @@ class ConfigureAuthenticationPayload:
 
 
 @strawberry.input(
-    name="UpdateProfileAttributeInput", description="Editable settings of an attribute."
+    name="UpdateProfileAttributeInput",
+    description="Editable settings of an attribute; an absent field keeps the stored value.",
 )
 class UpdateProfileAttributeInput:
-    """Input of updateProfileAttribute (null keeps a setting)."""
+    """Input of updateProfileAttribute (omitted keeps, null clears: rule 18)."""
 
     name: str = strawberry.field(description="Attribute variable name.")
-    display_name: str | None = strawberry.field(default=None, description="New label.")
-    description: str | None = strawberry.field(default=None, description="New description.")
+    display_name: str | None = strawberry.field(
+        default=UNSET, description="New label; absent keeps; null is refused (a label is needed)."
+    )
+    description: str | None = strawberry.field(
+        default=UNSET, description="New description; absent keeps, null clears."
+    )
     source_priority: SourcePriority | None = strawberry.field(
-        default=None, description="Who masters it for IdP-owned users."
+        default=UNSET,
+        description="Who masters it for IdP-owned users; absent keeps; null is refused.",
     )
     status: AttributeStatus | None = strawberry.field(
-        default=None, description="VISIBLE or HIDDEN."
+        default=UNSET, description="VISIBLE or HIDDEN; absent keeps; null is refused."
     )
+
+    def required(self) -> dict[str, Any]:
+        """The settings that cannot be cleared, None when absent; raises InvalidValue on null."""
+        given = {
+            "displayName": self.display_name,
+            "sourcePriority": self.source_priority,
+            "status": self.status,
+        }
+        nulls = [k for k, v in given.items() if v is None]
+        if nulls:
+            raise InvalidValue(f"{', '.join(nulls)} cannot be cleared", fields=nulls)
+        return {k: None if v is UNSET else v for k, v in given.items()}
+
+    def cleared_description(self) -> str | None:
+        """The new description ("" when null clears it), None when absent."""
+        if self.description is UNSET:
+            return None
+        return self.description or ""
 
 
 @strawberry.input(name="CreateCustomAttributeInput", description="A new custom attribute.")
@@ -137,7 +170,7 @@ class SettingsMutations:
                 tx,
                 actor=actor,
                 type=input.type,
-                display_name=input.display_name,
+                display_name=KEEP if input.display_name is UNSET else input.display_name,
                 config=_object(input.config, "config"),
                 secrets=_object(input.secrets, "secrets"),
             )
@@ -151,14 +184,15 @@ class SettingsMutations:
         self, info: Info, input: UpdateProfileAttributeInput
     ) -> UpdateProfileAttributePayload:
         async def act(tx: Tx, actor: Actor) -> Attribute:
+            given = input.required()
             return await catalogue.update_profile_attribute(
                 tx,
                 actor=actor,
                 name=input.name,
-                display_name=input.display_name,
-                description=input.description,
-                source_priority=input.source_priority,
-                status=input.status,
+                display_name=given["displayName"],
+                description=input.cleared_description(),
+                source_priority=given["sourcePriority"],
+                status=given["status"],
             )
 
         record, errors = await run_mutation(info, act)

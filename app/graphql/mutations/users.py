@@ -11,11 +11,11 @@ from strawberry import UNSET
 
 from app.db import Tx
 from app.domain import users as user_rules
-from app.domain.auth_settings import convert_users_to_local
+from app.domain.conversion import Conversion, ConversionReport, convert_to_local
 from app.domain.types import Actor
 from app.graphql.context import Info
-from app.graphql.errors import UserError
-from app.graphql.ids import decode_id, decode_ids
+from app.graphql.errors import UserError, UserErrorCode
+from app.graphql.ids import decode_id, decode_ids, to_global_id
 from app.graphql.mutations.base import run_mutation
 from app.graphql.types.builtin import BuiltinProfileInput, builtin_input
 from app.graphql.types.catalogue import AttributeValueInput, custom_values
@@ -133,14 +133,72 @@ class ConvertUsersToLocalInput:
     user_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="These users; null converts every IdP-owned user and group."
     )
+    dry_run: bool = strawberry.field(
+        default=False, description="Report what would be converted, and what not, changing nothing."
+    )
 
 
-@strawberry.type(name="ConvertUsersToLocalPayload", description="How many records became LOCAL.")
+@strawberry.type(
+    name="ConversionResult",
+    description="One record convertUsersToLocal considered: converted, or why not.",
+)
+class ConversionResult:
+    """The outcome for one user or group."""
+
+    id: strawberry.ID = strawberry.field(description="Global id of the user or group.")
+    type_name: str = strawberry.field(name="type", description="User or Group.")
+    label: str = strawberry.field(description="Its loginId or displayName.")
+    previous_auth_provider: str = strawberry.field(description="The IdP that owned it.")
+    converted: bool = strawberry.field(
+        description="Now LOCAL (in a dry run: would be); false when refused (see error)."
+    )
+    error: UserError | None = strawberry.field(
+        description="Why it stays with its IdP, naming the colliding LOCAL record."
+    )
+    conflicting_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the LOCAL record that already holds its externalId."
+    )
+
+    @staticmethod
+    def of(item: Conversion) -> ConversionResult:
+        """The GraphQL view of a domain conversion outcome."""
+        error = None
+        if item.error is not None:
+            error = UserError(
+                code=UserErrorCode.ALREADY_EXISTS,
+                field="externalId",
+                fields=["externalId"],
+                message=item.error,
+            )
+        conflicting = item.conflicting_id
+        return ConversionResult(
+            id=strawberry.ID(to_global_id(item.target_type, item.target_id)),
+            type_name=item.target_type,
+            label=item.label,
+            previous_auth_provider=item.auth_provider,
+            converted=item.converted,
+            error=error,
+            conflicting_id=(
+                None
+                if conflicting is None
+                else strawberry.ID(to_global_id(item.target_type, conflicting))
+            ),
+        )
+
+
+@strawberry.type(
+    name="ConvertUsersToLocalPayload",
+    description="Which records became LOCAL (or would, in a dry run), and which could not.",
+)
 class ConvertUsersToLocalPayload:
     """Result of convertUsersToLocal."""
 
-    converted_users: int = strawberry.field(description="Users converted.")
-    converted_groups: int = strawberry.field(description="Groups converted.")
+    converted_users: int = strawberry.field(description="Users converted (dry run: would be).")
+    converted_groups: int = strawberry.field(description="Groups converted (dry run: would be).")
+    dry_run: bool = strawberry.field(description="Nothing was changed: a report only.")
+    results: list[ConversionResult] = strawberry.field(
+        description="Each record considered, users then groups, in id order."
+    )
     user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
@@ -211,16 +269,24 @@ class UserMutations:
 
         return _user_payload(info, RestoreUserPayload, await run_mutation(info, act))
 
-    @strawberry.mutation(description="Make IdP-owned users (and, for all, groups) LOCAL; audited.")
+    @strawberry.mutation(
+        description="Make IdP-owned users (and, for all, groups) LOCAL, each audited; a record"
+        " whose externalId a LOCAL record holds is reported and the others converted."
+    )
     async def convert_users_to_local(
         self, info: Info, input: ConvertUsersToLocalInput
     ) -> ConvertUsersToLocalPayload:
-        async def act(tx: Tx, actor: Actor) -> tuple[int, int]:
+        async def act(tx: Tx, actor: Actor) -> ConversionReport:
             ids = None if input.user_ids is None else decode_ids(input.user_ids, "User", "userIds")
-            return await convert_users_to_local(tx, actor=actor, user_ids=ids)
+            return await convert_to_local(tx, actor=actor, user_ids=ids, dry_run=input.dry_run)
 
-        counts, errors = await run_mutation(info, act)
-        users, groups = counts or (0, 0)
+        report, errors = await run_mutation(info, act)
+        if report is None:
+            report = ConversionReport(dry_run=input.dry_run)
         return ConvertUsersToLocalPayload(
-            converted_users=users, converted_groups=groups, user_errors=errors
+            converted_users=report.converted("User"),
+            converted_groups=report.converted("Group"),
+            dry_run=report.dry_run,
+            results=[ConversionResult.of(item) for item in report.items],
+            user_errors=errors,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -9,6 +11,7 @@ from app.domain.activity import AuditEntryRecord, ProvisioningStats
 from app.domain.events import ProvisioningEventRecord
 from app.domain.paging import Page
 from app.domain.types import AuthProvider
+from app.domain.visibility import MASK, masks_change
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import PageInfo
@@ -124,6 +127,12 @@ class AuditChange:
     after: JSON | None = strawberry.field(description="Value after the write.")
 
 
+def _change(c: dict[str, Any], hidden: frozenset[str]) -> AuditChange:
+    if masks_change(c["field"], hidden):
+        return AuditChange(field=c["field"], before=JSON(MASK), after=JSON(MASK))
+    return AuditChange(field=c["field"], before=c["before"], after=c["after"])
+
+
 @strawberry.type(name="AuditEntry", description="One admin or SCIM write.")
 class AuditEntry:
     """An audit log entry."""
@@ -142,8 +151,8 @@ class AuditEntry:
     request_id: str | None = strawberry.field(description="Request id of the write.")
 
     @staticmethod
-    def of(a: AuditEntryRecord) -> AuditEntry:
-        """The GraphQL view of an entry."""
+    def of(a: AuditEntryRecord, hidden: frozenset[str] = frozenset()) -> AuditEntry:
+        """The GraphQL view of an entry; values of ``hidden`` attributes are masked."""
         return AuditEntry(
             id=a.id,
             at=DateTime(a.at),
@@ -154,10 +163,7 @@ class AuditEntry:
             target_type=a.target_type,
             target_id=a.target_id,
             target_label=a.target_label,
-            changes=[
-                AuditChange(field=c["field"], before=c["before"], after=c["after"])
-                for c in a.changes
-            ],
+            changes=[_change(c, hidden) for c in a.changes],
             reason=a.reason,
             request_id=a.request_id,
         )
@@ -172,10 +178,12 @@ class AuditEntryConnection:
     page_info: PageInfo = strawberry.field(description="Paging state.")
 
     @staticmethod
-    def of(page: Page[AuditEntryRecord]) -> AuditEntryConnection:
-        """A connection over a domain page."""
+    def of(
+        page: Page[AuditEntryRecord], hidden: frozenset[str] = frozenset()
+    ) -> AuditEntryConnection:
+        """A connection over a domain page (values of ``hidden`` attributes masked)."""
         return AuditEntryConnection(
-            nodes=[AuditEntry.of(a) for a in page.items],
+            nodes=[AuditEntry.of(a, hidden) for a in page.items],
             cursors=page.cursors,
             page_info=PageInfo.of(page),
         )

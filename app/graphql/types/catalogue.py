@@ -77,7 +77,8 @@ class ProfileAttributeValue:
     display_name: str = strawberry.field(description="Attribute label.")
     datatype: Datatype = strawberry.field(description="Attribute datatype.")
     value: JSON | None = strawberry.field(
-        description="The value (string, number or list of strings), null when unset."
+        description="The value (string, number or list of strings), null when unset, and"
+        " null for a HIDDEN attribute when the viewer cannot edit users (VIEWER)."
     )
     source: ValueSource = strawberry.field(
         description="IDP when the user's IdP masters this value (rule 3), else LOCAL."
@@ -85,7 +86,10 @@ class ProfileAttributeValue:
     editable: bool = strawberry.field(
         description="True exactly when the viewer could change this value through updateUser."
     )
-    visible: bool = strawberry.field(description="The attribute's status is VISIBLE.")
+    visible: bool = strawberry.field(
+        description="The attribute's status is VISIBLE (HIDDEN: never exported over SCIM, and"
+        " its values withheld from VIEWERs)."
+    )
 
 
 @strawberry.input(name="AttributeValueInput", description="A value for one custom attribute.")

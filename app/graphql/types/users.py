@@ -16,6 +16,7 @@ from app.domain.catalogue import Catalogue
 from app.domain.paging import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
 from app.domain.users import locked_fields as idp_locked_fields
+from app.domain.visibility import visible_profile
 from app.graphql.context import Context, Info
 from app.graphql.ids import to_global_id
 from app.graphql.prefetch import Later, prefetch_users
@@ -74,12 +75,13 @@ def _profile_values(
     # Updating a user does not depend on whether it holds OWNER (rule 14 guards the rest).
     writable = may(actor, Action.UPDATE_USER, user_view(actor, user, ())).allowed
     idp = not user.is_local
+    profile = visible_profile(user.profile, info.context.hidden)
     return [
         ProfileAttributeValue(
             name=a.name,
             display_name=a.display_name,
             datatype=a.datatype,
-            value=JSON(user.login_id if a.name == "loginId" else user.profile.get(a.name)),
+            value=JSON(user.login_id if a.name == "loginId" else profile.get(a.name)),
             source=ValueSource.IDP if idp and a.name in locked else ValueSource.LOCAL,
             editable=writable and a.name not in locked,
             visible=a.status.value == "VISIBLE",
@@ -140,7 +142,7 @@ class User(Node, BuiltinProfile):
             effective_roles=roles.effective
             if roles is not None
             else _later_roles(ctx, rec.id, True),
-            **builtin_values(rec.profile),  # type: ignore[arg-type]
+            **builtin_values(visible_profile(rec.profile, ctx.hidden)),  # type: ignore[arg-type]
         )
 
     # Resolvers below answer synchronously from what prefetch_users loaded for the page, and
