@@ -59,7 +59,7 @@ def test_provenance_is_backfilled_and_external_ids_are_unique_among_live_users(
         at = f"2026-12-0{n + 1}T00:00:00.000000Z"
         _run(empty_db, _AUDIT, id=f"a{n}", at=at, kind=kind, action=action, target=target)
 
-    migrations.upgrade(empty_db)
+    migrations.upgrade(empty_db, "0006")
     users = _run(empty_db, "SELECT id, deleted_by_kind FROM users ORDER BY id")
     assert [tuple(r) for r in users] == [
         ("u-admin", "ADMIN"),

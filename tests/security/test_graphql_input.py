@@ -104,10 +104,8 @@ async def test_a_400_digit_number_attribute_is_a_user_error(live: Live) -> None:
         (error,) = body["data"]["updateUser"]["userErrors"]
         assert (error["code"], error["field"]) == ("INVALID_VALUE", "costCode")
     assert fine["data"]["updateUser"]["userErrors"] == []
-    assert (unparsable.status_code, unparsable.text) == (
-        400,
-        "Unable to parse request body as JSON",
-    )
+    assert unparsable.status_code == 400
+    assert unparsable.text.startswith("Unable to parse request body as JSON: "), unparsable.text
 
 
 def _expires_in_days(expires_at: str) -> float:
@@ -139,7 +137,7 @@ async def test_json_no_database_can_store_is_a_400(live: Live) -> None:
             for body in bodies
         ]
         users = (await post(client, live.admin, "{ users { totalCount } }")).json()
-    assert [(a.status_code, a.text) for a in answers] == [
+    assert [(a.status_code, a.text.split(":")[0]) for a in answers] == [
         (400, "Unable to parse request body as JSON")
     ] * 3
     assert users == {"data": {"users": {"totalCount": 1}}}
