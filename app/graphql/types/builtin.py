@@ -1,4 +1,4 @@
-"""The built-in Profile Editor attributes as GraphQL fields, named exactly as in docs/rules.md and the Profile Editor."""
+"""The built-in Profile Editor attributes as GraphQL fields, named as the Profile Editor names them."""
 
 from __future__ import annotations
 
