@@ -1,4 +1,4 @@
-"""The built-in Profile Editor attributes as GraphQL fields, named as the Profile Editor names them."""
+"""The built-in Profile Editor attributes as GraphQL fields, named as the Profile Editor does."""
 
 from __future__ import annotations
 
