@@ -266,7 +266,7 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-# The Profile Editor defaults of PRODUCT.md, frozen here as they were when this revision was
+# The Profile Editor defaults of the product specification (docs/rules.md), frozen here as they were when this revision was
 # written (a later change to the defaults is a later revision, never an edit of this one).
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 BUILTIN = [

@@ -1,4 +1,4 @@
-"""PRODUCT.md rule 9 (groups) and rule 10 through groups, against the domain services."""
+"""docs/rules.md rule 9 (groups) and rule 10 through groups, against the domain services."""
 
 from __future__ import annotations
 

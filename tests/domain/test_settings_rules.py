@@ -1,4 +1,4 @@
-"""PRODUCT.md rules 11 (one IdP at a time), 12 (SCIM tokens) and 13 (one transaction)."""
+"""docs/rules.md rules 11 (one IdP at a time), 12 (SCIM tokens) and 13 (one transaction)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PRODUCT.md rules 1-8 and 10 for users, straight against the domain services."""
+"""docs/rules.md rules 1-8 and 10 for users, straight against the domain services."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One rule, two doors: the same change tried over SCIM and over GraphQL, both over HTTP.
 
 Each test makes one change through `/scim/v2` and through `/graphql` of the same app and
-asserts both whole answers, and that they agree on the rule of PRODUCT.md in question (the
+asserts both whole answers, and that they agree on the rule of docs/rules.md in question (the
 rule lives once, in app.domain; an adapter that answered differently would be a bug).
 """
 

@@ -1,4 +1,4 @@
-"""PRODUCT.md rules 9-10 through GraphQL: groups and the protection of admins."""
+"""docs/rules.md rules 9-10 through GraphQL: groups and the protection of admins."""
 
 from __future__ import annotations
 

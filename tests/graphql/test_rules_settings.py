@@ -1,4 +1,4 @@
-"""PRODUCT.md rules 11-13 through GraphQL: one IdP at a time, SCIM tokens, audited writes."""
+"""docs/rules.md rules 11-13 through GraphQL: one IdP at a time, SCIM tokens, audited writes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PRODUCT.md rules 1-4 as an admin console sees them through GraphQL."""
+"""docs/rules.md rules 1-4 as an admin console sees them through GraphQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/Users over HTTP: resources, versions and the PRODUCT.md rules (1, 4-8, 10, 13)."""
+"""/Users over HTTP: resources, versions and the docs/rules.md rules (1, 4-8, 10, 13)."""
 
 from __future__ import annotations
 
