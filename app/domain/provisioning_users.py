@@ -11,6 +11,7 @@ from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
+from app.domain.locks import apply_idp_active, restored_status
 from app.domain.names import name_key
 from app.domain.roles import ensure_an_owner_remains
 from app.domain.scim_extras import validate_scim_extras
@@ -103,12 +104,10 @@ async def _restore(
     require(actor, Action.RESTORE_USER, await user_target(tx, actor, twin))
     await ensure_external_id_free(tx, twin.auth_provider, twin.external_id, except_id=twin.id)
     restored = replace(
-        twin,
+        restored_status(twin, fresh),
         login_id=fresh.login_id,
         profile=_kept_profile(await get_catalogue(tx), twin, fresh),
         scim_extras=fresh.scim_extras,
-        status=fresh.status,
-        status_reason=None,
         deleted_at=None,
         last_provisioned_at=fresh.last_provisioned_at,
     )
@@ -235,8 +234,8 @@ async def provision_update_user(
     updated = replace(user, profile=dict(user.profile))
     await _apply_identity(tx, user, updated, data)
     if "active" in data.touch and data.active is not None:
-        updated.status = (UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value
-        if not data.active and user.active:
+        apply_idp_active(user, updated, data.active)  # rule 17: a lock holds
+        if not updated.active and user.active:
             require(actor, Action.CHANGE_USER_STATUS, await user_target(tx, actor, user))
     _apply_values(catalogue, user, updated, data)
     updated.last_provisioned_at = now_iso()

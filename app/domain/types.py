@@ -115,6 +115,16 @@ SYSTEM = Actor(ActorKind.SYSTEM, None, "system")
 ProfileValue = str | float | int | list[str] | None
 
 
+@dataclass(frozen=True, slots=True)
+class UserLock:
+    """Rule 17's emergency lock: why, by whom and when, and the ``active`` the IdP wants."""
+
+    reason: str
+    locked_by_id: str | None
+    locked_at: str
+    idp_active: bool
+
+
 @dataclass(slots=True)
 class UserRecord:
     """A user as stored."""
@@ -135,6 +145,7 @@ class UserRecord:
     # What the IdP sent over SCIM that no profile attribute maps (app.scim.extras); only the
     # SCIM adapter reads it.
     scim_extras: dict[str, Any] = field(default_factory=dict)
+    lock: UserLock | None = None
 
     @property
     def is_local(self) -> bool:
@@ -145,6 +156,11 @@ class UserRecord:
     def active(self) -> bool:
         """Status is ACTIVE."""
         return self.status == UserStatus.ACTIVE
+
+    @property
+    def idp_active(self) -> bool:
+        """The ``active`` SCIM reads back: the IdP's own value while a lock holds (rule 17)."""
+        return self.active if self.lock is None else self.lock.idp_active
 
 
 @dataclass(slots=True)

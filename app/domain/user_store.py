@@ -10,12 +10,13 @@ import orjson
 from app.db import Dialect, Row, Tx
 from app.domain.clock import now_iso
 from app.domain.names import name_key, search_fold
-from app.domain.types import UserRecord
+from app.domain.types import UserLock, UserRecord
 from app.errors import AlreadyExists, NotFound, VersionConflict
 
 USER_COLUMNS = (
     "id, login_id, external_id, auth_provider, status, status_reason, profile, notes, version,"
-    " created_at, updated_at, last_provisioned_at, deleted_at, scim_extras"
+    " created_at, updated_at, last_provisioned_at, deleted_at, scim_extras,"
+    " lock_reason, locked_by_id, locked_at, idp_active"
 )
 
 
@@ -44,6 +45,7 @@ def row_to_user(row: Row) -> UserRecord:
         last_provisioned_at=row[11],
         deleted_at=row[12],
         scim_extras=_profile(row[13]),
+        lock=None if row[14] is None else UserLock(row[14], row[15], row[16], bool(row[17])),
     )
 
 
@@ -187,8 +189,9 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
         " login_id = :login, login_id_norm = :norm, external_id = :ext,"
         " auth_provider = :prov, status = :status, status_reason = :reason, profile = :profile,"
         " notes = :notes, version = :version, updated_at = :updated,"
-        " last_provisioned_at = :prov_at, deleted_at = :deleted, scim_extras = :extras"
-        " WHERE id = :id AND version = :expected",
+        " last_provisioned_at = :prov_at, deleted_at = :deleted, scim_extras = :extras,"
+        " lock_reason = :lock, locked_by_id = :lock_by, locked_at = :lock_at,"
+        " idp_active = :idp_active WHERE id = :id AND version = :expected",
         {
             "id": user.id,
             "login": user.login_id,
@@ -205,6 +208,7 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
             "prov_at": user.last_provisioned_at,
             "deleted": user.deleted_at,
             "extras": tx.dialect.json_param(user.scim_extras),
+            **_lock_params(user.lock),
             "expected": expected_version,
         },
     )
@@ -216,13 +220,27 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
     return user
 
 
+def _lock_params(lock: UserLock | None) -> dict[str, Any]:
+    if lock is None:
+        return {"lock": None, "lock_by": None, "lock_at": None, "idp_active": None}
+    return {
+        "lock": lock.reason,
+        "lock_by": lock.locked_by_id,
+        "lock_at": lock.locked_at,
+        "idp_active": lock.idp_active,
+    }
+
+
 def snapshot(user: UserRecord) -> dict[str, Any]:
-    """The audited view of a user: identity, lifecycle, every profile value, SCIM extras."""
+    """The audited view of a user: identity, lifecycle (a lock and the IdP's wish under it,
+    rule 17), every profile value, SCIM extras."""
     return {
         "loginId": user.login_id,
         "externalId": user.external_id,
         "authProvider": user.auth_provider,
         "status": user.status,
+        "emergencyLock": None if user.lock is None else user.lock.reason,
+        "idpActive": None if user.lock is None else user.lock.idp_active,
         "notes": user.notes,
         **{f"profile.{k}": v for k, v in user.profile.items() if v is not None},
         "scimExtras": user.scim_extras or None,

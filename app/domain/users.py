@@ -11,6 +11,7 @@ from app.domain.audit import diff, record_audit
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
 from app.domain.credentials import revoke_user_api_tokens
+from app.domain.locks import status_change
 from app.domain.memberships import remove_user_from_all_groups
 from app.domain.names import name_key
 from app.domain.permissions import require_writer
@@ -193,7 +194,8 @@ async def _apply_admin_values(
 async def set_user_status(
     tx: Tx, *, actor: Actor, user_id: str, active: bool, reason: str
 ) -> UserRecord:
-    """Deactivate or reactivate, IdP-owned users included (an emergency lock).
+    """Deactivate or reactivate; deactivating an IdP-owned user locks it (rule 17, see
+    app.domain.locks), reactivating lifts the lock.
 
     Raises InvalidValue without a reason, LastOwner, Forbidden (a user holding OWNER needs an
     OWNER, rule 14), NotFound.
@@ -204,11 +206,10 @@ async def set_user_status(
         raise InvalidValue("a reason is required to change a user's status", fields=["reason"])
     user = await load_user(tx, user_id, for_update=True)
     require(actor, Action.CHANGE_USER_STATUS, await user_target(tx, actor, user))
-    status = (UserStatus.ACTIVE if active else UserStatus.INACTIVE).value
-    if user.status == status:
+    updated = status_change(actor, user, active, reason)
+    if updated is None:
         return user
     before = snapshot(user)
-    updated = replace(user, status=status, status_reason=reason)
     await save_user(tx, updated, expected_version=user.version)
     if not active:  # after the change, under the lock (roles.OWNERS_LOCK)
         await ensure_an_owner_remains(tx, removed=user.id)

@@ -98,6 +98,12 @@ class User(SQLModel, table=True):
     scim_extras: dict[str, Any] = Field(
         sa_column=sa.Column(JSONDoc, nullable=False, server_default=sa.text("'{}'"))
     )
+    # Rule 17's emergency lock (migration 0007b): set while an admin's deactivation holds;
+    # idp_active is what the IdP last asked for meanwhile (SCIM reads it back).
+    lock_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    locked_by_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(36)))
+    locked_at: str | None = _ts(nullable=True)
+    idp_active: bool | None = Field(default=None, sa_column=sa.Column(sa.Boolean))
 
 
 class Group(SQLModel, table=True):

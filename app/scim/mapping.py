@@ -157,7 +157,7 @@ class UserMapping:
             if value is not None and not (export and slot.hidden):
                 _write(doc, slot, value)
         merge_extras(doc, user.scim_extras)
-        doc["active"] = user.active
+        doc["active"] = user.idp_active  # under rule 17's lock, the IdP's own value
         doc["schemas"] += [u for u in self.extensions if u in doc]
         return doc
 

@@ -24,6 +24,7 @@ from app.graphql.scalars import DateTime
 from app.graphql.types.builtin import BuiltinProfile, builtin_values
 from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
 from app.graphql.types.common import Node, PageInfo
+from app.graphql.types.locks import LockFields
 
 if TYPE_CHECKING:
     from app.graphql.types.groups import GroupConnection
@@ -91,7 +92,7 @@ def _profile_values(
 
 
 @strawberry.type(name="User", description="A person in the ledger.")
-class User(Node, BuiltinProfile):
+class User(Node, BuiltinProfile, LockFields):
     """A user; built-in attribute fields are null when unset."""
 
     record: strawberry.Private[UserRecord]
