@@ -1,4 +1,4 @@
-"""Groups written by an identity provider over SCIM (rules 1, 6, 9)."""
+"""Groups written by an identity provider over SCIM (rules 1, 6, 7, 9)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.db import Tx
-from app.domain.access import Action, Target, group_target, require
+from app.domain.access import Action, Target, group_target, idp_controls_members, require
 from app.domain.audit import record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.clock import new_id, now_iso
@@ -21,9 +21,10 @@ from app.domain.groups import (
     validate_display_name,
 )
 from app.domain.memberships import add_members, remove_members, replace_members
+from app.domain.names import name_key
 from app.domain.roles import direct_roles, ensure_an_owner_remains
 from app.domain.types import Actor, Change, GroupRecord, MembershipResult
-from app.errors import VersionConflict
+from app.errors import Mutability, VersionConflict
 
 
 @dataclass(slots=True)
@@ -84,6 +85,20 @@ async def _apply_members(tx: Tx, group_id: str, change: MemberChange) -> Members
     return total
 
 
+def _scim_name(group: GroupRecord, name: str) -> str:
+    """The name a SCIM write gives ``group``. Rule 7, as for users: a LOCAL group an admin
+    created keeps its name (a rename is Mutability; another spelling of it, no change); the
+    IdP renames the groups it owns or created (rule 1), whose members it controls too."""
+    if idp_controls_members(group) or name == group.display_name:
+        return name
+    if name_key(name) != name_key(group.display_name):
+        raise Mutability(
+            "displayName of a LOCAL group is owned by Roster and cannot be renamed over SCIM",
+            fields=["displayName"],
+        )
+    return group.display_name
+
+
 async def _save_attributes(
     tx: Tx, group: GroupRecord, display_name: str | None, external_id: str | None
 ) -> tuple[GroupRecord, list[Change]]:
@@ -91,7 +106,7 @@ async def _save_attributes(
     changes: list[Change] = []
     updated = replace(group)
     if display_name is not None:
-        name = validate_display_name(display_name)
+        name = _scim_name(group, validate_display_name(display_name))
         if name != group.display_name:
             await ensure_group_name_free(tx, name, except_id=group.id)
             updated.display_name = name

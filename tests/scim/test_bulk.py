@@ -144,7 +144,7 @@ async def test_a_failed_operation_rolls_back_only_its_own_writes(scim: Scim) -> 
         scim,
         user("bob", "bob@x.com"),
         patch(f"/Groups/{eng}", {"op": "remove", "path": f'members[value eq "{ada}"]'}),
-        patch(f"/Groups/{eng}", {"op": "replace", "path": "displayName", "value": "Core"}),
+        patch(f"/Groups/{eng}", {"op": "replace", "path": "externalId", "value": "core-1"}),
     )
     assert [r["status"] for r in done["Operations"]] == ["201", "403", "204"]
     assert done["Operations"][1]["response"] == error(
@@ -154,8 +154,8 @@ async def test_a_failed_operation_rolls_back_only_its_own_writes(scim: Scim) -> 
     )
     after = (await scim.client.get(f"/Groups/{eng}")).json()
     assert after["members"] == before["members"]
-    assert after["displayName"] == "Core"
-    assert after["meta"]["version"] == 'W/"3"'  # 2 before; only the rename counted
+    assert after["externalId"] == "core-1"
+    assert after["meta"]["version"] == 'W/"3"'  # 2 before; only the new externalId counted
     actions = await scim.rows("SELECT action FROM audit_entries ORDER BY at, id")
     assert [a["action"] for a in actions][-2:] == ["user.create", "group.update"]
 
