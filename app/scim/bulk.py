@@ -137,7 +137,7 @@ class _Run:
         else:
             work = _refusal(err or invalid_value(f"cannot run {op.method} {op.path}"))
         what = (method, op.resource_type, resource_id)
-        result = await write_in_savepoint(self.call, self.session, what, work)
+        result = await write_in_savepoint(self.call, self.session, what, work, sent=op.data)
         self.record(op, result, path)
 
     def record(self, op: BulkOp, result: Written | ScimError, path: str) -> None:

@@ -147,7 +147,7 @@ async def group_create(s: Session, op: Op) -> Written:
 async def create_group(call: Call) -> Response:
     """POST /Groups: 201 with Location."""
     op = _op(call, await read_body(call))
-    return await write(call, "Group", None, lambda s: group_create(s, op))
+    return await write(call, "Group", None, lambda s: group_create(s, op), sent=op.raw)
 
 
 async def group_replace(s: Session, op: Op) -> Written:
@@ -170,7 +170,7 @@ async def group_replace(s: Session, op: Op) -> Written:
 async def replace_group(call: Call) -> Response:
     """PUT /Groups/{id} (RFC 7644 §3.5.1)."""
     op = _op(call, await read_body(call))
-    return await write(call, "Group", op.resource_id, lambda s: group_replace(s, op))
+    return await write(call, "Group", op.resource_id, lambda s: group_replace(s, op), sent=op.raw)
 
 
 async def group_patch(s: Session, op: Op) -> Written:
@@ -196,7 +196,7 @@ async def group_patch(s: Session, op: Op) -> Written:
 async def patch_group(call: Call) -> Response:
     """PATCH /Groups/{id}: 204, or 200 with the resource when attributes are named."""
     op = _op(call, await read_body(call))
-    return await write(call, "Group", op.resource_id, lambda s: group_patch(s, op))
+    return await write(call, "Group", op.resource_id, lambda s: group_patch(s, op), sent=op.raw)
 
 
 async def group_delete(s: Session, op: Op) -> Written:

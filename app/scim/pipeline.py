@@ -30,6 +30,7 @@ from app.scim.body import parse_json
 from app.scim.errors import ScimError, error_response, from_domain, unauthorized, unexpected
 from app.scim.mapping import UserMapping, user_mapping
 from app.scim.projection import Projection
+from app.scim.sent import sent_external_id
 from app.scim.text import check_params
 from app.scim.wire import base_url
 from app.settings import Settings
@@ -190,8 +191,11 @@ async def write(
     resource_type: str,
     resource_id: str | None,
     work: Callable[[Session], Awaitable[Written]],
+    *,
+    sent: bytes | None = None,
 ) -> Response:
-    """Run a write and record its provisioning event (see the module docstring)."""
+    """Run a write and record its provisioning event (see the module docstring); an ERROR
+    event keeps the externalId the request body ``sent`` set."""
     logged: _Logged | None = None
     try:
         async with call.db.transaction() as tx:
@@ -206,7 +210,9 @@ async def write(
         if logged is not None and not isinstance(exc, DatabaseUnavailable):
             # The write rolled back: its ERROR event goes in a fresh transaction.
             async with call.db.transaction() as tx:
-                await _event(call, tx, logged, ("ERROR", err.status), detail=err.detail)
+                outcome = ("ERROR", err.status)
+                external_id = sent_external_id(sent)
+                await _event(call, tx, logged, outcome, detail=err.detail, external_id=external_id)
         raise err from exc
 
 
@@ -262,8 +268,11 @@ async def write_in_savepoint(
     session: Session,
     target: tuple[str, str, str | None],
     work: Callable[[Session], Awaitable[Written]],
+    *,
+    sent: Any = None,
 ) -> Written | ScimError:
-    """One write of a Bulk request, ``target`` = (method, resource type, resource id).
+    """One write of a Bulk request, ``target`` = (method, resource type, resource id);
+    ``sent``: the operation's data, whose externalId a failure's event keeps.
 
     The write runs in a savepoint, so a failure changes nothing of its own and leaves the
     transaction usable; either way its provisioning event is recorded outside the savepoint.
@@ -279,7 +288,8 @@ async def write_in_savepoint(
         if isinstance(exc, DatabaseUnavailable):
             raise
         err = exc if isinstance(exc, ScimError) else from_domain(exc)
-        await _event(call, session.tx, logged, ("ERROR", err.status), detail=err.detail)
+        outcome, external_id = ("ERROR", err.status), sent_external_id(sent)
+        await _event(call, session.tx, logged, outcome, detail=err.detail, external_id=external_id)
         return err
     await _done_event(call, session.tx, logged, done)
     return done

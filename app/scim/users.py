@@ -123,7 +123,7 @@ async def user_create(s: Session, op: Op) -> Written:
 async def create_user(call: Call) -> Response:
     """POST /Users: 201 with Location (also when an earlier deleted user is restored)."""
     op = _op(call, await read_body(call))
-    return await write(call, "User", None, lambda s: user_create(s, op))
+    return await write(call, "User", None, lambda s: user_create(s, op), sent=op.raw)
 
 
 async def user_replace(s: Session, op: Op) -> Written:
@@ -146,7 +146,7 @@ async def user_replace(s: Session, op: Op) -> Written:
 async def replace_user(call: Call) -> Response:
     """PUT /Users/{id} (RFC 7644 §3.5.1)."""
     op = _op(call, await read_body(call))
-    return await write(call, "User", op.resource_id, lambda s: user_replace(s, op))
+    return await write(call, "User", op.resource_id, lambda s: user_replace(s, op), sent=op.raw)
 
 
 def _changes(before: ScimUserInput, after: ScimUserInput) -> ProvisionedUser:
@@ -192,7 +192,7 @@ async def user_patch(s: Session, op: Op) -> Written:
 async def patch_user(call: Call) -> Response:
     """PATCH /Users/{id}: 200 with the resource (RFC 7644 §3.5.2)."""
     op = _op(call, await read_body(call))
-    return await write(call, "User", op.resource_id, lambda s: user_patch(s, op))
+    return await write(call, "User", op.resource_id, lambda s: user_patch(s, op), sent=op.raw)
 
 
 async def user_delete(s: Session, op: Op) -> Written:
