@@ -121,6 +121,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
             return ctx  # the IDE page itself carries no data
         ctx.actor = await self.authenticate(request.headers.get("authorization"), request_id)
+        request.scope.setdefault("state", {})["actor"] = ctx.actor.label  # the access line's
         if not may_read_hidden(ctx.actor):
             await ctx.catalogue()  # which values to withhold (app.domain.visibility)
         return ctx
@@ -135,6 +136,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         except AuthFailure as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
         context.credential = header
+        context.request.scope.setdefault("state", {})["actor"] = context.actor.label
         return await super().on_ws_connect(context)
 
     async def still_allowed(self, context: Context) -> bool:
