@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.typing import Subprotocol
 
 from app.db import Database
 from app.domain.auth_settings import configure_authentication
@@ -19,6 +22,7 @@ from app.metrics import FAMILIES, Metrics
 from app.observability import JsonFormatter, route_of
 from app.scim.wire import USER_URN
 from app.settings import Settings
+from tests.e2e.conftest import start_server
 
 # RFC 3339, UTC, milliseconds: 2026-12-05T14:07:17.123Z
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -213,3 +217,59 @@ def test_each_family_has_one_help_and_one_type_line() -> None:
     ]
     build = next(line for line in lines if line.startswith("roster_build_info{"))
     assert re.fullmatch(r'roster_build_info\{python="3\.\d+\.\d+",version="[^"]+"\} 1', build)
+
+
+async def test_a_real_server_writes_websocket_open_and_close_as_json_lines(
+    settings: Settings, clean_db: Database
+) -> None:
+    """uvicorn's own websocket lines (plain text, no request id) are replaced by JSON lines."""
+    async with clean_db.transaction() as tx:
+        admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
+    proc, base = start_server(settings, ROSTER_ACCESS_LOG="true", ROSTER_LOG_LEVEL="info")
+    try:
+        async with ws_connect(
+            base.replace("http", "ws", 1) + "/graphql",
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            additional_headers={"X-Request-ID": "ws-1"},
+            user_agent_header="roster-ws-test/1",
+        ) as ws:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {admin}"}}
+            await ws.send(json.dumps(init))
+            assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+    finally:
+        proc.terminate()
+        _, err = await asyncio.to_thread(proc.communicate, timeout=20)
+    assert admin not in err
+    # After the serve banner (plain text for a human), every line is JSON.
+    lines = [json.loads(line) for line in err[err.index("\n{") :].splitlines() if line]
+    ws_lines = [line for line in lines if line["message"].startswith("websocket")]
+    for line in ws_lines:
+        assert RFC3339_MS.match(line.pop("time")), line
+    closed_ms = ws_lines[-1].pop("ms")
+    assert closed_ms >= 0
+    common = {
+        "level": "INFO",
+        "logger": "roster.access",
+        "request_id": "ws-1",
+        "path": "/graphql",
+        "client": "127.0.0.1",
+        "user_agent": "roster-ws-test/1",
+    }
+    assert ws_lines == [
+        {
+            **common,
+            "message": "websocket open",
+            "subprotocol": "graphql-transport-ws",
+            "actor": None,
+        },
+        {
+            **common,
+            "message": "websocket close",
+            "code": 1000,
+            "by": "client",
+            "actor": "owner@example.com",
+        },
+    ]
+    assert not [
+        line for line in lines if "WebSocket" in line["message"] or "connection " in line["message"]
+    ]
