@@ -1,11 +1,15 @@
 """`promtool check metrics` (Debian's `prometheus` package; .ci/run installs it) on a real
-server's /metrics after SCIM, GraphQL, console and GraphiQL traffic."""
+server's /metrics after SCIM, GraphQL, console and GraphiQL traffic; `promtool check rules`
+on the queries of docs/grafana-dashboard.json."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from app.db import Database
 from app.domain.auth_settings import configure_authentication
 from app.domain.types import SYSTEM, AuthType
+from app.metrics import FAMILIES
 from app.scim.wire import USER_URN
 from tests.e2e.conftest import Live
 
@@ -76,3 +81,41 @@ async def test_metrics_pass_promtool_after_scim_and_graphql_traffic(
         "roster_build_info",
     ):
         assert sum(line.startswith(f"# TYPE {family} ") for line in lines) == 1, family
+
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json"
+
+
+def dashboard_queries() -> list[str]:
+    """Every PromQL expression of docs/grafana-dashboard.json, Grafana's variables filled in."""
+    doc = json.loads(DASHBOARD.read_text())
+    exprs = [t["expr"] for p in doc["panels"] for t in p.get("targets", [])]
+    return [e.replace("$__rate_interval", "5m").replace("$instance", ".*") for e in exprs]
+
+
+def test_the_grafana_dashboard_queries_parse_and_name_only_exposed_families(
+    tmp_path: Path,
+) -> None:
+    assert PROMTOOL is not None
+    queries = dashboard_queries()
+    names = {n for q in queries for n in re.findall(r"\b(?:roster|process)_[a-z_]+", q)}
+    assert names == {
+        "roster_http_requests_total",
+        "roster_http_request_duration_seconds_bucket",
+        "roster_scim_operations_total",
+        "roster_build_info",
+        "roster_db_pool_in_use",
+        "roster_db_pool_size",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_open_fds",
+        "process_max_fds",
+    }
+    assert {n.removesuffix("_bucket") for n in names} <= set(FAMILIES)
+    rules = [{"record": f"roster:dashboard_{i}", "expr": q} for i, q in enumerate(queries)]
+    path = tmp_path / "rules.json"  # YAML is a superset of JSON
+    path.write_text(json.dumps({"groups": [{"name": "dashboard", "rules": rules}]}))
+    checked = subprocess.run(
+        [PROMTOOL, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
