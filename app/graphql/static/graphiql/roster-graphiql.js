@@ -2,15 +2,16 @@
 // inline script). Everything it loads comes from this server; nothing from a CDN.
 "use strict";
 
-const HINT = `# Roster's admin API. Every request needs an admin API token:
-# open "Headers" below and set
+const HINT = `# Roster's admin API: every request needs
+# an admin API token. In "Headers" below, set
 #
-#     {"Authorization": "Bearer <admin API token>"}
+#   {"Authorization": "Bearer <token>"}
 #
-# (\`roster token create-admin --login <you>\` prints one). The headers are kept
-# in this tab's sessionStorage only, never in localStorage: closing the tab forgets them.
+# (\`roster token create-admin --login <you>\`
+# prints one). Headers stay in this tab's
+# sessionStorage only, never localStorage.
 #
-# Run a query with Ctrl-Enter or the play button, for example:
+# Run with Ctrl-Enter or the play button:
 
 {
   viewer {
