@@ -21,6 +21,7 @@ from app.console import console_routes
 from app.db import Database
 from app.errors import DatabaseUnavailable
 from app.graphql.app import build_graphql_app
+from app.graphql.ide import graphiql_routes
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.scim.app import build_scim_app, http_error
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> RosterApp:
     # Exact routes, not a Mount: a Mount answers POST /graphql with a 307 to /graphql/.
     graphql = build_graphql_app(settings, db)
     routes += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
+    if settings.graphql_graphiql:
+        routes += graphiql_routes()  # GraphiQL's assets, vendored: no CDN (app.graphql.ide)
     routes += console_routes()  # /console: the admin console (static, uses /graphql)
     app = RosterApp(
         routes=routes,

@@ -1,9 +1,11 @@
-"""Request ids, JSON logs and Prometheus metrics, shared by every surface.
+"""Request ids and JSON log lines, shared by every surface; metrics are counted here too.
 
-Every HTTP request gets an id (the caller's ``X-Request-ID`` when it is sane, else a new one):
-it is in ``scope["state"]["request_id"]`` for handlers, in a context variable for log lines,
-and in the ``X-Request-ID`` response header. Metrics are per process (each worker exposes its
-own; scrape them all or put them behind your usual aggregation).
+Every HTTP request and websocket gets an id (the caller's ``X-Request-ID`` when it is sane,
+else a new one): it is in ``scope["state"]["request_id"]`` for handlers, in a context variable
+for log lines, and in the ``X-Request-ID`` response header. Handlers name who called in
+``scope["state"]["actor"]`` (a SCIM token's name, an admin's loginId; never a secret) and the
+SCIM pipeline the configured IdP in ``scope["state"]["idp"]``; the access line and the
+metrics (app.metrics) read them there.
 """
 
 from __future__ import annotations
@@ -15,18 +17,26 @@ import os
 import re
 import sys
 import time
-from bisect import bisect_left
-from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics import Metrics, route_of
+
+__all__ = ["JsonFormatter", "Metrics", "RequestContext", "configure_logging", "route_of"]
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 log = logging.getLogger("roster.access")
+
+
+def rfc3339(created: float) -> str:
+    """``2026-12-05T14:07:17.123Z``: RFC 3339, UTC, milliseconds."""
+    stamp = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,7 +44,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": rfc3339(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -46,6 +56,23 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
         return json.dumps(doc, default=str)
+
+
+# uvicorn's (and the websockets library's) own websocket lines: plain text without the
+# request id. RequestContext writes a JSON line for each instead.
+_UVICORN_WS_LINES = frozenset(
+    {
+        '%s - "WebSocket %s" [accepted]',
+        '%s - "WebSocket %s" 403',
+        '%s - "WebSocket %s" %d',
+        "connection open",
+        "connection closed",
+    }
+)
+
+
+def _not_a_websocket_line(record: logging.LogRecord) -> bool:
+    return record.msg not in _UVICORN_WS_LINES
 
 
 def configure_logging(level: str, json_lines: bool) -> None:
@@ -61,93 +88,13 @@ def configure_logging(level: str, json_lines: bool) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
-
-
-class Metrics:
-    """Counters and latency histograms in Prometheus text format."""
-
-    def __init__(self) -> None:
-        self.requests: dict[tuple[str, str, str, int], int] = defaultdict(int)
-        self.latency: dict[tuple[str, str], list[float]] = {}
-        self.counters: dict[tuple[str, tuple[tuple[str, str], ...]], int] = defaultdict(int)
-
-    def observe(self, surface: str, method: str, route: str, status: int, seconds: float) -> None:
-        """Count one request and record its latency."""
-        self.requests[(surface, method, route, status)] += 1
-        hist = self.latency.setdefault((surface, route), [0.0] * (len(BUCKETS) + 2))
-        hist[bisect_left(BUCKETS, seconds)] += 1
-        hist[-1] += seconds
-
-    def inc(self, name: str, **labels: str) -> None:
-        """Increase a named counter (e.g. SCIM operations by IdP and outcome)."""
-        self.counters[(name, tuple(sorted(labels.items())))] += 1
-
-    def render(self, gauges: dict[str, float]) -> str:
-        """The exposition text."""
-        out = ["# TYPE roster_http_requests_total counter"]
-        for (surface, method, route, status), n in sorted(self.requests.items()):
-            out.append(
-                f'roster_http_requests_total{{surface="{surface}",method="{method}",'
-                f'route="{route}",status="{status}"}} {n}'
-            )
-        out.append("# TYPE roster_http_request_duration_seconds histogram")
-        for (surface, route), hist in sorted(self.latency.items()):
-            labels = f'surface="{surface}",route="{route}"'
-            running = 0.0
-            for bound, count in zip(BUCKETS, hist, strict=False):
-                running += count
-                out.append(
-                    f'roster_http_request_duration_seconds_bucket{{{labels},le="{bound}"}} '
-                    f"{int(running)}"
-                )
-            total = running + hist[len(BUCKETS)]
-            out.append(
-                f'roster_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} {int(total)}'
-            )
-            out.append(f"roster_http_request_duration_seconds_count{{{labels}}} {int(total)}")
-            out.append(f"roster_http_request_duration_seconds_sum{{{labels}}} {hist[-1]:.6f}")
-        for (name, labels_t), n in sorted(self.counters.items()):
-            labels = ",".join(f'{k}="{v}"' for k, v in labels_t)
-            out.append(f"# TYPE {name} counter")
-            out.append(f"{name}{{{labels}}} {n}")
-        for name, value in sorted(gauges.items()):
-            out.append(f"# TYPE {name} gauge")
-            out.append(f"{name} {value}")
-        return "\n".join(out) + "\n"
-
-
-# The SCIM routes, as templates: any other path is "/other", so that label cardinality stays
-# bounded whatever a client sends (an id that is not a UUID must not mint a new series).
-_SCIM_ITEMS = {"Users": "{id}", "Groups": "{id}", "Schemas": "{urn}", "ResourceTypes": "{name}"}
-_SCIM_TOP = frozenset({*_SCIM_ITEMS, "ServiceProviderConfig", ".search", "openapi.json"})
-
-
-def _scim_route(route: str) -> str:
-    _, top, *rest = route.split("/", 2) if route.startswith("/") else ("", "", "")
-    if top not in _SCIM_TOP:
-        return "/other"
-    if not rest or not rest[0]:
-        return f"/{top}"
-    if top in ("Users", "Groups") and rest[0] == ".search":
-        return f"/{top}/.search"
-    if top not in _SCIM_ITEMS or ("/" in rest[0] and top != "Schemas"):
-        return "/other"
-    return f"/{top}/{_SCIM_ITEMS[top]}"
-
-
-def route_of(path: str) -> tuple[str, str]:
-    """(surface, route template) of a path, ids replaced so label cardinality stays bounded."""
-    if path.startswith("/scim/v2"):
-        return "scim", _scim_route(path[len("/scim/v2") :])
-    if path.startswith("/graphql"):
-        return "graphql", "/graphql"
-    if path in ("/healthz", "/readyz", "/metrics"):
-        return "ops", path
-    return "other", "/other"
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    if _not_a_websocket_line not in uvicorn_error.filters:
+        uvicorn_error.addFilter(_not_a_websocket_line)
 
 
 class RequestContext:
-    """ASGI middleware: request id, access log line, metrics."""
+    """ASGI middleware: request id, access log line, metrics; websocket open and close lines."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, access_log: bool) -> None:
         self.app = app
@@ -155,11 +102,15 @@ class RequestContext:
         self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         rid = _incoming_id(scope) or os.urandom(16).hex()
-        scope.setdefault("state", {})["request_id"] = rid
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
         token = request_id_var.set(rid)
         start = time.perf_counter()
         status = 500
@@ -182,45 +133,64 @@ class RequestContext:
             if surface == "scim" and scope["method"] in _WRITES:
                 self.metrics.inc(
                     "roster_scim_operations_total",
-                    idp=idp_of(scope),
+                    idp=state.get("idp") or "none",
                     method=scope["method"],
                     outcome=_outcome(status),
                 )
             if self.access_log:
-                log.info(
-                    "request",
-                    extra={
-                        "request_id": rid,
-                        "fields": {
-                            "method": scope["method"],
-                            "path": scope["path"],
-                            "status": status,
-                            "ms": round(elapsed * 1000, 3),
-                        },
-                    },
-                )
+                fields = {"method": scope["method"], "path": scope["path"], "status": status}
+                fields["ms"] = round(elapsed * 1000, 3)
+                log.info("request", extra={"request_id": rid, "fields": _who(scope, fields)})
+            request_id_var.reset(token)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A JSON line when the server accepts (or refuses) the handshake, one at the close."""
+        rid = _incoming_id(scope) or os.urandom(16).hex()
+        scope.setdefault("state", {})["request_id"] = rid
+        token = request_id_var.set(rid)
+        start = time.perf_counter()
+        closed: dict[str, Any] = {}
+
+        def close(code: object, by: str) -> None:
+            if not closed:
+                closed.update(code=code, by=by, ms=round((time.perf_counter() - start) * 1000, 3))
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "websocket.accept":
+                fields = {"path": scope["path"], "subprotocol": message.get("subprotocol")}
+                log.info("websocket open", extra={"request_id": rid, "fields": _who(scope, fields)})
+            elif message["type"] == "websocket.close":
+                close(message.get("code", 1000), "server")
+            await send(message)
+
+        async def receive_logged() -> Message:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                close(message.get("code", 1005), "client")
+            return message
+
+        try:
+            await self.app(scope, receive_logged, send_logged)
+        finally:
+            close(1006, "server")  # the app ended without a close frame
+            fields = {"path": scope["path"], **closed}
+            log.info("websocket close", extra={"request_id": rid, "fields": _who(scope, fields)})
             request_id_var.reset(token)
 
 
+def _who(scope: Scope, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the client's address, its User-Agent and the actor the handler named."""
+    client = scope.get("client")
+    agent = next((v for k, v in scope.get("headers", ()) if k == b"user-agent"), None)
+    return {
+        **fields,
+        "client": client[0] if client else None,
+        "user_agent": agent.decode("latin-1")[:200] if agent is not None else None,
+        "actor": (scope.get("state") or {}).get("actor"),
+    }
+
+
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_IDPS = (
-    ("okta", "okta"),
-    ("microsoft", "entra_id"),
-    ("azure", "entra_id"),
-    ("onelogin", "onelogin"),
-    ("jumpcloud", "jumpcloud"),
-    ("google", "google"),
-    ("ping", "ping"),
-)
-
-
-def idp_of(scope: Scope) -> str:
-    """Which IdP sent the request, as its User-Agent names it ("other" when unknown)."""
-    for name, value in scope.get("headers", ()):
-        if name == b"user-agent":
-            agent = value.decode("latin-1").lower()
-            return next((label for needle, label in _IDPS if needle in agent), "other")
-    return "other"
 
 
 def _outcome(status: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -23,6 +23,7 @@ from app.domain.types import Actor
 from app.domain.visibility import may_read_hidden
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 from app.graphql.context import Context
+from app.graphql.ide import page
 from app.graphql.schema import build_schema
 from app.graphql.websocket import GuardedTransportWS
 from app.settings import Settings
@@ -75,6 +76,10 @@ class RosterGraphQL(GraphQL[Context, None]):
         self.db = db
         self.recheck_seconds = settings.graphql_subscription_recheck_ms / 1000
 
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """Roster's own GraphiQL page (app.graphql.ide): every asset from this server."""
+        return page()
+
     def decode_json(self, data: str | bytes) -> object:
         """Strict JSON: a lone surrogate ("\\ud800", which no database can store) or nesting
         past 1024 levels (a RecursionError in the standard parser) is a JSONDecodeError,
@@ -116,6 +121,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
             return ctx  # the IDE page itself carries no data
         ctx.actor = await self.authenticate(request.headers.get("authorization"), request_id)
+        request.scope.setdefault("state", {})["actor"] = ctx.actor.label  # the access line's
         if not may_read_hidden(ctx.actor):
             await ctx.catalogue()  # which values to withhold (app.domain.visibility)
         return ctx
@@ -130,6 +136,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         except AuthFailure as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
         context.credential = header
+        context.request.scope.setdefault("state", {})["actor"] = context.actor.label
         return await super().on_ws_connect(context)
 
     async def still_allowed(self, context: Context) -> bool:

@@ -160,6 +160,10 @@ async def _session(call: Call, tx: Tx) -> Session:
     principal = await authenticate_scim(tx, secret)
     catalogue = await get_catalogue(tx)  # its version came with the token check
     actor = principal.actor(call.request_id)
+    # For the access line and /metrics (app.observability): who, and for which IdP. The IdP is
+    # the configured one (read with the token), not a guess from the User-Agent.
+    state = call.request.scope.setdefault("state", {})
+    state["actor"], state["idp"] = actor.label, str(tx.memo["auth_type"]).lower()
     return Session(tx, principal, actor, catalogue, user_mapping(tx, catalogue))
 
 
