@@ -1,7 +1,8 @@
 """The admin console at /console in headless Chromium (Debian's), against a real server.
 
-Screenshots go to a temporary folder; with ROSTER_UPDATE_SCREENSHOTS=1 they replace
-docs/img/console-users.png and docs/img/console-profile.png.
+One server (per engine) and one browser serve the whole module; each test signs in on a new
+page. With ROSTER_SCREENSHOTS=1 each page's screenshot replaces docs/screenshots/<page>.png
+(1200x800); without it they go to a temporary folder, so a plain run rewrites nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.e2e.conftest import Live
+from app.db import Database
+from app.domain.bootstrap import issue_admin_token, issue_scim_token
+from app.settings import Settings
+from tests.e2e.conftest import Live, start_server, stop_server
+from tests.support import reset_database
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -30,7 +35,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDE = {"width": 1200, "height": 800}
+NARROW = {"width": 375, "height": 800}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -40,7 +47,21 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+async def live(settings: Settings, database: Database) -> AsyncIterator[Live]:
+    """One server for the module on a clean database, with a SCIM and an OWNER admin token."""
+    await reset_database(database)
+    async with database.transaction() as tx:
+        scim = await issue_scim_token(tx, name="okta-e2e", ttl_days=30, max_active=2)
+        admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
+    proc, base = start_server(settings)
+    try:
+        yield Live(base, scim, admin, settings)
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless, through Playwright's bundled driver."""
     async with async_playwright() as pw:
@@ -51,13 +72,35 @@ async def browser() -> AsyncIterator[Browser]:
             await chromium.close()
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with ROSTER_SCREENSHOTS=1, else a temporary folder."""
+    if os.environ.get("ROSTER_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    """Where screenshots go: docs/img when asked to update them, else a temporary folder."""
-    if os.environ.get("ROSTER_UPDATE_SCREENSHOTS") == "1":
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        return DOCS_IMG
-    return tmp_path
+async def page(live: Live, browser: Browser) -> AsyncIterator[Page]:
+    """A new signed-in page (own sessionStorage) at 1200x800; fails on any page error."""
+    context = await browser.new_context(viewport=WIDE)
+    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.base)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await sign_in(page, live)
+    yield page
+    await context.close()
+    assert errors == []
+
+
+async def sign_in(page: Page, live: Live) -> None:
+    """Open the console and sign in with the OWNER token."""
+    await page.goto(live.base + "/console/")
+    await page.get_by_label("Admin API token").fill(live.admin)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
 
 
 async def graphql(live: Live, query: str, **variables: Any) -> dict[str, Any]:
@@ -74,7 +117,43 @@ async def graphql(live: Live, query: str, **variables: Any) -> dict[str, Any]:
     return data
 
 
-async def scim_create(live: Live, login: str, external_id: str, token: str | None = None) -> None:
+async def create_local_user(live: Live, login: str, first: str) -> str:
+    """A LOCAL user through the API; returns its global id."""
+    data = await graphql(
+        live,
+        "mutation($l: String!, $f: String!) { createUser(input: {loginId: $l, firstName: $f,"
+        ' lastName: "Local", email: $l}) { user { id } userErrors { code } } }',
+        l=login,
+        f=first,
+    )
+    assert data["createUser"]["userErrors"] == []
+    user_id: str = data["createUser"]["user"]["id"]
+    return user_id
+
+
+async def use_okta(live: Live) -> None:
+    """Authentication OKTA, so SCIM-created users and groups are OKTA-owned."""
+    data = await graphql(
+        live,
+        'mutation { configureAuthentication(input: {type: OKTA, displayName: "Okta"})'
+        " { userErrors { code } } }",
+    )
+    assert data["configureAuthentication"]["userErrors"] == []
+
+
+async def scim_post(live: Live, path: str, body: dict[str, Any], token: str | None = None) -> str:
+    """POST to /scim/v2 as the IdP would; returns the new resource's id."""
+    headers = live.scim_headers()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.post(f"/scim/v2/{path}", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    resource_id: str = answer.json()["id"]
+    return resource_id
+
+
+async def scim_create(live: Live, login: str, external_id: str, token: str | None = None) -> str:
     """POST /scim/v2/Users as the IdP would."""
     given = login.partition("@")[0].title()
     user = {
@@ -87,12 +166,7 @@ async def scim_create(live: Live, login: str, external_id: str, token: str | Non
         "emails": [{"value": login, "type": "work", "primary": True}],
         "active": True,
     }
-    headers = live.scim_headers()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
-        answer = await client.post("/scim/v2/Users", json=user, headers=headers)
-    assert answer.status_code == 201, answer.text
+    return await scim_post(live, "Users", user, token)
 
 
 async def set_priority(live: Live, name: str, priority: str) -> None:
@@ -113,28 +187,79 @@ async def wait_until_live(page: Page) -> None:
     await asyncio.sleep(1)
 
 
-async def test_console_users_live_provisioning_and_idp_locked_fields(
-    live: Live, browser: Browser, shots: Path
-) -> None:
-    for login, first in (("grace@example.com", "Grace"), ("alan@example.com", "Alan")):
-        created = await graphql(
-            live,
-            "mutation($l: String!, $f: String!) { createUser(input: {loginId: $l, firstName: $f,"
-            ' lastName: "Local", email: $l}) { userErrors { code } } }',
-            l=login,
-            f=first,
-        )
-        assert created["createUser"]["userErrors"] == []
-    page = await browser.new_page(viewport={"width": 1200, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+async def confirm(page: Page, title: str, consequence: str, action: str) -> None:
+    """The modal dialog states the consequence; confirm it."""
+    dialog = page.get_by_role("dialog", name=title)
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text(consequence)
+    await dialog.get_by_role("button", name=action).click()
+    await expect(dialog).to_have_count(0)
 
-    # `/` leads to the console; sign in with the pasted admin token; the users list shows.
+
+async def cancel(page: Page, title: str) -> None:
+    """Open dialog: cancel it."""
+    dialog = page.get_by_role("dialog", name=title)
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_have_count(0)
+
+
+async def is_red(page: Page, selector: str) -> bool:
+    """The element's text colour has more red than green and blue (an error, not a success)."""
+    colour: str = await page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+    r, g, b = (int(n) for n in re.findall(r"\d+", colour)[:3])
+    return r > g and r > b
+
+
+async def test_console_before_sign_in_errors_and_375px(live: Live, browser: Browser) -> None:
+    context = await browser.new_context(viewport=NARROW)
+    page = await context.new_page()
     await page.goto(live.base + "/")
     assert page.url == live.base + "/console/"
+
+    # Before sign-in: neither the live state, the session bar nor the navigation shows.
+    await expect(page.get_by_role("heading", name="Sign in to Roster")).to_be_visible()
+    await expect(page.locator("#live")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    await expect(page.get_by_role("navigation", name="Sections")).to_be_hidden()
+
+    # A refused token is announced as an alert, in the error colour.
+    await page.get_by_label("Admin API token").fill("rat_not-a-token")
+    await page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("Sign-in failed.")
+    assert await is_red(page, "[role=alert]")
+
+    # Signed in at 375 px: every page fits (no horizontal scroll), every nav item is reachable.
     await page.get_by_label("Admin API token").fill(live.admin)
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    nav = page.get_by_role("navigation", name="Sections")
+    await expect(nav).to_be_visible()
+    await expect(page.locator("#live")).to_be_visible()
+    for name, heading in (
+        ("Users", "Users"),
+        ("Groups", "Groups"),
+        ("Authentication", "Authentication"),
+        ("Provisioning", "Provisioning"),
+        ("API tokens", "Admin API tokens"),
+        ("Profile Editor", "Profile Editor"),
+        ("Audit log", "Audit log"),
+    ):
+        item = nav.get_by_role("link", name=name, exact=True)
+        box = await item.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, (name, box)
+        await item.click()
+        await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (name, width)
+    await context.close()
+
+
+async def test_users_live_provisioning_and_idp_locked_fields(
+    live: Live, page: Page, shots: Path
+) -> None:
+    for login, first in (("grace@example.com", "Grace"), ("alan@example.com", "Alan")):
+        await create_local_user(live, login, first)
+    await page.reload()
     table = page.get_by_role("table")
     for login in ("owner@example.com", "grace@example.com", "alan@example.com"):
         await expect(table.get_by_role("link", name=login)).to_be_visible()
@@ -148,6 +273,7 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await page.get_by_role("button", name="Save authentication settings").click()
     await expect(page.get_by_text("Saved: authentication is OKTA.")).to_be_visible()
     await expect(page.locator("#auth-current")).to_have_text("OKTA")
+    await page.screenshot(path=str(shots / "authentication.png"))
 
     # Users view open; the IdP creates a user over SCIM; it appears through the subscription.
     await page.get_by_role("link", name="Users", exact=True).click()
@@ -157,7 +283,7 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await expect(row).to_contain_text("OKTA", timeout=15_000)
     await expect(row).to_contain_text("new")
     await expect(page.locator("#users-live")).to_contain_text("POST User 00u-ada → 201 SUCCESS")
-    await page.screenshot(path=str(shots / "console-users.png"))
+    await page.screenshot(path=str(shots / "users.png"))
 
     # The profile: IdP-owned fields locked, with why; title made locally mastered for now.
     await set_priority(live, "title", "INHERIT_FROM_LOCAL")
@@ -173,7 +299,7 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await expect(page.get_by_label("Username")).to_have_attribute("readonly", "")
     title = page.get_by_label("Title")
     await expect(title).to_be_editable()
-    await page.screenshot(path=str(shots / "console-profile.png"))
+    await page.screenshot(path=str(shots / "user-profile.png"))
 
     # The page is now old: title became IdP-mastered again. The edit is refused whole.
     await set_priority(live, "title", "INHERIT_FROM_IDP")
@@ -194,28 +320,3 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await expect(page.get_by_role("status").filter(has_text="Saved (version")).to_be_visible()
     user = await graphql(live, '{ user(loginId: "ada@example.com") { title notes } }')
     assert user["user"] == {"title": "Analyst", "notes": "Met at the summit"}
-
-    # Provisioning: a new SCIM token shown once; a write with it is announced live.
-    await page.get_by_role("link", name="Provisioning").click()
-    await page.get_by_label("Name (e.g. the IdP)").fill("okta-2")
-    await page.get_by_role("button", name="Create token").click()
-    secret = await page.get_by_label("Token secret").input_value()
-    assert secret.startswith("rsc_")
-    await expect(page.get_by_text("it is shown only once")).to_be_visible()
-    await wait_until_live(page)
-    await scim_create(live, "lin@example.com", "00u-lin", token=secret)
-    await expect(page.locator("#events-live")).to_have_text(
-        "POST User 00u-lin: SUCCESS (201).", timeout=15_000
-    )
-
-    # A local group, then the audit log of everything above.
-    await page.get_by_role("link", name="Groups").click()
-    await page.get_by_label("Name", exact=True).fill("Analysts")
-    await page.get_by_role("button", name="Create group").click()
-    await expect(page.get_by_role("heading", name="Analysts")).to_be_visible()
-    await expect(page.get_by_role("table")).to_contain_text("No members.")
-    await page.get_by_role("link", name="Audit log").click()
-    audit = page.get_by_role("table")
-    await expect(audit).to_contain_text("authentication.configure")
-    await expect(audit).to_contain_text("user.update")
-    assert errors == []

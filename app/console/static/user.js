@@ -2,10 +2,12 @@
 
 import { gql } from "./api.js";
 import { badge, errorBox, field, fill, h, providerBadge, statusBadge, when } from "./dom.js";
+import { rolesSection } from "./roles.js";
+import { dangerSection, deletedView } from "./user_actions.js";
 
 const USER = `id loginId externalId authProvider status statusReason notes version createdAt updatedAt
   lastProvisionedAt profile { name displayName datatype value source editable visible }
-  viewerCanUpdate viewerCanChangeStatus viewerCannotUpdateReasons lockedFields roles effectiveRoles
+  viewerCanUpdate viewerCanChangeStatus viewerCanDelete viewerCannotUpdateReasons lockedFields roles effectiveRoles
   groups(first: 50) { totalCount nodes { id displayName authProvider } }`;
 
 const QUERY = `query User($id: ID!) {
@@ -45,10 +47,17 @@ export async function render(view, ctx, params, id) {
     return;
   }
   const builtin = new Set(data.profileAttributes.filter((a) => a.builtin).map((a) => a.name));
-  show(view, data.user, builtin);
+  show(view, data.user, builtin, null, ctx);
 }
 
-function show(view, u, builtin, notice = null) {
+let current = null; // the view's context, kept for the re-renders after a save
+
+function show(view, u, builtin, notice = null, ctx = current) {
+  current = ctx;
+  const reload = async (message) => {
+    const data = await gql(QUERY, { id: u.id });
+    if (data.user) show(view, data.user, builtin, message);
+  };
   const locked = new Set(u.lockedFields);
   const fields = [
     ...u.profile.filter((p) => p.visible),
@@ -96,11 +105,14 @@ function show(view, u, builtin, notice = null) {
     form,
     statusSection(view, u, builtin),
     h("section", { "aria-labelledby": "access-title" }, h("h2", { id: "access-title" }, "Access"),
-      h("p", {}, "Roles (direct): ", u.roles.join(", ") || "none",
-        " · effective: ", u.effectiveRoles.join(", ") || "none"),
+      h("p", {}, "Effective roles (direct and through groups): ", u.effectiveRoles.join(", ") || "none"),
       h("p", {}, `Groups (${u.groups.totalCount}): `, u.groups.nodes.length
         ? u.groups.nodes.map((g, i) => [i ? ", " : "", h("a", { href: `#/groups/${encodeURIComponent(g.id)}` }, g.displayName)])
-        : "none")));
+        : "none")),
+    rolesSection({ kind: "user", id: u.id, label: u.loginId, roles: u.roles,
+      canGrant: current.viewer.canWrite }, reload),
+    dangerSection(view, u, { canWrite: current.viewer.canWrite, reload,
+      onDeleted: (gone) => deletedView(view, { ...u, ...gone }, reload) }));
 }
 
 function why(u, f, id) {
