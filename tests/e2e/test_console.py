@@ -320,3 +320,321 @@ async def test_users_live_provisioning_and_idp_locked_fields(
     await expect(page.get_by_role("status").filter(has_text="Saved (version")).to_be_visible()
     user = await graphql(live, '{ user(loginId: "ada@example.com") { title notes } }')
     assert user["user"] == {"title": "Analyst", "notes": "Met at the summit"}
+
+
+async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path) -> None:
+    user_id = await create_local_user(live, "rosa@example.com", "Rosa")
+    await page.goto(f"{live.base}/console/#/users/{user_id}")
+    await expect(page.get_by_role("heading", name="rosa@example.com")).to_be_visible()
+
+    # Grant ADMIN; revoking it asks first (cancel keeps it), then revokes.
+    roles = page.get_by_role("region", name="Roles")
+    await roles.get_by_label("Role to grant").fill("admin")
+    await roles.get_by_role("button", name="Grant role").click()
+    await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
+    await expect(page.get_by_text("Effective roles (direct and through groups): ADMIN")).to_be_visible()
+    await page.screenshot(path=str(shots / "user-roles.png"))
+    revoke = page.get_by_role("button", name="Revoke ADMIN from rosa@example.com")
+    await revoke.click()
+    await cancel(page, "Revoke ADMIN?")
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { roles } }", id=user_id)
+    assert data["user"] == {"roles": ["ADMIN"]}
+    await revoke.click()
+    await confirm(page, "Revoke ADMIN?", "rosa@example.com loses ADMIN at once", "Revoke ADMIN")
+    await expect(page.get_by_role("status").filter(has_text="Revoked ADMIN.")).to_be_visible()
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { roles } }", id=user_id)
+    assert data["user"] == {"roles": []}
+
+    # Delete: the dialog says what happens; then the page offers the restore.
+    await page.get_by_role("button", name="Delete user").click()
+    await confirm(page, "Delete rosa@example.com?", "can restore it", "Delete user")
+    await expect(page.get_by_role("status").filter(has_text="Deleted rosa@example.com")).to_be_visible()
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { id } }", id=user_id)
+    assert data["user"] is None
+    await page.get_by_role("button", name="Restore user").click()
+    await expect(page.get_by_role("status").filter(has_text="Restored rosa@example.com.")).to_be_visible()
+    await expect(page.get_by_role("heading", name="rosa@example.com")).to_be_visible()
+
+    # Deleted again, it is listed with "Show deleted" and restored from the list.
+    await page.get_by_role("button", name="Delete user").click()
+    await confirm(page, "Delete rosa@example.com?", "soft-deleted", "Delete user")
+    await page.get_by_role("link", name="Users", exact=True).click()
+    await expect(page.get_by_role("link", name="rosa@example.com")).to_have_count(0)
+    await page.get_by_label("Show deleted").check()
+    await page.get_by_role("button", name="Apply").click()
+    row = page.get_by_role("row").filter(has_text="rosa@example.com")
+    await expect(row).to_contain_text("deleted")
+    await row.get_by_role("button", name="Restore rosa@example.com").click()
+    await expect(page.get_by_role("status").filter(has_text="Restored rosa@example.com.")).to_be_visible()
+    await expect(page.get_by_role("link", name="rosa@example.com")).to_be_visible()
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { loginId } }", id=user_id)
+    assert data["user"] == {"loginId": "rosa@example.com"}
+
+
+async def test_convert_one_user_to_local_after_a_dry_run(live: Live, page: Page) -> None:
+    await use_okta(live)
+    raw = await scim_create(live, "tim@example.com", "00u-tim")
+    data = await graphql(live, '{ user(loginId: "tim@example.com") { id authProvider } }')
+    assert data["user"]["authProvider"] == "OKTA"
+    await page.goto(f"{live.base}/console/#/users/{data['user']['id']}")
+    await expect(page.get_by_role("heading", name="tim@example.com")).to_be_visible()
+    await expect(page.get_by_role("button", name="Delete user")).to_have_count(0)
+
+    # The dry run reports first; cancelling the dialog changes nothing.
+    await page.get_by_role("button", name="Convert to local…").click()
+    report = page.locator("#convert-report")
+    await expect(report).to_contain_text("Dry run: 1 user(s) and 0 group(s) would be converted")
+    await expect(report.get_by_role("row").filter(has_text="tim@example.com")).to_contain_text(
+        "becomes LOCAL"
+    )
+    await cancel(page, "Convert tim@example.com to LOCAL?")
+    data = await graphql(live, '{ user(loginId: "tim@example.com") { authProvider } }')
+    assert data["user"] == {"authProvider": "OKTA"}
+
+    await page.get_by_role("button", name="Convert to local…").click()
+    await confirm(page, "Convert tim@example.com to LOCAL?", "OKTA stops owning", "Convert to local")
+    await expect(page.get_by_role("status").filter(has_text="Converted tim@example.com")).to_be_visible()
+    await expect(page.locator(".meta .badge").first).to_have_text("LOCAL")
+    await expect(page.get_by_label("First name")).to_be_editable()
+    data = await graphql(live, '{ user(loginId: "tim@example.com") { authProvider databaseId } }')
+    assert data["user"] == {"authProvider": "LOCAL", "databaseId": raw}
+
+
+async def test_groups_roles_members_and_delete(live: Live, page: Page, shots: Path) -> None:
+    await create_local_user(live, "mia@example.com", "Mia")
+    await page.get_by_role("link", name="Groups").click()
+    await page.get_by_label("Name", exact=True).fill("Auditors")
+    await page.get_by_role("button", name="Create group").click()
+    await expect(page.get_by_role("heading", name="Auditors")).to_be_visible()
+
+    # Roles on the group; members added by login and removed after a confirmation.
+    await page.get_by_label("Role to grant").fill("VIEWER")
+    await page.get_by_role("button", name="Grant role").click()
+    await expect(page.get_by_role("status").filter(has_text="Granted VIEWER.")).to_be_visible()
+    await page.get_by_label("Login of the user to add").fill("mia@example.com")
+    await page.get_by_role("button", name="Add member").click()
+    await expect(page.get_by_role("status").filter(has_text="Added mia@example.com.")).to_be_visible()
+    members = page.get_by_role("table", name=re.compile("Members"))
+    await expect(members.get_by_role("link", name="mia@example.com")).to_be_visible()
+    data = await graphql(
+        live, '{ user(loginId: "mia@example.com") { effectiveRoles groups { totalCount } } }'
+    )
+    assert data["user"] == {"effectiveRoles": ["VIEWER"], "groups": {"totalCount": 1}}
+    await page.get_by_label("Login of the user to add").fill("nobody@example.com")
+    await page.get_by_role("button", name="Add member").click()
+    await expect(page.get_by_role("alert")).to_contain_text("No user has the login nobody@example.com.")
+    await page.screenshot(path=str(shots / "group.png"))
+    await page.get_by_role("button", name="Remove mia@example.com from Auditors").click()
+    await confirm(page, "Remove mia@example.com?", "loses the roles", "Remove member")
+    await expect(members).to_contain_text("No members.")
+
+    # Deleting the group says what it ends, then goes back to the list.
+    await page.get_by_role("button", name="Delete group").click()
+    await confirm(page, "Delete Auditors?", "cannot be restored", "Delete group")
+    await expect(page.get_by_role("heading", name="Groups", exact=True)).to_be_visible()
+    await expect(page.get_by_role("link", name="Auditors")).to_have_count(0)
+
+    # An IdP-owned group: members read-only with the reason; roles still grantable.
+    await use_okta(live)
+    group_id = await scim_post(
+        live,
+        "Groups",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Okta Engineers",
+            "externalId": "00g-eng",
+        },
+    )
+    await page.reload()
+    await page.get_by_role("link", name="Okta Engineers").click()
+    await expect(page.get_by_role("heading", name="Okta Engineers")).to_be_visible()
+    await expect(page.locator("#group-readonly")).to_contain_text(
+        "Owned by OKTA: its name and members are read-only here because OKTA pushes them"
+    )
+    await expect(page.get_by_label("Login of the user to add")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Delete group")).to_have_count(0)
+    await page.get_by_label("Role to grant").fill("ADMIN")
+    await page.get_by_role("button", name="Grant role").click()
+    await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
+    data = await graphql(live, '{ groups(filter: {search: "Okta Engineers"}) { nodes { id roles databaseId } } }')
+    assert [(g["roles"], g["databaseId"]) for g in data["groups"]["nodes"]] == [(["ADMIN"], group_id)]
+
+
+async def test_admin_api_tokens_create_copy_and_revoke(live: Live, page: Page, shots: Path) -> None:
+    await page.get_by_role("link", name="API tokens").click()
+    await expect(page.get_by_role("heading", name="Admin API tokens")).to_be_visible()
+    tokens = page.get_by_role("table")
+    # The owner's token, named by its admin's login (not an id).
+    await expect(tokens.get_by_role("row").nth(1)).to_contain_text("owner@example.com")
+
+    await page.get_by_label("Token name").fill("ci-deploy")
+    await expect(page.get_by_label("For admin (login)")).to_have_value("owner@example.com")
+    ttl = page.get_by_label("Lifetime (days)")
+    await expect(ttl).to_have_value("90")
+    await expect(ttl).to_have_attribute("max", "365")
+    await ttl.fill("30")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.get_by_role("status").filter(has_text="Created ci-deploy for owner@example.com")).to_be_visible()
+    secret = await page.get_by_label("Token secret").input_value()
+    assert secret.startswith("rat_") or len(secret) > 20, secret
+    await expect(page.get_by_text("it is shown only once")).to_be_visible()
+    await page.get_by_role("button", name="Copy secret").click()
+    await expect(page.locator("#api-token-copied")).to_have_text("Copied.")
+    assert await page.evaluate("navigator.clipboard.readText()") == secret
+    row = tokens.get_by_role("row").filter(has_text="ci-deploy")
+    await expect(row).to_contain_text("ACTIVE")
+    await page.screenshot(path=str(shots / "api-tokens.png"))
+    data = await graphql(live, "{ apiTokens { name expiresAt createdAt } }")
+    made = [t for t in data["apiTokens"] if t["name"] == "ci-deploy"]
+    assert len(made) == 1
+
+    # A user holding no admin role: the API's refusal shows inline.
+    await create_local_user(live, "noadmin@example.com", "No")
+    await page.get_by_label("Token name").fill("nope")
+    await page.get_by_label("For admin (login)").fill("noadmin@example.com")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.get_by_role("alert")).to_contain_text("holds no admin role")
+
+    # Revoking asks first and states the consequence.
+    await row.get_by_role("button", name=re.compile("Revoke token ci-deploy")).click()
+    await confirm(page, "Revoke token ci-deploy?", "stops working at once", "Revoke token")
+    await expect(page.get_by_role("status").filter(has_text="Revoked ci-deploy.")).to_be_visible()
+    await expect(tokens.get_by_role("row").filter(has_text="ci-deploy")).to_contain_text("REVOKED")
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": "{ viewer { loginId } }"},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+    assert answer.status_code == 401
+
+
+async def test_profile_editor_priority_status_and_custom_attributes(
+    live: Live, page: Page, shots: Path
+) -> None:
+    await page.get_by_role("link", name="Profile Editor").click()
+    await expect(page.get_by_role("heading", name="Profile Editor")).to_be_visible()
+    attrs = page.get_by_role("table")
+    await expect(attrs.get_by_role("row").filter(has_text="costCenter")).to_contain_text("IdP")
+
+    # Source priority and status of a built-in attribute.
+    await page.get_by_role("button", name="Edit costCenter").click()
+    await page.get_by_label("Source priority").select_option("INHERIT_FROM_LOCAL")
+    await page.get_by_label("Status").select_option("HIDDEN")
+    await page.get_by_role("button", name="Save attribute").click()
+    await expect(page.get_by_role("status").filter(has_text="Saved costCenter.")).to_be_visible()
+    row = attrs.get_by_role("row").filter(has_text="costCenter")
+    await expect(row).to_contain_text("Local")
+    await expect(row).to_contain_text("Hidden")
+    data = await graphql(live, "{ profileAttributes { name sourcePriority status } }")
+    assert {"name": "costCenter", "sourcePriority": "INHERIT_FROM_LOCAL", "status": "HIDDEN"} in data[
+        "profileAttributes"
+    ]
+
+    # The API's refusal inline: loginId is always visible.
+    await page.get_by_role("button", name="Edit loginId").click()
+    await page.get_by_label("Status").select_option("HIDDEN")
+    await page.get_by_role("button", name="Save attribute").click()
+    await expect(page.locator("#attr-editor-status [role=alert]")).to_contain_text("INVALID_VALUE")
+    await expect(page.get_by_label("Status")).to_have_attribute("aria-invalid", "true")
+
+    # A custom attribute: created, a duplicate refused inline, edited, deleted after a dialog.
+    await page.get_by_label("Variable name").fill("badgeNumber")
+    await page.get_by_label("Label", exact=True).last.fill("Badge number")
+    await page.get_by_label("Datatype").select_option("NUMBER")
+    await page.get_by_role("button", name="Create attribute").click()
+    await expect(page.get_by_role("status").filter(has_text="Created badgeNumber.")).to_be_visible()
+    await expect(attrs.get_by_role("row").filter(has_text="badgeNumber")).to_contain_text("custom")
+    await page.get_by_label("Variable name").fill("badgeNumber")
+    await page.get_by_label("Label", exact=True).last.fill("Again")
+    await page.get_by_role("button", name="Create attribute").click()
+    await expect(page.locator("#new-attr-status [role=alert]")).to_contain_text("ALREADY_EXISTS")
+    await expect(page.get_by_label("Variable name")).to_have_attribute("aria-invalid", "true")
+
+    editor = page.locator("#attr-editor")
+    await expect(editor.get_by_role("heading")).to_have_text("Edit Badge number (badgeNumber)")
+    await editor.get_by_label("Description").fill("The number on the door badge")
+    await editor.get_by_role("button", name="Save attribute").click()
+    await expect(page.get_by_role("status").filter(has_text="Saved badgeNumber.")).to_be_visible()
+    await page.screenshot(path=str(shots / "profile-editor.png"))
+    await editor.get_by_role("button", name="Delete attribute…").click()
+    await confirm(page, "Delete Badge number?", "every user's value of it is deleted", "Delete attribute")
+    await expect(page.get_by_role("status").filter(has_text="Deleted badgeNumber.")).to_be_visible()
+    await expect(attrs.get_by_role("row").filter(has_text="badgeNumber")).to_have_count(0)
+    data = await graphql(live, "{ profileAttributes { name } }")
+    assert "badgeNumber" not in [a["name"] for a in data["profileAttributes"]]
+
+
+async def test_provisioning_events_and_audit_show_names(live: Live, page: Page, shots: Path) -> None:
+    await use_okta(live)
+    await page.get_by_role("link", name="Provisioning").click()
+    await expect(page.get_by_role("heading", name="Provisioning")).to_be_visible()
+
+    # A new SCIM token shown once; a write with it is announced live, with the user's name.
+    await page.get_by_label("Name (e.g. the IdP)").fill("okta-2")
+    await page.get_by_role("button", name="Create token").click()
+    secret = await page.get_by_label("Token secret").input_value()
+    assert secret.startswith("rsc_")
+    await expect(page.get_by_text("it is shown only once")).to_be_visible()
+    await wait_until_live(page)
+    await scim_create(live, "lin@example.com", "00u-lin", token=secret)
+    await expect(page.locator("#events-live")).to_have_text(
+        "POST User lin@example.com: SUCCESS (201).", timeout=15_000
+    )
+
+    # Reloaded, the event log names the user and the token (one batched query, not ids).
+    await page.reload()
+    events = page.get_by_role("table", name=re.compile("Provisioning events"))
+    row = events.get_by_role("row").filter(has=page.get_by_role("link", name="lin@example.com"))
+    await expect(row).to_contain_text("okta-2")
+    await expect(row).not_to_contain_text("00u-lin")
+    await page.screenshot(path=str(shots / "provisioning.png"))
+
+    # The audit log names actor and target.
+    await page.get_by_role("link", name="Audit log").click()
+    audit = page.get_by_role("table")
+    entry = audit.get_by_role("row").filter(has_text="scimToken.create").first
+    await expect(entry).to_contain_text("owner@example.com")
+    await expect(entry).to_contain_text("okta-2")
+    created = audit.get_by_role("row").filter(has_text="user.create").filter(has_text="lin@example.com")
+    await expect(created.get_by_role("link", name="lin@example.com")).to_be_visible()
+    await page.screenshot(path=str(shots / "audit.png"))
+
+
+async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:
+    """Runs last in the module: it revokes every SCIM token."""
+    await page.get_by_role("link", name="Provisioning").click()
+    tokens = page.get_by_role("table", name=re.compile("SCIM tokens"))
+    await tokens.get_by_role("button", name=re.compile("Revoke token okta-e2e")).click()
+    await cancel(page, "Revoke SCIM token okta-e2e?")
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.get("/scim/v2/Users", headers=live.scim_headers())
+    assert answer.status_code == 200
+    await tokens.get_by_role("button", name=re.compile("Revoke token okta-e2e")).click()
+    await confirm(page, "Revoke SCIM token okta-e2e?", "refused with 401", "Revoke token")
+    await expect(tokens.get_by_role("row").filter(has_text="okta-e2e")).to_contain_text("REVOKED")
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.get("/scim/v2/Users", headers=live.scim_headers())
+    assert answer.status_code == 401
+
+    # Disabling: the confirm button stays disabled until DISABLE is typed; cancel keeps it on.
+    await page.get_by_role("button", name=re.compile("Disable provisioning")).click()
+    dialog = page.get_by_role("dialog", name="Disable provisioning?")
+    await expect(dialog).to_contain_text("Every SCIM token is revoked now")
+    go = dialog.get_by_role("button", name="Disable provisioning")
+    await expect(go).to_be_disabled()
+    await dialog.get_by_label("Type DISABLE to confirm").fill("disable")
+    await expect(go).to_be_disabled()
+    await cancel(page, "Disable provisioning?")
+    data = await graphql(live, "{ provisioning { enabled } }")
+    assert data["provisioning"] == {"enabled": True}
+
+    await page.get_by_role("button", name=re.compile("Disable provisioning")).click()
+    await dialog.get_by_label("Type DISABLE to confirm").fill("DISABLE")
+    await go.click()
+    await expect(dialog).to_have_count(0)
+    await expect(page.locator("#provisioning-enabled")).to_have_text("Disabled")
+    await expect(page.get_by_role("status").filter(has_text="Provisioning disabled")).to_be_visible()
+    data = await graphql(live, "{ provisioning { enabled tokens { state } } }")
+    assert data["provisioning"]["enabled"] is False
+    assert {t["state"] for t in data["provisioning"]["tokens"]} == {"REVOKED"}

@@ -18,7 +18,7 @@ const nodeId = (type, raw) => (NODE_TYPES.has(type) && UUID.test(raw ?? "") ? gl
 const PAGES = { User: "#/users/", Group: "#/groups/" };
 
 /** The target as a name (its label, else resolved in the batch), linked when it has a page. */
-function target(e, names) {
+function targetCell(e, names) {
   const id = nodeId(e.targetType, e.targetId);
   const name = e.targetLabel ?? names.get(id) ?? (e.targetId ? "(deleted)" : "");
   const shown = PAGES[e.targetType] && names.has(id)
@@ -48,7 +48,7 @@ export async function render(view, ctx, params) {
   fill(view, h("h1", {}, "Audit log"), form,
     scroller(table("Audit entries, newest first", ["Time", "Actor", "Action", "Target", "Changes", "Reason"],
       auditLog.nodes, (e) => [when(e.at), [e.actorLabel, " ", h("span", { class: "meta" }, `(${e.actorType})`)],
-        h("code", {}, e.action), target(e, names),
+        h("code", {}, e.action), targetCell(e, names),
         e.changes.length
           ? h("ul", { class: "changes" }, e.changes.map((c) =>
             h("li", {}, h("code", {}, c.field), `: ${show(c.before)} → ${show(c.after)}`)))
