@@ -203,6 +203,12 @@ async def cancel(page: Page, title: str) -> None:
     await expect(dialog).to_have_count(0)
 
 
+async def shoot(page: Page, shots: Path, name: str) -> None:
+    """The page from its top at the fixed 1200x800 viewport."""
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(shots / f"{name}.png"))
+
+
 async def is_red(page: Page, selector: str) -> bool:
     """The element's text colour has more red than green and blue (an error, not a success)."""
     colour: str = await page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
@@ -273,7 +279,7 @@ async def test_users_live_provisioning_and_idp_locked_fields(
     await page.get_by_role("button", name="Save authentication settings").click()
     await expect(page.get_by_text("Saved: authentication is OKTA.")).to_be_visible()
     await expect(page.locator("#auth-current")).to_have_text("OKTA")
-    await page.screenshot(path=str(shots / "authentication.png"))
+    await shoot(page, shots, "authentication")
 
     # Users view open; the IdP creates a user over SCIM; it appears through the subscription.
     await page.get_by_role("link", name="Users", exact=True).click()
@@ -283,7 +289,7 @@ async def test_users_live_provisioning_and_idp_locked_fields(
     await expect(row).to_contain_text("OKTA", timeout=15_000)
     await expect(row).to_contain_text("new")
     await expect(page.locator("#users-live")).to_contain_text("POST User 00u-ada → 201 SUCCESS")
-    await page.screenshot(path=str(shots / "users.png"))
+    await shoot(page, shots, "users")
 
     # The profile: IdP-owned fields locked, with why; title made locally mastered for now.
     await set_priority(live, "title", "INHERIT_FROM_LOCAL")
@@ -299,7 +305,7 @@ async def test_users_live_provisioning_and_idp_locked_fields(
     await expect(page.get_by_label("Username")).to_have_attribute("readonly", "")
     title = page.get_by_label("Title")
     await expect(title).to_be_editable()
-    await page.screenshot(path=str(shots / "user-profile.png"))
+    await shoot(page, shots, "user-profile")
 
     # The page is now old: title became IdP-mastered again. The edit is refused whole.
     await set_priority(live, "title", "INHERIT_FROM_IDP")
@@ -327,13 +333,23 @@ async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path
     await page.goto(f"{live.base}/console/#/users/{user_id}")
     await expect(page.get_by_role("heading", name="rosa@example.com")).to_be_visible()
 
+    # Unsaved edits are discarded only after a confirmation naming them.
+    first_name = page.get_by_label("First name")
+    await first_name.fill("Rosalind")
+    await page.get_by_role("button", name="Discard changes").click()
+    await cancel(page, "Discard your changes?")
+    await expect(first_name).to_have_value("Rosalind")
+    await page.get_by_role("button", name="Discard changes").click()
+    await confirm(page, "Discard your changes?", "unsaved edits of firstName", "Discard changes")
+    await expect(page.get_by_label("First name")).to_have_value("Rosa")
+
     # Grant ADMIN; revoking it asks first (cancel keeps it), then revokes.
     roles = page.get_by_role("region", name="Roles")
     await roles.get_by_label("Role to grant").fill("admin")
     await roles.get_by_role("button", name="Grant role").click()
     await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
     await expect(page.get_by_text("Effective roles (direct and through groups): ADMIN")).to_be_visible()
-    await page.screenshot(path=str(shots / "user-roles.png"))
+    await shoot(page, shots, "user-roles")
     revoke = page.get_by_role("button", name="Revoke ADMIN from rosa@example.com")
     await revoke.click()
     await cancel(page, "Revoke ADMIN?")
@@ -423,7 +439,7 @@ async def test_groups_roles_members_and_delete(live: Live, page: Page, shots: Pa
     await page.get_by_label("Login of the user to add").fill("nobody@example.com")
     await page.get_by_role("button", name="Add member").click()
     await expect(page.get_by_role("alert")).to_contain_text("No user has the login nobody@example.com.")
-    await page.screenshot(path=str(shots / "group.png"))
+    await shoot(page, shots, "group")
     await page.get_by_role("button", name="Remove mia@example.com from Auditors").click()
     await confirm(page, "Remove mia@example.com?", "loses the roles", "Remove member")
     await expect(members).to_contain_text("No members.")
@@ -483,7 +499,7 @@ async def test_admin_api_tokens_create_copy_and_revoke(live: Live, page: Page, s
     assert await page.evaluate("navigator.clipboard.readText()") == secret
     row = tokens.get_by_role("row").filter(has_text="ci-deploy")
     await expect(row).to_contain_text("ACTIVE")
-    await page.screenshot(path=str(shots / "api-tokens.png"))
+    await shoot(page, shots, "api-tokens")
     data = await graphql(live, "{ apiTokens { name expiresAt createdAt } }")
     made = [t for t in data["apiTokens"] if t["name"] == "ci-deploy"]
     assert len(made) == 1
@@ -556,7 +572,7 @@ async def test_profile_editor_priority_status_and_custom_attributes(
     await editor.get_by_label("Description").fill("The number on the door badge")
     await editor.get_by_role("button", name="Save attribute").click()
     await expect(page.get_by_role("status").filter(has_text="Saved badgeNumber.")).to_be_visible()
-    await page.screenshot(path=str(shots / "profile-editor.png"))
+    await shoot(page, shots, "profile-editor")
     await editor.get_by_role("button", name="Delete attribute…").click()
     await confirm(page, "Delete Badge number?", "every user's value of it is deleted", "Delete attribute")
     await expect(page.get_by_role("status").filter(has_text="Deleted badgeNumber.")).to_be_visible()
@@ -588,7 +604,7 @@ async def test_provisioning_events_and_audit_show_names(live: Live, page: Page, 
     row = events.get_by_role("row").filter(has=page.get_by_role("link", name="lin@example.com"))
     await expect(row).to_contain_text("okta-2")
     await expect(row).not_to_contain_text("00u-lin")
-    await page.screenshot(path=str(shots / "provisioning.png"))
+    await shoot(page, shots, "provisioning")
 
     # The audit log names actor and target.
     await page.get_by_role("link", name="Audit log").click()
@@ -598,7 +614,7 @@ async def test_provisioning_events_and_audit_show_names(live: Live, page: Page, 
     await expect(entry).to_contain_text("okta-2")
     created = audit.get_by_role("row").filter(has_text="user.create").filter(has_text="lin@example.com")
     await expect(created.get_by_role("link", name="lin@example.com")).to_be_visible()
-    await page.screenshot(path=str(shots / "audit.png"))
+    await shoot(page, shots, "audit")
 
 
 async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:

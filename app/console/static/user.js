@@ -1,7 +1,7 @@
 // One user's profile: who owns each field and why, edits through updateUser, status changes.
 
 import { gql } from "./api.js";
-import { badge, errorBox, field, fill, h, providerBadge, statusBadge, when } from "./dom.js";
+import { badge, confirmAction, errorBox, field, fill, h, providerBadge, statusBadge, when } from "./dom.js";
 import { rolesSection } from "./roles.js";
 import { dangerSection, deletedView } from "./user_actions.js";
 
@@ -81,7 +81,9 @@ function show(view, u, builtin, notice = null, ctx = current) {
     h("h2", { id: "profile-title" }, "Profile"),
     h("div", { class: "grid" }, rows),
     field("Notes (always local)", notes),
-    u.viewerCanUpdate ? h("button", { type: "submit" }, "Save changes") : null,
+    u.viewerCanUpdate ? h("p", { class: "actions" }, h("button", { type: "submit" }, "Save changes"),
+      h("button", { type: "button", class: "secondary", onclick: () => discard(view, u, builtin, inputs, status) },
+        "Discard changes")) : null,
     status);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -113,6 +115,18 @@ function show(view, u, builtin, notice = null, ctx = current) {
       canGrant: current.viewer.canWrite }, reload),
     dangerSection(view, u, { canWrite: current.viewer.canWrite, reload,
       onDeleted: (gone) => deletedView(view, { ...u, ...gone }, reload) }));
+}
+
+/** Put the saved values back, after a confirmation naming what would be lost. */
+async function discard(view, u, builtin, inputs, status) {
+  const changed = [...inputs].filter(([, e]) => e.input.value !== e.original).map(([name]) => name);
+  if (!changed.length) {
+    fill(status, h("p", { role: "status" }, "No changes to discard."));
+    return;
+  }
+  const ok = await confirmAction({ title: "Discard your changes?", action: "Discard changes",
+    consequence: `Your unsaved edits of ${changed.join(", ")} are lost; the saved profile is shown again.` });
+  if (ok) show(view, u, builtin, h("p", { role: "status" }, "Changes discarded."));
 }
 
 function why(u, f, id) {
