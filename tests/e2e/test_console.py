@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 from app.db import Database
 from app.domain.bootstrap import issue_admin_token, issue_scim_token
@@ -36,8 +36,8 @@ ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-WIDE = {"width": 1200, "height": 800}
-NARROW = {"width": 375, "height": 800}
+WIDE: ViewportSize = {"width": 1200, "height": 800}
+NARROW: ViewportSize = {"width": 375, "height": 800}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -348,7 +348,9 @@ async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path
     await roles.get_by_label("Role to grant").fill("admin")
     await roles.get_by_role("button", name="Grant role").click()
     await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
-    await expect(page.get_by_text("Effective roles (direct and through groups): ADMIN")).to_be_visible()
+    await expect(
+        page.get_by_text("Effective roles (direct and through groups): ADMIN")
+    ).to_be_visible()
     await shoot(page, shots, "user-roles")
     revoke = page.get_by_role("button", name="Revoke ADMIN from rosa@example.com")
     await revoke.click()
@@ -364,11 +366,15 @@ async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path
     # Delete: the dialog says what happens; then the page offers the restore.
     await page.get_by_role("button", name="Delete user").click()
     await confirm(page, "Delete rosa@example.com?", "can restore it", "Delete user")
-    await expect(page.get_by_role("status").filter(has_text="Deleted rosa@example.com")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text="Deleted rosa@example.com")
+    ).to_be_visible()
     data = await graphql(live, "query($id: ID!) { user(id: $id) { id } }", id=user_id)
     assert data["user"] is None
     await page.get_by_role("button", name="Restore user").click()
-    await expect(page.get_by_role("status").filter(has_text="Restored rosa@example.com.")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text="Restored rosa@example.com.")
+    ).to_be_visible()
     await expect(page.get_by_role("heading", name="rosa@example.com")).to_be_visible()
 
     # Deleted again, it is listed with "Show deleted" and restored from the list.
@@ -381,7 +387,9 @@ async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path
     row = page.get_by_role("row").filter(has_text="rosa@example.com")
     await expect(row).to_contain_text("deleted")
     await row.get_by_role("button", name="Restore rosa@example.com").click()
-    await expect(page.get_by_role("status").filter(has_text="Restored rosa@example.com.")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text="Restored rosa@example.com.")
+    ).to_be_visible()
     await expect(page.get_by_role("link", name="rosa@example.com")).to_be_visible()
     data = await graphql(live, "query($id: ID!) { user(id: $id) { loginId } }", id=user_id)
     assert data["user"] == {"loginId": "rosa@example.com"}
@@ -408,8 +416,12 @@ async def test_convert_one_user_to_local_after_a_dry_run(live: Live, page: Page)
     assert data["user"] == {"authProvider": "OKTA"}
 
     await page.get_by_role("button", name="Convert to local…").click()
-    await confirm(page, "Convert tim@example.com to LOCAL?", "OKTA stops owning", "Convert to local")
-    await expect(page.get_by_role("status").filter(has_text="Converted tim@example.com")).to_be_visible()
+    await confirm(
+        page, "Convert tim@example.com to LOCAL?", "OKTA stops owning", "Convert to local"
+    )
+    await expect(
+        page.get_by_role("status").filter(has_text="Converted tim@example.com")
+    ).to_be_visible()
     await expect(page.locator(".meta .badge").first).to_have_text("LOCAL")
     await expect(page.get_by_label("First name")).to_be_editable()
     data = await graphql(live, '{ user(loginId: "tim@example.com") { authProvider databaseId } }')
@@ -429,7 +441,9 @@ async def test_groups_roles_members_and_delete(live: Live, page: Page, shots: Pa
     await expect(page.get_by_role("status").filter(has_text="Granted VIEWER.")).to_be_visible()
     await page.get_by_label("Login of the user to add").fill("mia@example.com")
     await page.get_by_role("button", name="Add member").click()
-    await expect(page.get_by_role("status").filter(has_text="Added mia@example.com.")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text="Added mia@example.com.")
+    ).to_be_visible()
     members = page.get_by_role("table", name=re.compile("Members"))
     await expect(members.get_by_role("link", name="mia@example.com")).to_be_visible()
     data = await graphql(
@@ -438,7 +452,9 @@ async def test_groups_roles_members_and_delete(live: Live, page: Page, shots: Pa
     assert data["user"] == {"effectiveRoles": ["VIEWER"], "groups": {"totalCount": 1}}
     await page.get_by_label("Login of the user to add").fill("nobody@example.com")
     await page.get_by_role("button", name="Add member").click()
-    await expect(page.get_by_role("alert")).to_contain_text("No user has the login nobody@example.com.")
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "No user has the login nobody@example.com."
+    )
     await shoot(page, shots, "group")
     await page.get_by_role("button", name="Remove mia@example.com from Auditors").click()
     await confirm(page, "Remove mia@example.com?", "loses the roles", "Remove member")
@@ -472,8 +488,12 @@ async def test_groups_roles_members_and_delete(live: Live, page: Page, shots: Pa
     await page.get_by_label("Role to grant").fill("ADMIN")
     await page.get_by_role("button", name="Grant role").click()
     await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
-    data = await graphql(live, '{ groups(filter: {search: "Okta Engineers"}) { nodes { id roles databaseId } } }')
-    assert [(g["roles"], g["databaseId"]) for g in data["groups"]["nodes"]] == [(["ADMIN"], group_id)]
+    data = await graphql(
+        live, '{ groups(filter: {search: "Okta Engineers"}) { nodes { id roles databaseId } } }'
+    )
+    assert [(g["roles"], g["databaseId"]) for g in data["groups"]["nodes"]] == [
+        (["ADMIN"], group_id)
+    ]
 
 
 async def test_admin_api_tokens_create_copy_and_revoke(live: Live, page: Page, shots: Path) -> None:
@@ -490,7 +510,9 @@ async def test_admin_api_tokens_create_copy_and_revoke(live: Live, page: Page, s
     await expect(ttl).to_have_attribute("max", "365")
     await ttl.fill("30")
     await page.get_by_role("button", name="Create token").click()
-    await expect(page.get_by_role("status").filter(has_text="Created ci-deploy for owner@example.com")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text="Created ci-deploy for owner@example.com")
+    ).to_be_visible()
     secret = await page.get_by_label("Token secret").input_value()
     assert secret.startswith("rat_") or len(secret) > 20, secret
     await expect(page.get_by_text("it is shown only once")).to_be_visible()
@@ -543,9 +565,11 @@ async def test_profile_editor_priority_status_and_custom_attributes(
     await expect(row).to_contain_text("Local")
     await expect(row).to_contain_text("Hidden")
     data = await graphql(live, "{ profileAttributes { name sourcePriority status } }")
-    assert {"name": "costCenter", "sourcePriority": "INHERIT_FROM_LOCAL", "status": "HIDDEN"} in data[
-        "profileAttributes"
-    ]
+    assert {
+        "name": "costCenter",
+        "sourcePriority": "INHERIT_FROM_LOCAL",
+        "status": "HIDDEN",
+    } in data["profileAttributes"]
 
     # The API's refusal inline: loginId is always visible.
     await page.get_by_role("button", name="Edit loginId").click()
@@ -574,14 +598,18 @@ async def test_profile_editor_priority_status_and_custom_attributes(
     await expect(page.get_by_role("status").filter(has_text="Saved badgeNumber.")).to_be_visible()
     await shoot(page, shots, "profile-editor")
     await editor.get_by_role("button", name="Delete attribute…").click()
-    await confirm(page, "Delete Badge number?", "every user's value of it is deleted", "Delete attribute")
+    await confirm(
+        page, "Delete Badge number?", "every user's value of it is deleted", "Delete attribute"
+    )
     await expect(page.get_by_role("status").filter(has_text="Deleted badgeNumber.")).to_be_visible()
     await expect(attrs.get_by_role("row").filter(has_text="badgeNumber")).to_have_count(0)
     data = await graphql(live, "{ profileAttributes { name } }")
     assert "badgeNumber" not in [a["name"] for a in data["profileAttributes"]]
 
 
-async def test_provisioning_events_and_audit_show_names(live: Live, page: Page, shots: Path) -> None:
+async def test_provisioning_events_and_audit_show_names(
+    live: Live, page: Page, shots: Path
+) -> None:
     await use_okta(live)
     await page.get_by_role("link", name="Provisioning").click()
     await expect(page.get_by_role("heading", name="Provisioning")).to_be_visible()
@@ -612,7 +640,9 @@ async def test_provisioning_events_and_audit_show_names(live: Live, page: Page, 
     entry = audit.get_by_role("row").filter(has_text="scimToken.create").first
     await expect(entry).to_contain_text("owner@example.com")
     await expect(entry).to_contain_text("okta-2")
-    created = audit.get_by_role("row").filter(has_text="user.create").filter(has_text="lin@example.com")
+    created = (
+        audit.get_by_role("row").filter(has_text="user.create").filter(has_text="lin@example.com")
+    )
     await expect(created.get_by_role("link", name="lin@example.com")).to_be_visible()
     await shoot(page, shots, "audit")
 
@@ -650,7 +680,9 @@ async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> 
     await go.click()
     await expect(dialog).to_have_count(0)
     await expect(page.locator("#provisioning-enabled")).to_have_text("Disabled")
-    await expect(page.get_by_role("status").filter(has_text="Provisioning disabled")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text="Provisioning disabled")
+    ).to_be_visible()
     data = await graphql(live, "{ provisioning { enabled tokens { state } } }")
     assert data["provisioning"]["enabled"] is False
     assert {t["state"] for t in data["provisioning"]["tokens"]} == {"REVOKED"}
