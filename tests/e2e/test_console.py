@@ -1,7 +1,8 @@
 """The admin console at /console in headless Chromium (Debian's), against a real server.
 
-Screenshots go to a temporary folder; with ROSTER_UPDATE_SCREENSHOTS=1 they replace
-docs/img/console-users.png and docs/img/console-profile.png.
+One server (per engine) and one browser serve the whole module; each test signs in on a new
+page. With ROSTER_SCREENSHOTS=1 each page's screenshot replaces docs/screenshots/<page>.png
+(1200x800); without it they go to a temporary folder, so a plain run rewrites nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
-from tests.e2e.conftest import Live
+from app.db import Database
+from app.domain.bootstrap import issue_admin_token, issue_scim_token
+from app.settings import Settings
+from tests.e2e.conftest import Live, start_server, stop_server
+from tests.support import reset_database
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -30,7 +35,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDE: ViewportSize = {"width": 1200, "height": 800}
+NARROW: ViewportSize = {"width": 375, "height": 800}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -40,7 +47,21 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+async def live(settings: Settings, database: Database) -> AsyncIterator[Live]:
+    """One server for the module on a clean database, with a SCIM and an OWNER admin token."""
+    await reset_database(database)
+    async with database.transaction() as tx:
+        scim = await issue_scim_token(tx, name="okta-e2e", ttl_days=30, max_active=2)
+        admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
+    proc, base = start_server(settings)
+    try:
+        yield Live(base, scim, admin, settings)
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless, through Playwright's bundled driver."""
     async with async_playwright() as pw:
@@ -51,13 +72,35 @@ async def browser() -> AsyncIterator[Browser]:
             await chromium.close()
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with ROSTER_SCREENSHOTS=1, else a temporary folder."""
+    if os.environ.get("ROSTER_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    """Where screenshots go: docs/img when asked to update them, else a temporary folder."""
-    if os.environ.get("ROSTER_UPDATE_SCREENSHOTS") == "1":
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        return DOCS_IMG
-    return tmp_path
+async def page(live: Live, browser: Browser) -> AsyncIterator[Page]:
+    """A new signed-in page (own sessionStorage) at 1200x800; fails on any page error."""
+    context = await browser.new_context(viewport=WIDE)
+    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.base)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await sign_in(page, live)
+    yield page
+    await context.close()
+    assert errors == []
+
+
+async def sign_in(page: Page, live: Live) -> None:
+    """Open the console and sign in with the OWNER token."""
+    await page.goto(live.base + "/console/")
+    await page.get_by_label("Admin API token").fill(live.admin)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
 
 
 async def graphql(live: Live, query: str, **variables: Any) -> dict[str, Any]:
@@ -74,7 +117,43 @@ async def graphql(live: Live, query: str, **variables: Any) -> dict[str, Any]:
     return data
 
 
-async def scim_create(live: Live, login: str, external_id: str, token: str | None = None) -> None:
+async def create_local_user(live: Live, login: str, first: str) -> str:
+    """A LOCAL user through the API; returns its global id."""
+    data = await graphql(
+        live,
+        "mutation($l: String!, $f: String!) { createUser(input: {loginId: $l, firstName: $f,"
+        ' lastName: "Local", email: $l}) { user { id } userErrors { code } } }',
+        l=login,
+        f=first,
+    )
+    assert data["createUser"]["userErrors"] == []
+    user_id: str = data["createUser"]["user"]["id"]
+    return user_id
+
+
+async def use_okta(live: Live) -> None:
+    """Authentication OKTA, so SCIM-created users and groups are OKTA-owned."""
+    data = await graphql(
+        live,
+        'mutation { configureAuthentication(input: {type: OKTA, displayName: "Okta"})'
+        " { userErrors { code } } }",
+    )
+    assert data["configureAuthentication"]["userErrors"] == []
+
+
+async def scim_post(live: Live, path: str, body: dict[str, Any], token: str | None = None) -> str:
+    """POST to /scim/v2 as the IdP would; returns the new resource's id."""
+    headers = live.scim_headers()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.post(f"/scim/v2/{path}", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    resource_id: str = answer.json()["id"]
+    return resource_id
+
+
+async def scim_create(live: Live, login: str, external_id: str, token: str | None = None) -> str:
     """POST /scim/v2/Users as the IdP would."""
     given = login.partition("@")[0].title()
     user = {
@@ -87,12 +166,7 @@ async def scim_create(live: Live, login: str, external_id: str, token: str | Non
         "emails": [{"value": login, "type": "work", "primary": True}],
         "active": True,
     }
-    headers = live.scim_headers()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
-        answer = await client.post("/scim/v2/Users", json=user, headers=headers)
-    assert answer.status_code == 201, answer.text
+    return await scim_post(live, "Users", user, token)
 
 
 async def set_priority(live: Live, name: str, priority: str) -> None:
@@ -113,28 +187,85 @@ async def wait_until_live(page: Page) -> None:
     await asyncio.sleep(1)
 
 
-async def test_console_users_live_provisioning_and_idp_locked_fields(
-    live: Live, browser: Browser, shots: Path
-) -> None:
-    for login, first in (("grace@example.com", "Grace"), ("alan@example.com", "Alan")):
-        created = await graphql(
-            live,
-            "mutation($l: String!, $f: String!) { createUser(input: {loginId: $l, firstName: $f,"
-            ' lastName: "Local", email: $l}) { userErrors { code } } }',
-            l=login,
-            f=first,
-        )
-        assert created["createUser"]["userErrors"] == []
-    page = await browser.new_page(viewport={"width": 1200, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+async def confirm(page: Page, title: str, consequence: str, action: str) -> None:
+    """The modal dialog states the consequence; confirm it."""
+    dialog = page.get_by_role("dialog", name=title)
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text(consequence)
+    await dialog.get_by_role("button", name=action).click()
+    await expect(dialog).to_have_count(0)
 
-    # `/` leads to the console; sign in with the pasted admin token; the users list shows.
+
+async def cancel(page: Page, title: str) -> None:
+    """Open dialog: cancel it."""
+    dialog = page.get_by_role("dialog", name=title)
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_have_count(0)
+
+
+async def shoot(page: Page, shots: Path, name: str) -> None:
+    """The page from its top at the fixed 1200x800 viewport."""
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(shots / f"{name}.png"))
+
+
+async def is_red(page: Page, selector: str) -> bool:
+    """The element's text colour has more red than green and blue (an error, not a success)."""
+    colour: str = await page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+    r, g, b = (int(n) for n in re.findall(r"\d+", colour)[:3])
+    return r > g and r > b
+
+
+async def test_console_before_sign_in_errors_and_375px(live: Live, browser: Browser) -> None:
+    context = await browser.new_context(viewport=NARROW)
+    page = await context.new_page()
     await page.goto(live.base + "/")
     assert page.url == live.base + "/console/"
+
+    # Before sign-in: neither the live state, the session bar nor the navigation shows.
+    await expect(page.get_by_role("heading", name="Sign in to Roster")).to_be_visible()
+    await expect(page.locator("#live")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    await expect(page.get_by_role("navigation", name="Sections")).to_be_hidden()
+
+    # A refused token is announced as an alert, in the error colour.
+    await page.get_by_label("Admin API token").fill("rat_not-a-token")
+    await page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("Sign-in failed.")
+    assert await is_red(page, "[role=alert]")
+
+    # Signed in at 375 px: every page fits (no horizontal scroll), every nav item is reachable.
     await page.get_by_label("Admin API token").fill(live.admin)
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    nav = page.get_by_role("navigation", name="Sections")
+    await expect(nav).to_be_visible()
+    await expect(page.locator("#live")).to_be_visible()
+    for name, heading in (
+        ("Users", "Users"),
+        ("Groups", "Groups"),
+        ("Authentication", "Authentication"),
+        ("Provisioning", "Provisioning"),
+        ("API tokens", "Admin API tokens"),
+        ("Profile Editor", "Profile Editor"),
+        ("Audit log", "Audit log"),
+    ):
+        item = nav.get_by_role("link", name=name, exact=True)
+        box = await item.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, (name, box)
+        await item.click()
+        await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (name, width)
+    await context.close()
+
+
+async def test_users_live_provisioning_and_idp_locked_fields(
+    live: Live, page: Page, shots: Path
+) -> None:
+    for login, first in (("grace@example.com", "Grace"), ("alan@example.com", "Alan")):
+        await create_local_user(live, login, first)
+    await page.reload()
     table = page.get_by_role("table")
     for login in ("owner@example.com", "grace@example.com", "alan@example.com"):
         await expect(table.get_by_role("link", name=login)).to_be_visible()
@@ -148,6 +279,7 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await page.get_by_role("button", name="Save authentication settings").click()
     await expect(page.get_by_text("Saved: authentication is OKTA.")).to_be_visible()
     await expect(page.locator("#auth-current")).to_have_text("OKTA")
+    await shoot(page, shots, "authentication")
 
     # Users view open; the IdP creates a user over SCIM; it appears through the subscription.
     await page.get_by_role("link", name="Users", exact=True).click()
@@ -157,7 +289,7 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await expect(row).to_contain_text("OKTA", timeout=15_000)
     await expect(row).to_contain_text("new")
     await expect(page.locator("#users-live")).to_contain_text("POST User 00u-ada → 201 SUCCESS")
-    await page.screenshot(path=str(shots / "console-users.png"))
+    await shoot(page, shots, "users")
 
     # The profile: IdP-owned fields locked, with why; title made locally mastered for now.
     await set_priority(live, "title", "INHERIT_FROM_LOCAL")
@@ -173,7 +305,7 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await expect(page.get_by_label("Username")).to_have_attribute("readonly", "")
     title = page.get_by_label("Title")
     await expect(title).to_be_editable()
-    await page.screenshot(path=str(shots / "console-profile.png"))
+    await shoot(page, shots, "user-profile")
 
     # The page is now old: title became IdP-mastered again. The edit is refused whole.
     await set_priority(live, "title", "INHERIT_FROM_IDP")
@@ -195,8 +327,294 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     user = await graphql(live, '{ user(loginId: "ada@example.com") { title notes } }')
     assert user["user"] == {"title": "Analyst", "notes": "Met at the summit"}
 
-    # Provisioning: a new SCIM token shown once; a write with it is announced live.
+
+async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path) -> None:
+    user_id = await create_local_user(live, "rosa@example.com", "Rosa")
+    await page.goto(f"{live.base}/console/#/users/{user_id}")
+    await expect(page.get_by_role("heading", name="rosa@example.com")).to_be_visible()
+
+    # Unsaved edits are discarded only after a confirmation naming them.
+    first_name = page.get_by_label("First name")
+    await first_name.fill("Rosalind")
+    await page.get_by_role("button", name="Discard changes").click()
+    await cancel(page, "Discard your changes?")
+    await expect(first_name).to_have_value("Rosalind")
+    await page.get_by_role("button", name="Discard changes").click()
+    await confirm(page, "Discard your changes?", "unsaved edits of firstName", "Discard changes")
+    await expect(page.get_by_label("First name")).to_have_value("Rosa")
+
+    # Grant ADMIN; revoking it asks first (cancel keeps it), then revokes.
+    roles = page.get_by_role("region", name="Roles")
+    await roles.get_by_label("Role to grant").fill("admin")
+    await roles.get_by_role("button", name="Grant role").click()
+    await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
+    await expect(
+        page.get_by_text("Effective roles (direct and through groups): ADMIN")
+    ).to_be_visible()
+    await shoot(page, shots, "user-roles")
+    revoke = page.get_by_role("button", name="Revoke ADMIN from rosa@example.com")
+    await revoke.click()
+    await cancel(page, "Revoke ADMIN?")
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { roles } }", id=user_id)
+    assert data["user"] == {"roles": ["ADMIN"]}
+    await revoke.click()
+    await confirm(page, "Revoke ADMIN?", "rosa@example.com loses ADMIN at once", "Revoke ADMIN")
+    await expect(page.get_by_role("status").filter(has_text="Revoked ADMIN.")).to_be_visible()
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { roles } }", id=user_id)
+    assert data["user"] == {"roles": []}
+
+    # Delete: the dialog says what happens; then the page offers the restore.
+    await page.get_by_role("button", name="Delete user").click()
+    await confirm(page, "Delete rosa@example.com?", "can restore it", "Delete user")
+    await expect(
+        page.get_by_role("status").filter(has_text="Deleted rosa@example.com")
+    ).to_be_visible()
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { id } }", id=user_id)
+    assert data["user"] is None
+    await page.get_by_role("button", name="Restore user").click()
+    await expect(
+        page.get_by_role("status").filter(has_text="Restored rosa@example.com.")
+    ).to_be_visible()
+    await expect(page.get_by_role("heading", name="rosa@example.com")).to_be_visible()
+
+    # Deleted again, it is listed with "Show deleted" and restored from the list.
+    await page.get_by_role("button", name="Delete user").click()
+    await confirm(page, "Delete rosa@example.com?", "soft-deleted", "Delete user")
+    await page.get_by_role("link", name="Users", exact=True).click()
+    await expect(page.get_by_role("link", name="rosa@example.com")).to_have_count(0)
+    await page.get_by_label("Show deleted").check()
+    await page.get_by_role("button", name="Apply").click()
+    row = page.get_by_role("row").filter(has_text="rosa@example.com")
+    await expect(row).to_contain_text("deleted")
+    await row.get_by_role("button", name="Restore rosa@example.com").click()
+    await expect(
+        page.get_by_role("status").filter(has_text="Restored rosa@example.com.")
+    ).to_be_visible()
+    await expect(page.get_by_role("link", name="rosa@example.com")).to_be_visible()
+    data = await graphql(live, "query($id: ID!) { user(id: $id) { loginId } }", id=user_id)
+    assert data["user"] == {"loginId": "rosa@example.com"}
+
+
+async def test_convert_one_user_to_local_after_a_dry_run(live: Live, page: Page) -> None:
+    await use_okta(live)
+    raw = await scim_create(live, "tim@example.com", "00u-tim")
+    data = await graphql(live, '{ user(loginId: "tim@example.com") { id authProvider } }')
+    assert data["user"]["authProvider"] == "OKTA"
+    await page.goto(f"{live.base}/console/#/users/{data['user']['id']}")
+    await expect(page.get_by_role("heading", name="tim@example.com")).to_be_visible()
+    await expect(page.get_by_role("button", name="Delete user")).to_have_count(0)
+
+    # The dry run reports first; cancelling the dialog changes nothing.
+    await page.get_by_role("button", name="Convert to local…").click()
+    report = page.locator("#convert-report")
+    await expect(report).to_contain_text("Dry run: 1 user(s) and 0 group(s) would be converted")
+    await expect(report.get_by_role("row").filter(has_text="tim@example.com")).to_contain_text(
+        "becomes LOCAL"
+    )
+    await cancel(page, "Convert tim@example.com to LOCAL?")
+    data = await graphql(live, '{ user(loginId: "tim@example.com") { authProvider } }')
+    assert data["user"] == {"authProvider": "OKTA"}
+
+    await page.get_by_role("button", name="Convert to local…").click()
+    await confirm(
+        page, "Convert tim@example.com to LOCAL?", "OKTA stops owning", "Convert to local"
+    )
+    await expect(
+        page.get_by_role("status").filter(has_text="Converted tim@example.com")
+    ).to_be_visible()
+    await expect(page.locator(".meta .badge").first).to_have_text("LOCAL")
+    await expect(page.get_by_label("First name")).to_be_editable()
+    data = await graphql(live, '{ user(loginId: "tim@example.com") { authProvider databaseId } }')
+    assert data["user"] == {"authProvider": "LOCAL", "databaseId": raw}
+
+
+async def test_groups_roles_members_and_delete(live: Live, page: Page, shots: Path) -> None:
+    await create_local_user(live, "mia@example.com", "Mia")
+    await page.get_by_role("link", name="Groups").click()
+    await page.get_by_label("Name", exact=True).fill("Auditors")
+    await page.get_by_role("button", name="Create group").click()
+    await expect(page.get_by_role("heading", name="Auditors")).to_be_visible()
+
+    # Roles on the group; members added by login and removed after a confirmation.
+    await page.get_by_label("Role to grant").fill("VIEWER")
+    await page.get_by_role("button", name="Grant role").click()
+    await expect(page.get_by_role("status").filter(has_text="Granted VIEWER.")).to_be_visible()
+    await page.get_by_label("Login of the user to add").fill("mia@example.com")
+    await page.get_by_role("button", name="Add member").click()
+    await expect(
+        page.get_by_role("status").filter(has_text="Added mia@example.com.")
+    ).to_be_visible()
+    members = page.get_by_role("table", name=re.compile("Members"))
+    await expect(members.get_by_role("link", name="mia@example.com")).to_be_visible()
+    data = await graphql(
+        live, '{ user(loginId: "mia@example.com") { effectiveRoles groups { totalCount } } }'
+    )
+    assert data["user"] == {"effectiveRoles": ["VIEWER"], "groups": {"totalCount": 1}}
+    await page.get_by_label("Login of the user to add").fill("nobody@example.com")
+    await page.get_by_role("button", name="Add member").click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "No user has the login nobody@example.com."
+    )
+    await shoot(page, shots, "group")
+    await page.get_by_role("button", name="Remove mia@example.com from Auditors").click()
+    await confirm(page, "Remove mia@example.com?", "loses the roles", "Remove member")
+    await expect(members).to_contain_text("No members.")
+
+    # Deleting the group says what it ends, then goes back to the list.
+    await page.get_by_role("button", name="Delete group").click()
+    await confirm(page, "Delete Auditors?", "cannot be restored", "Delete group")
+    await expect(page.get_by_role("heading", name="Groups", exact=True)).to_be_visible()
+    await expect(page.get_by_role("link", name="Auditors")).to_have_count(0)
+
+    # An IdP-owned group: members read-only with the reason; roles still grantable.
+    await use_okta(live)
+    group_id = await scim_post(
+        live,
+        "Groups",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Okta Engineers",
+            "externalId": "00g-eng",
+        },
+    )
+    await page.reload()
+    await page.get_by_role("link", name="Okta Engineers").click()
+    await expect(page.get_by_role("heading", name="Okta Engineers")).to_be_visible()
+    await expect(page.locator("#group-readonly")).to_contain_text(
+        "Owned by OKTA: its name and members are read-only here because OKTA pushes them"
+    )
+    await expect(page.get_by_label("Login of the user to add")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Delete group")).to_have_count(0)
+    await page.get_by_label("Role to grant").fill("ADMIN")
+    await page.get_by_role("button", name="Grant role").click()
+    await expect(page.get_by_role("status").filter(has_text="Granted ADMIN.")).to_be_visible()
+    data = await graphql(
+        live, '{ groups(filter: {search: "Okta Engineers"}) { nodes { id roles databaseId } } }'
+    )
+    assert [(g["roles"], g["databaseId"]) for g in data["groups"]["nodes"]] == [
+        (["ADMIN"], group_id)
+    ]
+
+
+async def test_admin_api_tokens_create_copy_and_revoke(live: Live, page: Page, shots: Path) -> None:
+    await page.get_by_role("link", name="API tokens").click()
+    await expect(page.get_by_role("heading", name="Admin API tokens")).to_be_visible()
+    tokens = page.get_by_role("table")
+    # The owner's token, named by its admin's login (not an id).
+    await expect(tokens.get_by_role("row").nth(1)).to_contain_text("owner@example.com")
+
+    await page.get_by_label("Token name").fill("ci-deploy")
+    await expect(page.get_by_label("For admin (login)")).to_have_value("owner@example.com")
+    ttl = page.get_by_label("Lifetime (days)")
+    await expect(ttl).to_have_value("90")
+    await expect(ttl).to_have_attribute("max", "365")
+    await ttl.fill("30")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(
+        page.get_by_role("status").filter(has_text="Created ci-deploy for owner@example.com")
+    ).to_be_visible()
+    secret = await page.get_by_label("Token secret").input_value()
+    assert secret.startswith("rat_") or len(secret) > 20, secret
+    await expect(page.get_by_text("it is shown only once")).to_be_visible()
+    await page.get_by_role("button", name="Copy secret").click()
+    await expect(page.locator("#api-token-copied")).to_have_text("Copied.")
+    assert await page.evaluate("navigator.clipboard.readText()") == secret
+    row = tokens.get_by_role("row").filter(has_text="ci-deploy")
+    await expect(row).to_contain_text("ACTIVE")
+    await shoot(page, shots, "api-tokens")
+    data = await graphql(live, "{ apiTokens { name expiresAt createdAt } }")
+    made = [t for t in data["apiTokens"] if t["name"] == "ci-deploy"]
+    assert len(made) == 1
+
+    # A user holding no admin role: the API's refusal shows inline.
+    await create_local_user(live, "noadmin@example.com", "No")
+    await page.get_by_label("Token name").fill("nope")
+    await page.get_by_label("For admin (login)").fill("noadmin@example.com")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.get_by_role("alert")).to_contain_text("holds no admin role")
+
+    # Revoking asks first and states the consequence.
+    await row.get_by_role("button", name=re.compile("Revoke token ci-deploy")).click()
+    await confirm(page, "Revoke token ci-deploy?", "stops working at once", "Revoke token")
+    await expect(page.get_by_role("status").filter(has_text="Revoked ci-deploy.")).to_be_visible()
+    await expect(tokens.get_by_role("row").filter(has_text="ci-deploy")).to_contain_text("REVOKED")
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": "{ viewer { loginId } }"},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+    assert answer.status_code == 401
+
+
+async def test_profile_editor_priority_status_and_custom_attributes(
+    live: Live, page: Page, shots: Path
+) -> None:
+    await page.get_by_role("link", name="Profile Editor").click()
+    await expect(page.get_by_role("heading", name="Profile Editor")).to_be_visible()
+    attrs = page.get_by_role("table")
+    await expect(attrs.get_by_role("row").filter(has_text="costCenter")).to_contain_text("IdP")
+
+    # Source priority and status of a built-in attribute.
+    await page.get_by_role("button", name="Edit costCenter").click()
+    await page.get_by_label("Source priority").select_option("INHERIT_FROM_LOCAL")
+    await page.get_by_label("Status").select_option("HIDDEN")
+    await page.get_by_role("button", name="Save attribute").click()
+    await expect(page.get_by_role("status").filter(has_text="Saved costCenter.")).to_be_visible()
+    row = attrs.get_by_role("row").filter(has_text="costCenter")
+    await expect(row).to_contain_text("Local")
+    await expect(row).to_contain_text("Hidden")
+    data = await graphql(live, "{ profileAttributes { name sourcePriority status } }")
+    assert {
+        "name": "costCenter",
+        "sourcePriority": "INHERIT_FROM_LOCAL",
+        "status": "HIDDEN",
+    } in data["profileAttributes"]
+
+    # The API's refusal inline: loginId is always visible.
+    await page.get_by_role("button", name="Edit loginId").click()
+    await page.get_by_label("Status").select_option("HIDDEN")
+    await page.get_by_role("button", name="Save attribute").click()
+    await expect(page.locator("#attr-editor-status [role=alert]")).to_contain_text("INVALID_VALUE")
+    await expect(page.get_by_label("Status")).to_have_attribute("aria-invalid", "true")
+
+    # A custom attribute: created, a duplicate refused inline, edited, deleted after a dialog.
+    await page.get_by_label("Variable name").fill("badgeNumber")
+    await page.get_by_label("Label", exact=True).last.fill("Badge number")
+    await page.get_by_label("Datatype").select_option("NUMBER")
+    await page.get_by_role("button", name="Create attribute").click()
+    await expect(page.get_by_role("status").filter(has_text="Created badgeNumber.")).to_be_visible()
+    await expect(attrs.get_by_role("row").filter(has_text="badgeNumber")).to_contain_text("custom")
+    await page.get_by_label("Variable name").fill("badgeNumber")
+    await page.get_by_label("Label", exact=True).last.fill("Again")
+    await page.get_by_role("button", name="Create attribute").click()
+    await expect(page.locator("#new-attr-status [role=alert]")).to_contain_text("ALREADY_EXISTS")
+    await expect(page.get_by_label("Variable name")).to_have_attribute("aria-invalid", "true")
+
+    editor = page.locator("#attr-editor")
+    await expect(editor.get_by_role("heading")).to_have_text("Edit Badge number (badgeNumber)")
+    await editor.get_by_label("Description").fill("The number on the door badge")
+    await editor.get_by_role("button", name="Save attribute").click()
+    await expect(page.get_by_role("status").filter(has_text="Saved badgeNumber.")).to_be_visible()
+    await shoot(page, shots, "profile-editor")
+    await editor.get_by_role("button", name="Delete attribute…").click()
+    await confirm(
+        page, "Delete Badge number?", "every user's value of it is deleted", "Delete attribute"
+    )
+    await expect(page.get_by_role("status").filter(has_text="Deleted badgeNumber.")).to_be_visible()
+    await expect(attrs.get_by_role("row").filter(has_text="badgeNumber")).to_have_count(0)
+    data = await graphql(live, "{ profileAttributes { name } }")
+    assert "badgeNumber" not in [a["name"] for a in data["profileAttributes"]]
+
+
+async def test_provisioning_events_and_audit_show_names(
+    live: Live, page: Page, shots: Path
+) -> None:
+    await use_okta(live)
     await page.get_by_role("link", name="Provisioning").click()
+    await expect(page.get_by_role("heading", name="Provisioning")).to_be_visible()
+
+    # A new SCIM token shown once; a write with it is announced live, with the user's name.
     await page.get_by_label("Name (e.g. the IdP)").fill("okta-2")
     await page.get_by_role("button", name="Create token").click()
     secret = await page.get_by_label("Token secret").input_value()
@@ -205,17 +623,66 @@ async def test_console_users_live_provisioning_and_idp_locked_fields(
     await wait_until_live(page)
     await scim_create(live, "lin@example.com", "00u-lin", token=secret)
     await expect(page.locator("#events-live")).to_have_text(
-        "POST User 00u-lin: SUCCESS (201).", timeout=15_000
+        "POST User lin@example.com: SUCCESS (201).", timeout=15_000
     )
 
-    # A local group, then the audit log of everything above.
-    await page.get_by_role("link", name="Groups").click()
-    await page.get_by_label("Name", exact=True).fill("Analysts")
-    await page.get_by_role("button", name="Create group").click()
-    await expect(page.get_by_role("heading", name="Analysts")).to_be_visible()
-    await expect(page.get_by_role("table")).to_contain_text("No members.")
+    # Reloaded, the event log names the user and the token (one batched query, not ids).
+    await page.reload()
+    events = page.get_by_role("table", name=re.compile("Provisioning events"))
+    row = events.get_by_role("row").filter(has=page.get_by_role("link", name="lin@example.com"))
+    await expect(row).to_contain_text("okta-2")
+    await expect(row).not_to_contain_text("00u-lin")
+    await shoot(page, shots, "provisioning")
+
+    # The audit log names actor and target.
     await page.get_by_role("link", name="Audit log").click()
     audit = page.get_by_role("table")
-    await expect(audit).to_contain_text("authentication.configure")
-    await expect(audit).to_contain_text("user.update")
-    assert errors == []
+    entry = audit.get_by_role("row").filter(has_text="scimToken.create").first
+    await expect(entry).to_contain_text("owner@example.com")
+    await expect(entry).to_contain_text("okta-2")
+    created = (
+        audit.get_by_role("row").filter(has_text="user.create").filter(has_text="lin@example.com")
+    )
+    await expect(created.get_by_role("link", name="lin@example.com")).to_be_visible()
+    await shoot(page, shots, "audit")
+
+
+async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:
+    """Runs last in the module: it revokes every SCIM token."""
+    await page.get_by_role("link", name="Provisioning").click()
+    tokens = page.get_by_role("table", name=re.compile("SCIM tokens"))
+    await tokens.get_by_role("button", name=re.compile("Revoke token okta-e2e")).click()
+    await cancel(page, "Revoke SCIM token okta-e2e?")
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.get("/scim/v2/Users", headers=live.scim_headers())
+    assert answer.status_code == 200
+    await tokens.get_by_role("button", name=re.compile("Revoke token okta-e2e")).click()
+    await confirm(page, "Revoke SCIM token okta-e2e?", "refused with 401", "Revoke token")
+    await expect(tokens.get_by_role("row").filter(has_text="okta-e2e")).to_contain_text("REVOKED")
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        answer = await client.get("/scim/v2/Users", headers=live.scim_headers())
+    assert answer.status_code == 401
+
+    # Disabling: the confirm button stays disabled until DISABLE is typed; cancel keeps it on.
+    await page.get_by_role("button", name=re.compile("Disable provisioning")).click()
+    dialog = page.get_by_role("dialog", name="Disable provisioning?")
+    await expect(dialog).to_contain_text("Every SCIM token is revoked now")
+    go = dialog.get_by_role("button", name="Disable provisioning")
+    await expect(go).to_be_disabled()
+    await dialog.get_by_label("Type DISABLE to confirm").fill("disable")
+    await expect(go).to_be_disabled()
+    await cancel(page, "Disable provisioning?")
+    data = await graphql(live, "{ provisioning { enabled } }")
+    assert data["provisioning"] == {"enabled": True}
+
+    await page.get_by_role("button", name=re.compile("Disable provisioning")).click()
+    await dialog.get_by_label("Type DISABLE to confirm").fill("DISABLE")
+    await go.click()
+    await expect(dialog).to_have_count(0)
+    await expect(page.locator("#provisioning-enabled")).to_have_text("Disabled")
+    await expect(
+        page.get_by_role("status").filter(has_text="Provisioning disabled")
+    ).to_be_visible()
+    data = await graphql(live, "{ provisioning { enabled tokens { state } } }")
+    assert data["provisioning"]["enabled"] is False
+    assert {t["state"] for t in data["provisioning"]["tokens"]} == {"REVOKED"}

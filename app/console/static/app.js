@@ -4,8 +4,11 @@ import { gql, subscribe, token } from "./api.js";
 import { errorBox, fill, h, parseHash } from "./dom.js";
 import * as audit from "./audit.js";
 import * as groups from "./groups.js";
+import { forgetNames } from "./names.js";
+import * as profileEditor from "./profile_editor.js";
 import * as provisioning from "./provisioning.js";
 import * as settings from "./settings.js";
+import * as tokens from "./tokens.js";
 import * as user from "./user.js";
 import * as users from "./users.js";
 
@@ -16,10 +19,12 @@ const ROUTES = [
   [/^\/groups\/([^/]+)$/, groups.renderOne, "Group"],
   [/^\/authentication$/, settings.render, "Authentication"],
   [/^\/provisioning$/, provisioning.render, "Provisioning"],
+  [/^\/tokens$/, tokens.render, "Admin API tokens"],
+  [/^\/profile-editor$/, profileEditor.render, "Profile Editor"],
   [/^\/audit$/, audit.render, "Audit log"],
 ];
 
-const EVENT_FIELDS = `id at method resourceType resourceId resourceNodeId externalId outcome
+const EVENT_FIELDS = `id at tokenId method resourceType resourceId resourceNodeId externalId outcome
   statusCode errorDetail durationMs`;
 const LIVE = `subscription { provisioningEvents { ${EVENT_FIELDS} } }`;
 
@@ -140,6 +145,7 @@ async function route() {
   if (!viewer) return;
   const { path, params } = parseHash(location.hash);
   for (const fn of leave.splice(0)) fn();
+  forgetNames();
   const found = ROUTES.find(([pattern]) => pattern.test(path));
   if (!found) {
     location.hash = "#/users";

@@ -1,7 +1,8 @@
 // The audit log: every admin and SCIM write, newest first, filtered and paged.
 
 import { gql } from "./api.js";
-import { field, fill, h, link, table, when } from "./dom.js";
+import { field, fill, h, link, scroller, table, when } from "./dom.js";
+import { globalId, namesOf } from "./names.js";
 
 const QUERY = `query Audit($filter: AuditLogFilter, $after: String) {
   auditLog(filter: $filter, first: 25, after: $after) {
@@ -10,6 +11,20 @@ const QUERY = `query Audit($filter: AuditLogFilter, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }`;
+
+const NODE_TYPES = new Set(["User", "Group", "ScimToken", "ApiToken"]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const nodeId = (type, raw) => (NODE_TYPES.has(type) && UUID.test(raw ?? "") ? globalId(type, raw) : null);
+const PAGES = { User: "#/users/", Group: "#/groups/" };
+
+/** The target as a name (its label, else resolved in the batch), linked when it has a page. */
+function targetCell(e, names) {
+  const id = nodeId(e.targetType, e.targetId);
+  const name = e.targetLabel ?? names.get(id) ?? (e.targetId ? "(deleted)" : "");
+  const shown = PAGES[e.targetType] && names.has(id)
+    ? h("a", { href: PAGES[e.targetType] + encodeURIComponent(id) }, name) : name;
+  return [h("span", { class: "meta" }, `${e.targetType} `), shown];
+}
 
 const show = (value) => (value === null || value === undefined ? "∅" : JSON.stringify(value));
 
@@ -27,15 +42,18 @@ export async function render(view, ctx, params) {
   const filter = Object.fromEntries(inputs.map((i) => [i.name, params.get(i.name) || null]));
   const { auditLog } = await gql(QUERY, { filter, after: params.get("after") || null });
   const base = Object.fromEntries(inputs.map((i) => [i.name, params.get(i.name)]));
+  // Every target on the page in one batched query; links only for records that still exist.
+  const names = await namesOf(auditLog.nodes.map((e) => nodeId(e.targetType, e.targetId)))
+    .catch(() => new Map());
   fill(view, h("h1", {}, "Audit log"), form,
-    table("Audit entries, newest first", ["Time", "Actor", "Action", "Target", "Changes", "Reason"],
-      auditLog.nodes, (e) => [when(e.at), `${e.actorLabel} (${e.actorType})`, h("code", {}, e.action),
-        `${e.targetType} ${e.targetLabel ?? e.targetId ?? ""}`,
+    scroller(table("Audit entries, newest first", ["Time", "Actor", "Action", "Target", "Changes", "Reason"],
+      auditLog.nodes, (e) => [when(e.at), [e.actorLabel, " ", h("span", { class: "meta" }, `(${e.actorType})`)],
+        h("code", {}, e.action), targetCell(e, names),
         e.changes.length
           ? h("ul", { class: "changes" }, e.changes.map((c) =>
             h("li", {}, h("code", {}, c.field), `: ${show(c.before)} → ${show(c.after)}`)))
           : "—",
-        e.reason ?? ""], "No entries match."),
+        e.reason ?? ""], "No entries match.")),
     h("nav", { class: "pager", "aria-label": "Audit log pages" },
       h("button", { type: "button", disabled: !params.get("after"),
         onclick: () => (location.hash = link("/audit", base)) }, "Newest"),

@@ -112,3 +112,56 @@ export function link(path, params = {}) {
   const s = q.toString();
   return `#${path}${s ? `?${s}` : ""}`;
 }
+
+/** A table in a box that scrolls sideways on narrow screens instead of widening the page. */
+export function scroller(...children) {
+  return h("div", { class: "scroll" }, children);
+}
+
+/** A one-line status: role=status when ok, role=alert in the error colours when not. */
+export function notice(text, kind = "ok") {
+  return kind === "error"
+    ? h("p", { role: "alert", class: "error" }, text)
+    : h("p", { role: "status", class: "ok" }, text);
+}
+
+/**
+ * A modal <dialog> that states what the action does; resolves true only when confirmed.
+ * With typed, the confirm button stays disabled until that exact word is typed.
+ */
+export function confirmAction({ title, consequence, action, typed = null }) {
+  return new Promise((resolve) => {
+    const input = typed
+      ? h("input", { id: "confirm-typed", type: "text", autocomplete: "off", spellcheck: "false" })
+      : null;
+    const ok = h("button", { type: "submit", class: "danger", value: "confirm", disabled: Boolean(typed) },
+      action);
+    const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
+    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title",
+      "aria-describedby": "confirm-consequence" },
+    h("form", { method: "dialog" },
+      h("h2", { id: "confirm-title" }, title),
+      h("p", { id: "confirm-consequence" }, consequence),
+      typed ? field(`Type ${typed} to confirm`, input) : null,
+      h("p", { class: "actions" }, cancel, " ", ok)));
+    input?.addEventListener("input", () => (ok.disabled = input.value.trim() !== typed));
+    cancel.addEventListener("click", () => dialog.close("cancel"));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "confirm");
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    (input ?? cancel).focus();
+  });
+}
+
+/** Copy text to the clipboard; says whether it worked in the given status element. */
+export async function copyText(text, status) {
+  try {
+    await navigator.clipboard.writeText(text);
+    fill(status, "Copied.");
+  } catch {
+    fill(status, "Copy failed: select the text and copy it by hand.");
+  }
+}

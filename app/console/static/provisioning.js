@@ -1,7 +1,9 @@
 // Provisioning: on/off, SCIM tokens (secret shown once), counters, and the live event log.
 
 import { gql } from "./api.js";
-import { badge, errorBox, field, fill, h, table, when } from "./dom.js";
+import { badge, confirmAction, copyText, errorBox, field, fill, h, notice, scroller, table, when }
+  from "./dom.js";
+import { namesOf } from "./names.js";
 import { userLink } from "./users.js";
 
 const TOKEN = "id name hint state createdBy createdAt expiresAt revokedAt lastUsedAt";
@@ -21,19 +23,29 @@ const REVOKE = `mutation Revoke($input: RevokeScimTokenInput!) {
 
 const outcomeKind = { SUCCESS: "ok", WARNING: "warn", ERROR: "off" };
 
-function eventRow(e) {
-  const target = e.resourceType === "User" && e.resourceNodeId && e.method !== "DELETE"
-    ? h("a", { href: userLink(e.resourceNodeId) }, e.externalId ?? e.resourceId)
-    : e.externalId ?? e.resourceId ?? "—";
-  const row = [when(e.at), e.method, e.resourceType, target, badge(e.outcome, outcomeKind[e.outcome]),
-    String(e.statusCode), e.errorDetail ?? "", `${e.durationMs.toFixed(1)} ms`];
+/** One event row; names maps resource and token global ids to their names. */
+function eventRow(e, names) {
+  const label = names.get(e.resourceNodeId) ?? e.externalId ?? e.resourceId ?? "—";
+  const href = e.resourceType === "User" ? userLink(e.resourceNodeId ?? "")
+    : `#/groups/${encodeURIComponent(e.resourceNodeId ?? "")}`;
+  const target = names.has(e.resourceNodeId) ? h("a", { href }, label) : label;
+  const row = [when(e.at), e.method, e.resourceType, target, names.get(e.tokenId) ?? "—",
+    badge(e.outcome, outcomeKind[e.outcome]), String(e.statusCode), e.errorDetail ?? "",
+    `${e.durationMs.toFixed(1)} ms`];
   return h("tr", {}, row.map((c) => h("td", {}, c)));
 }
 
-export async function render(view, ctx) {
+/** Names of the events' resources (one batched query) and tokens (from the token list). */
+async function eventNames(events, tokens) {
+  const names = await namesOf(events.map((e) => e.resourceNodeId)).catch(() => new Map());
+  for (const t of tokens) names.set(t.id, t.name);
+  return names;
+}
+
+export async function render(view, ctx, params = null, message = null) {
   const { provisioning: p } = await gql(QUERY(ctx.eventFields));
-  const reload = () => render(view, ctx);
-  const out = h("div", { id: "provisioning-status" });
+  const reload = (note = null) => render(view, ctx, params, note);
+  const out = h("div", { id: "provisioning-status" }, message);
   const act = (fn) => async (event) => {
     event?.preventDefault();
     try {
@@ -44,10 +56,16 @@ export async function render(view, ctx) {
   };
   const counts = (list) => list.map((c) => `${c.authProvider} ${c.count}`).join(", ") || "none";
 
-  const toggle = h("button", { type: "button", onclick: act(async () => {
+  const toggle = h("button", { type: "button", class: p.enabled ? "danger" : null, onclick: act(async () => {
+    const active = p.tokens.filter((t) => t.state === "ACTIVE").length;
+    if (p.enabled && !(await confirmAction({ title: "Disable provisioning?", action: "Disable provisioning",
+      typed: "DISABLE",
+      consequence: `Every SCIM token is revoked now (${active} active): the IdP's pushes fail from this `
+        + "moment until provisioning is enabled again and the IdP is given a new token. Users and "
+        + "groups stay as they are." }))) return;
     const { setProvisioningEnabled: r } = await gql(ENABLE, { input: { enabled: !p.enabled } });
     if (r.userErrors.length) fill(out, errorBox(r.userErrors));
-    else reload();
+    else await reload(notice(`Provisioning ${p.enabled ? "disabled: every SCIM token was revoked" : "enabled"}.`));
   }) }, p.enabled ? "Disable provisioning (revokes every SCIM token)" : "Enable provisioning");
 
   const name = h("input", { id: "token-name", name: "name", type: "text", required: true, value: "okta" });
@@ -61,12 +79,13 @@ export async function render(view, ctx) {
       fill(created, errorBox(r.userErrors));
       return;
     }
+    const copied = h("span", { role: "status", id: "token-copied" });
     const secret = h("input", { id: "token-secret", type: "text", readonly: true, value: r.secret,
       class: "secret", "aria-describedby": "token-secret-hint" });
     fill(created, h("div", { class: "once", role: "status" },
       field("Token secret", secret, h("p", { id: "token-secret-hint" }, h("strong", {}, "Copy it now: "),
         "it is shown only once and cannot be read again. Give it to the IdP with the SCIM base URL.")),
-      h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(r.secret) }, "Copy")));
+      h("button", { type: "button", onclick: () => copyText(r.secret, copied) }, "Copy"), " ", copied));
     secret.focus();
     secret.select();
     tokensBody.prepend(tokenRow(r.scimToken));
@@ -76,7 +95,10 @@ export async function render(view, ctx) {
     [t.name, `…${t.hint}`, badge(t.state, t.state === "ACTIVE" ? "ok" : "off"), when(t.createdAt),
       when(t.expiresAt), when(t.lastUsedAt),
       t.state === "ACTIVE" && ctx.viewer.canWrite
-        ? h("button", { type: "button", "aria-label": `Revoke token ${t.name} …${t.hint}`, onclick: act(async () => {
+        ? h("button", { type: "button", class: "danger small", "aria-label": `Revoke token ${t.name} …${t.hint}`, onclick: act(async () => {
+          if (!(await confirmAction({ title: `Revoke SCIM token ${t.name}?`, action: "Revoke token",
+            consequence: `The IdP using ${t.name} (…${t.hint}) can no longer provision: its next `
+              + "SCIM request is refused with 401. This cannot be undone; create a new token instead." }))) return;
           const { revokeScimToken: r } = await gql(REVOKE, { input: { id: t.id } });
           if (r.userErrors.length) fill(out, errorBox(r.userErrors));
           else reload();
@@ -88,15 +110,18 @@ export async function render(view, ctx) {
   fill(tokensBody, p.tokens.map(tokenRow));
 
   const events = table("Provisioning events, newest first",
-    ["Time", "Method", "Type", "Resource", "Outcome", "HTTP", "Detail", "Took"], [], () => [], "");
+    ["Time", "Method", "Type", "Resource", "Token", "Outcome", "HTTP", "Detail", "Took"], [], () => [], "");
   const eventsBody = events.tBodies[0];
-  fill(eventsBody, p.events.nodes.map(eventRow));
+  const names = await eventNames(p.events.nodes, p.tokens);
+  fill(eventsBody, p.events.nodes.map((e) => eventRow(e, names)));
   const announce = h("p", { id: "events-live", class: "notice", "aria-live": "polite" },
     "Waiting for live events…");
-  ctx.onEvent((e) => {
-    eventsBody.prepend(eventRow(e));
-    announce.textContent = `${e.method} ${e.resourceType} ${e.externalId ?? e.resourceId ?? ""}: `
+  ctx.onEvent(async (e) => {
+    const known = await eventNames([e], p.tokens);
+    eventsBody.prepend(eventRow(e, known));
+    announce.textContent = `${e.method} ${e.resourceType} ${known.get(e.resourceNodeId) ?? e.externalId ?? e.resourceId ?? ""}: `
       + `${e.outcome} (${e.statusCode}).`;
+    announce.classList.toggle("failed", e.outcome === "ERROR");
   });
 
   fill(view, h("h1", {}, "Provisioning"),
@@ -110,7 +135,7 @@ export async function render(view, ctx) {
       h("dd", {}, `${p.stats.requestsLast24h} (${p.stats.errorsLast24h} failed), last `, when(p.stats.lastRequestAt))),
     ctx.viewer.canWrite ? h("p", {}, toggle) : null, out,
     h("section", { "aria-labelledby": "tokens-title" }, h("h2", { id: "tokens-title" }, "Tokens"),
-      tokens, p.enabled && ctx.viewer.canWrite ? create : null),
+      scroller(tokens), p.enabled && ctx.viewer.canWrite ? create : null),
     h("section", { "aria-labelledby": "events-title" }, h("h2", { id: "events-title" }, "Events"),
-      announce, events));
+      announce, scroller(events)));
 }

@@ -1,11 +1,13 @@
 // One user's profile: who owns each field and why, edits through updateUser, status changes.
 
 import { gql } from "./api.js";
-import { badge, errorBox, field, fill, h, providerBadge, statusBadge, when } from "./dom.js";
+import { badge, confirmAction, errorBox, field, fill, h, providerBadge, statusBadge, when } from "./dom.js";
+import { rolesSection } from "./roles.js";
+import { dangerSection, deletedView } from "./user_actions.js";
 
 const USER = `id loginId externalId authProvider status statusReason notes version createdAt updatedAt
   lastProvisionedAt profile { name displayName datatype value source editable visible }
-  viewerCanUpdate viewerCanChangeStatus viewerCannotUpdateReasons lockedFields roles effectiveRoles
+  viewerCanUpdate viewerCanChangeStatus viewerCanDelete viewerCannotUpdateReasons lockedFields roles effectiveRoles
   groups(first: 50) { totalCount nodes { id displayName authProvider } }`;
 
 const QUERY = `query User($id: ID!) {
@@ -45,10 +47,17 @@ export async function render(view, ctx, params, id) {
     return;
   }
   const builtin = new Set(data.profileAttributes.filter((a) => a.builtin).map((a) => a.name));
-  show(view, data.user, builtin);
+  show(view, data.user, builtin, null, ctx);
 }
 
-function show(view, u, builtin, notice = null) {
+let current = null; // the view's context, kept for the re-renders after a save
+
+function show(view, u, builtin, notice = null, ctx = current) {
+  current = ctx;
+  const reload = async (message) => {
+    const data = await gql(QUERY, { id: u.id });
+    if (data.user) show(view, data.user, builtin, message);
+  };
   const locked = new Set(u.lockedFields);
   const fields = [
     ...u.profile.filter((p) => p.visible),
@@ -72,7 +81,9 @@ function show(view, u, builtin, notice = null) {
     h("h2", { id: "profile-title" }, "Profile"),
     h("div", { class: "grid" }, rows),
     field("Notes (always local)", notes),
-    u.viewerCanUpdate ? h("button", { type: "submit" }, "Save changes") : null,
+    u.viewerCanUpdate ? h("p", { class: "actions" }, h("button", { type: "submit" }, "Save changes"),
+      h("button", { type: "button", class: "secondary", onclick: () => discard(view, u, builtin, inputs, status) },
+        "Discard changes")) : null,
     status);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -96,11 +107,26 @@ function show(view, u, builtin, notice = null) {
     form,
     statusSection(view, u, builtin),
     h("section", { "aria-labelledby": "access-title" }, h("h2", { id: "access-title" }, "Access"),
-      h("p", {}, "Roles (direct): ", u.roles.join(", ") || "none",
-        " · effective: ", u.effectiveRoles.join(", ") || "none"),
+      h("p", {}, "Effective roles (direct and through groups): ", u.effectiveRoles.join(", ") || "none"),
       h("p", {}, `Groups (${u.groups.totalCount}): `, u.groups.nodes.length
         ? u.groups.nodes.map((g, i) => [i ? ", " : "", h("a", { href: `#/groups/${encodeURIComponent(g.id)}` }, g.displayName)])
-        : "none")));
+        : "none")),
+    rolesSection({ kind: "user", id: u.id, label: u.loginId, roles: u.roles,
+      canGrant: current.viewer.canWrite }, reload),
+    dangerSection(view, u, { canWrite: current.viewer.canWrite, reload,
+      onDeleted: (gone) => deletedView(view, { ...u, ...gone }, reload) }));
+}
+
+/** Put the saved values back, after a confirmation naming what would be lost. */
+async function discard(view, u, builtin, inputs, status) {
+  const changed = [...inputs].filter(([, e]) => e.input.value !== e.original).map(([name]) => name);
+  if (!changed.length) {
+    fill(status, h("p", { role: "status" }, "No changes to discard."));
+    return;
+  }
+  const ok = await confirmAction({ title: "Discard your changes?", action: "Discard changes",
+    consequence: `Your unsaved edits of ${changed.join(", ")} are lost; the saved profile is shown again.` });
+  if (ok) show(view, u, builtin, h("p", { role: "status" }, "Changes discarded."));
 }
 
 function why(u, f, id) {

@@ -1,7 +1,9 @@
 // Users: filter, a Relay-connection page, live refresh on SCIM user events.
 
 import { gql } from "./api.js";
-import { field, fill, h, link, providerBadge, select, statusBadge, table, when } from "./dom.js";
+import { badge, field, fill, h, link, notice as say, providerBadge, scroller, select, statusBadge, table,
+  when } from "./dom.js";
+import { restore } from "./user_actions.js";
 
 export const PROVIDERS = ["LOCAL", "OKTA", "ENTRA_ID", "ONELOGIN", "JUMPCLOUD", "GOOGLE", "PING",
   "SAML", "OIDC", "LDAP", "CUSTOM"];
@@ -12,7 +14,7 @@ const QUERY = `query Users($filter: UserFilter, $first: Int, $after: String, $la
         first: $first, after: $after, last: $last, before: $before) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    nodes { id loginId displayName firstName lastName email authProvider status updatedAt }
+    nodes { id loginId displayName firstName lastName email authProvider status updatedAt deletedAt }
   }
 }`;
 
@@ -48,33 +50,45 @@ export async function render(view, ctx, params) {
     params.get("status"));
   const provider = select("provider", [["", "Any"], ...PROVIDERS.map((p) => [p, p])],
     params.get("provider"));
+  const deleted = h("input", { id: "show-deleted", name: "deleted", type: "checkbox",
+    checked: params.get("deleted") === "1" });
   const form = h("form", { class: "filters", role: "search", "aria-label": "Filter users" },
     field("Search", search), field("Status", status), field("Auth provider", provider),
+    h("div", { class: "check" }, deleted, h("label", { for: "show-deleted" }, "Show deleted")),
     h("button", { type: "submit" }, "Apply"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     location.hash = link("/users", { search: search.value.trim(), status: status.value,
-      provider: provider.value });
+      provider: provider.value, deleted: deleted.checked ? "1" : "" });
   });
+  const out = h("div", { id: "users-status" });
   const notice = h("p", { role: "status", class: "notice", id: "users-live" });
   const results = h("div", { id: "users-results" });
-  fill(view, h("h1", {}, "Users"), form, notice, results);
+  fill(view, h("h1", {}, "Users"), form, notice, out, results);
 
   const filter = {
     search: params.get("search") || null,
     status: params.get("status") ? [params.get("status")] : null,
     authProvider: params.get("provider") ? [params.get("provider")] : null,
+    includeDeleted: params.get("deleted") === "1",
   };
   const fresh = new Set();
   const load = async () => {
     const { users } = await gql(QUERY, { filter, ...pageWindow(params) });
-    fill(results,
+    fill(results, scroller(
       table(`Users — ${users.totalCount} match${users.totalCount === 1 ? "" : "es"}, newest first`,
         ["Login", "Name", "Email", "Auth provider", "Status", "Updated"], users.nodes, (u) => [
-          [h("a", { href: userLink(u.id) }, u.loginId), fresh.has(u.id) ? [" ", h("span", { class: "badge new" }, "new")] : null],
+          u.deletedAt
+            ? [u.loginId, " ", badge("deleted", "off"), " ", ctx.viewer.canWrite
+              ? h("button", { type: "button", class: "secondary small", "aria-label": `Restore ${u.loginId}`,
+                onclick: () => restore(u.id, u.loginId, out, async (message) => {
+                  await load();
+                  fill(out, message);
+                }) }, "Restore") : null]
+            : [h("a", { href: userLink(u.id) }, u.loginId), fresh.has(u.id) ? [" ", h("span", { class: "badge new" }, "new")] : null],
           u.displayName || [u.firstName, u.lastName].filter(Boolean).join(" ") || "—",
           u.email ?? "—", providerBadge(u.authProvider), statusBadge(u.status), when(u.updatedAt),
-        ], "No users match."),
+        ], "No users match.")),
       pager("Users pages", "/users", params, users));
   };
   await load();
@@ -87,7 +101,7 @@ export async function render(view, ctx, params) {
     notice.textContent = `Provisioning: ${event.method} User ${event.externalId ?? event.resourceId ?? ""}`
       + ` → ${event.statusCode} ${event.outcome}. The list was refreshed.`;
     clearTimeout(timer);
-    timer = setTimeout(() => load().catch((err) => (notice.textContent = `Could not refresh: ${err.message}`)), 150);
+    timer = setTimeout(() => load().catch((err) => fill(out, say(`Could not refresh: ${err.message}`, "error"))), 150);
   });
   ctx.onLeave(() => clearTimeout(timer));
 }
