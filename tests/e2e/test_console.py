@@ -395,6 +395,62 @@ async def test_user_roles_delete_and_restore(live: Live, page: Page, shots: Path
     assert data["user"] == {"loginId": "rosa@example.com"}
 
 
+async def test_emergency_lock_holds_against_the_idp_and_unlock_applies_its_value(
+    live: Live, page: Page
+) -> None:
+    await use_okta(live)
+    raw = await scim_create(live, "eve@example.com", "00u-eve")
+    data = await graphql(live, '{ user(loginId: "eve@example.com") { id } }')
+    await page.goto(f"{live.base}/console/#/users/{data['user']['id']}")
+    await expect(page.get_by_role("heading", name="eve@example.com")).to_be_visible()
+    await expect(page.locator("#emergency-lock")).to_have_count(0)
+    await expect(page.get_by_text("with a reason locks it")).to_be_visible()
+
+    # Deactivate with a reason: an emergency lock (rule 17), shown with who set it.
+    await page.get_by_label("Reason (audited)").fill("laptop stolen")
+    await page.get_by_role("button", name="Deactivate").click()
+    lock = page.locator("#emergency-lock")
+    await expect(lock).to_contain_text("laptop stolen — set by owner@example.com")
+    await expect(lock).to_contain_text("The IdP wants this user active.")
+
+    # The IdP's syncs change what it wants; the user stays inactive and SCIM reads back the
+    # IdP's own value, so the IdP does not loop.
+    async def idp_sends(active: bool) -> None:
+        patch = {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": active}],
+        }
+        async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+            answer = await client.patch(
+                f"/scim/v2/Users/{raw}", json=patch, headers=live.scim_headers()
+            )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["active"] is active
+
+    await idp_sends(False)
+    await page.reload()
+    await expect(lock).to_contain_text("The IdP wants this user inactive.")
+    await idp_sends(True)
+    await page.reload()
+    await expect(lock).to_contain_text("The IdP wants this user active.")
+    data = await graphql(live, '{ user(loginId: "eve@example.com") { status } }')
+    assert data["user"] == {"status": "INACTIVE"}
+
+    # Unlock asks first, then applies the IdP's value.
+    await page.get_by_role("button", name="Unlock").click()
+    await cancel(page, "Unlock eve@example.com?")
+    await page.get_by_role("button", name="Unlock").click()
+    await confirm(page, "Unlock eve@example.com?", "the user becomes ACTIVE", "Unlock")
+    await expect(
+        page.get_by_role("status").filter(has_text="Unlocked; status is now ACTIVE.")
+    ).to_be_visible()
+    await expect(lock).to_have_count(0)
+    data = await graphql(
+        live, '{ user(loginId: "eve@example.com") { status emergencyLock { reason } } }'
+    )
+    assert data["user"] == {"status": "ACTIVE", "emergencyLock": None}
+
+
 async def test_convert_one_user_to_local_after_a_dry_run(live: Live, page: Page) -> None:
     await use_okta(live)
     raw = await scim_create(live, "tim@example.com", "00u-tim")

@@ -8,6 +8,7 @@ import { dangerSection, deletedView } from "./user_actions.js";
 const USER = `id loginId externalId authProvider status statusReason notes version createdAt updatedAt
   lastProvisionedAt profile { name displayName datatype value source editable visible }
   viewerCanUpdate viewerCanChangeStatus viewerCanDelete viewerCannotUpdateReasons lockedFields roles effectiveRoles
+  emergencyLock { reason lockedAt idpActive lockedBy { loginId } }
   groups(first: 50) { totalCount nodes { id displayName authProvider } }`;
 
 const QUERY = `query User($id: ID!) {
@@ -21,6 +22,10 @@ const UPDATE = `mutation Update($input: UpdateUserInput!) {
 
 const STATUS = `mutation Status($input: SetUserStatusInput!) {
   setUserStatus(input: $input) { user { ${USER} } userErrors { code field fields message } }
+}`;
+
+const UNLOCK = `mutation Unlock($input: UnlockUserInput!) {
+  unlockUser(input: $input) { user { ${USER} } userErrors { code field fields message } }
 }`;
 
 const REASONS = {
@@ -204,6 +209,11 @@ function statusSection(view, u, builtin) {
     h("h2", { id: "status-title" }, "Status"),
     h("p", {}, "Currently ", badge(u.status, active ? "ok" : "off"),
       u.statusReason ? ` — ${u.statusReason}` : ""),
+    lockNotice(view, u, builtin),
+    u.authProvider !== "LOCAL" && active
+      ? h("p", { class: "hint" }, `Deactivating a ${u.authProvider} user with a reason locks it: `
+        + "it stays inactive whatever the IdP sends until an admin unlocks or reactivates it.")
+      : null,
     field("Reason (audited)", reason),
     h("button", { type: "submit" }, active ? "Deactivate" : "Reactivate"), out);
   form.addEventListener("submit", async (event) => {
@@ -218,4 +228,31 @@ function statusSection(view, u, builtin) {
     }
   });
   return form;
+}
+
+/** Rule 17: the emergency lock, who set it, what the IdP wants, and the way to lift it. */
+function lockNotice(view, u, builtin) {
+  const lock = u.emergencyLock;
+  if (!lock) return null;
+  const out = h("div", {});
+  const unlock = h("button", { type: "button", id: "unlock-user" }, "Unlock");
+  unlock.addEventListener("click", async () => {
+    const wants = lock.idpActive ? "ACTIVE" : "INACTIVE";
+    const ok = await confirmAction({ title: `Unlock ${u.loginId}?`, action: "Unlock",
+      consequence: `The lock is lifted and the IdP's value applies: the user becomes ${wants}.` });
+    if (!ok) return;
+    try {
+      const { unlockUser } = await gql(UNLOCK, { input: { id: u.id } });
+      if (unlockUser.userErrors.length) fill(out, errorBox(unlockUser.userErrors));
+      else show(view, unlockUser.user, builtin,
+        h("p", { role: "status", class: "ok" }, `Unlocked; status is now ${unlockUser.user.status}.`));
+    } catch (err) {
+      fill(out, errorBox(err.message));
+    }
+  });
+  return h("div", { class: "lock-notice", id: "emergency-lock" },
+    h("p", {}, badge("Emergency lock", "off"), ` ${lock.reason} — set by `,
+      lock.lockedBy ? lock.lockedBy.loginId : "a deleted user", ` at ${lock.lockedAt}.`),
+    h("p", {}, `The IdP wants this user ${lock.idpActive ? "active" : "inactive"}.`),
+    u.viewerCanChangeStatus ? unlock : null, out);
 }
