@@ -144,7 +144,7 @@ def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    from app.domain.bulk import seed_groups, seed_users
+    from app.seeding import seed_groups, seed_users
     from app.domain.types import SYSTEM
     from app.errors import RosterError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import Tx
-from app.domain.bulk import seed_users
+from app.seeding import seed_users
 from app.domain.provisioning_users import (
     ProvisionedUser,
     provision_create_user,

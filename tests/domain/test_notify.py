@@ -14,7 +14,7 @@ import pytest
 
 from app.db import Database, Tx
 from app.domain.events import ProvisioningEventRecord, record_provisioning_event
-from app.domain.listen import APPLICATION_NAME, Listener
+from app.db.listen import APPLICATION_NAME, Listener
 from app.domain.notify import (
     decode_event,
     encode_event,

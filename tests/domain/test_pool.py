@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from app.db import Database
-from app.domain.bulk import seed_users
+from app.seeding import seed_users
 from app.domain.types import SYSTEM
 
 SESSION_STATE = (
