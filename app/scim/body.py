@@ -22,6 +22,7 @@ class Incoming(Protocol):
     @property
     def settings(self) -> Settings: ...
 
+
 _MEDIA = ("application/scim+json", "application/json")
 
 
