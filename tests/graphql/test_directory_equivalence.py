@@ -161,11 +161,9 @@ class Directory:
         return [r["userName"] for r in body["Resources"]]
 
 
-_seeded: dict[int, Directory] = {}
-
-
 async def _directory(api: Api) -> Directory:
-    found = _seeded.get(id(api))
+    """The directory seeded for this test's app (once, however many examples run)."""
+    found: Directory | None = getattr(api, "seeded_directory", None)
     if found is None:
         admin = await api.token("owner@example.com", "owner")
         async with api.db.transaction() as tx:
@@ -179,8 +177,8 @@ async def _directory(api: Api) -> Directory:
             )
             for i in range(300):
                 await create_user(tx, actor=owner(), data=_person(i))
-        _seeded.clear()
-        found = _seeded[id(api)] = Directory(api, admin, scim)
+        found = Directory(api, admin, scim)
+        api.seeded_directory = found  # type: ignore[attr-defined]
     return found
 
 
@@ -205,3 +203,25 @@ async def test_the_seeded_directory_is_not_trivial(api: Api) -> None:
     scim = await directory.over_scim(tree)
     assert 0 < len(scim) < 300
     assert await directory.over_graphql(tree) == scim
+
+
+async def test_a_malformed_condition_is_refused_whole(api: Api) -> None:
+    directory = await _directory(api)
+    query = "query($w: Condition) { users(filter: {where: $w}) { totalCount } }"
+    cases = [
+        ({"field": "loginId"}, "where: give exactly one of op (with field), all, any and not"),
+        ({"op": "EQ", "value": "x"}, "where: a comparison needs a field"),
+        ({"field": "nope", "op": "EQ", "value": "x"}, "unknown field 'nope'"),
+        (
+            {"field": "active", "op": "CO", "value": "x"},
+            "active supports only eq/ne with true or false",
+        ),
+        (
+            {"field": "loginId", "op": "EQ", "value": [1]},
+            "where: loginId compares with text, a number or a boolean",
+        ),
+    ]
+    for where, message in cases:
+        body = await api.run(query, directory.admin, w=where)
+        assert body["data"] is None, where
+        assert [e["message"] for e in body["errors"]] == [message], where
