@@ -242,3 +242,32 @@ async def test_a_malformed_condition_is_refused_whole(api: Api) -> None:
         body = await directory.graphql(query, w=where)
         assert body["data"] is None, where
         assert [e["message"] for e in body["errors"]] == [message], where
+
+
+async def test_viewers_cannot_probe_hidden_values_by_a_condition(api: Api) -> None:
+    """`where:` is a filter like the others: a HIDDEN attribute answers no question of a VIEWER
+    (app.domain.visibility), however the condition is wrapped; its owner may ask."""
+    owner_token = await api.token("owner@example.com", "owner")
+    hide = (
+        'mutation { updateProfileAttribute(input: {name: "title", status: HIDDEN})'
+        " { profileAttribute { status } } }"
+    )
+    assert (await api.run(hide, owner_token))["data"]["updateProfileAttribute"] == {
+        "profileAttribute": {"status": "HIDDEN"}
+    }
+    create = (
+        'mutation { createUser(input: {loginId: "h@example.com", title: "Spy"}) { user { id } } }'
+    )
+    assert (await api.run(create, owner_token))["data"]["createUser"]["user"]["id"]
+    viewer = await api.token("viewer@example.com", "viewer")
+    query = "query($w: Condition) { users(filter: {where: $w}) { totalCount } }"
+    probe = {"field": "profile.title", "op": "EQ", "value": "Spy"}
+    for where in (probe, {"not": probe}, {"any": [{"field": "loginId", "op": "PR"}, probe]}):
+        refused = await api.run(query, viewer, w=where)
+        assert refused == {
+            "data": None,
+            "errors": refused["errors"],
+        }
+        assert [e["message"] for e in refused["errors"]] == ["profile attribute 'title' is hidden"]
+    allowed = await api.run(query, owner_token, w=probe)
+    assert allowed == {"data": {"users": {"totalCount": 1}}}
