@@ -144,9 +144,9 @@ def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    from app.domain.bulk import seed_groups, seed_users
     from app.domain.types import SYSTEM
     from app.errors import RosterError
+    from app.seeding import seed_groups, seed_users
 
     if args.users < 0 or args.groups < 0 or args.group_size < 0:
         print("roster: counts must not be negative", file=sys.stderr)

@@ -17,13 +17,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+from app.db.cache import CacheKey, ProcessCache
 from app.db.drivers import PgTx, SqliteTx, is_locked, run_callbacks
 from app.db.faults import MISSING_FILE, unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row, Tx
 from app.errors import DatabaseUnavailable
 from app.settings import Settings
 
-__all__ = ["Database", "Dialect", "Params", "PgDialect", "Row", "Tx"]
+__all__ = ["CacheKey", "Database", "Dialect", "Params", "PgDialect", "ProcessCache", "Row", "Tx"]
 
 
 def _file_id(path: str) -> tuple[int, int] | None:
@@ -52,10 +53,9 @@ class Database:
         self._sqlite_file: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
         self._pool: Any = None
-        # Per-process memo for data keyed by a version read inside each transaction (the
-        # Profile Editor catalogue), so a cached value is never served after another worker
-        # changed it.
-        self.cache: dict[str, Any] = {}
+        # Per-process memo for data keyed by a version read inside each transaction
+        # (app.db.cache).
+        self.cache = ProcessCache()
         self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from app.db.cache import ProcessCache
 from app.db.faults import unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row
 from app.errors import AlreadyExists, DatabaseUnavailable, InvalidValue
@@ -55,7 +56,7 @@ class SqliteTx:
     dialect = Dialect()
 
     def __init__(
-        self, conn: sqlite3.Connection, cache: dict[str, Any], *, write: bool = True
+        self, conn: sqlite3.Connection, cache: ProcessCache, *, write: bool = True
     ) -> None:
         self._conn = conn
         self.cache = cache
@@ -133,7 +134,7 @@ class PgTx:
     dialect: Dialect = PgDialect()
     _cache: dict[str, tuple[str, tuple[str, ...]]] = {}
 
-    def __init__(self, conn: Any, cache: dict[str, Any]) -> None:
+    def __init__(self, conn: Any, cache: ProcessCache) -> None:
         self._conn = conn
         self.cache = cache
         self.memo: dict[str, Any] = {}

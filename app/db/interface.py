@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from app.db.cache import ProcessCache
+
 Params = Mapping[str, Any] | None
 
 
@@ -82,7 +84,8 @@ class Tx(Protocol):
     """A connection inside one transaction. Domain functions take one and never commit."""
 
     dialect: Dialect
-    cache: dict[str, Any]
+    # Per process, shared by every transaction of the Database (`app.db.cache`).
+    cache: ProcessCache
     # Values read once per transaction: "auth_settings", "auth_type", "catalogue_version",
     # "catalogue" (the SCIM token check leaves the type and the version). A writer of what one
     # holds drops it; a savepoint rolled back drops them all.

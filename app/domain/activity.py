@@ -10,8 +10,8 @@ import orjson
 
 from app.db import Row, Tx
 from app.domain.clock import iso_in
+from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
 from app.domain.events import ProvisioningEventRecord
-from app.domain.paging import Keyset, Page, PageRequest, fetch_page
 
 _EVENT_COLUMNS = (
     "SELECT id, at, token_id, method, resource_type, resource_id, external_id, outcome,"

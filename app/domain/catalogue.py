@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.db import Tx
+from app.db import CacheKey, Tx
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.permissions import require_writer
@@ -68,6 +68,9 @@ class Catalogue:
         return tuple(a for a in self.attributes if a.name != "loginId")
 
 
+CATALOGUE: CacheKey[Catalogue] = CacheKey("catalogue")
+"""The last committed catalogue read by this process (checked against the version first)."""
+
 _SELECT = (
     "SELECT name, display_name, datatype, description, builtin, source_priority, status,"
     " scim_path, position, version, created_at, updated_at FROM profile_attributes"
@@ -86,7 +89,7 @@ async def get_catalogue(tx: Tx) -> Catalogue:
         version = tx.memo["catalogue_version"] = int(
             await tx.fetchval("SELECT catalogue_version FROM service_state WHERE id = 1")
         )
-    for cached in (tx.cache.get("catalogue"), tx.memo.get("catalogue")):
+    for cached in (tx.cache.get(CATALOGUE), tx.memo.get("catalogue")):
         if isinstance(cached, Catalogue) and cached.version == version:
             return cached
     rows = await tx.fetch(_SELECT)
@@ -110,7 +113,7 @@ async def get_catalogue(tx: Tx) -> Catalogue:
     catalogue = tx.memo["catalogue"] = Catalogue(version, attrs)
     # Memoise only once committed: a rolled-back change must not leave its catalogue behind
     # under a version number that the next committed change will reuse.
-    tx.after_commit(lambda: tx.cache.__setitem__("catalogue", catalogue))
+    tx.after_commit(lambda: tx.cache.put(CATALOGUE, catalogue))
     return catalogue
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from app.db import Tx
+from app.db.broadcast import Broadcaster, Recent
 from app.domain.clock import new_id, now_iso
 
 
@@ -52,7 +55,7 @@ async def record_provisioning_event(
 ) -> ProvisioningEventRecord:
     """Append a provisioning event (outcome SUCCESS, WARNING or ERROR).
 
-    Subscribers of `app.domain.notify.provisioning_events`, in every worker, receive it once
+    Subscribers of `provisioning_events`, in every worker, receive it once
     the transaction commits (never when it rolls back).
     """
     event = ProvisioningEventRecord(
@@ -88,7 +91,35 @@ async def record_provisioning_event(
             "req": request_id,
         },
     )
-    from app.domain.notify import announce_provisioning_event  # notify imports this module
-
     announce_provisioning_event(tx, event)
     return event
+
+
+CHANNEL = "roster_provisioning_events"
+MAX_INLINE = 7900  # bytes of JSON sent in the NOTIFY itself (PostgreSQL's limit is 8000)
+
+provisioning_events: Broadcaster[ProvisioningEventRecord] = Broadcaster()
+"""Every recorded provisioning event, published after its transaction commits
+(app.domain.notify feeds it from every worker)."""
+
+_recent = Recent(10_000)
+
+
+def publish_provisioning_event(event: ProvisioningEventRecord) -> None:
+    """Hand a committed event to this process's subscribers, once per event id."""
+    if _recent.first_time(event.id):
+        provisioning_events.publish(event)
+
+
+def encode_event(event: ProvisioningEventRecord) -> str:
+    """The NOTIFY payload of an event: its JSON, or its id when the JSON is too long."""
+    text = orjson.dumps(event)
+    return text.decode() if len(text) < MAX_INLINE else event.id
+
+
+def announce_provisioning_event(tx: Tx, event: ProvisioningEventRecord) -> None:
+    """Have ``event`` reach the subscribers of every worker once ``tx`` commits."""
+    if tx.dialect.name == "postgresql":
+        tx.notify(CHANNEL, encode_event(event))
+    else:
+        tx.after_commit(lambda: publish_provisioning_event(event))

@@ -1,14 +1,16 @@
 """Fan-out of committed provisioning events to live subscribers (GraphQL subscriptions).
 
-Transport-neutral: a writer calls `announce_provisioning_event` inside its transaction and
+A writer calls `announce_provisioning_event` inside its transaction and
 each subscriber iterates `provisioning_events.subscribe()`, after `follow_provisioning_events`.
+The in-process topic is `app.db.broadcast`; the event, its payload and `announce_provisioning_event`
+live in `app.domain.events`, this module imports that one (never the reverse).
 Delivery is best effort and never blocks a writer: a subscriber that falls ``maxsize`` events
 behind loses the oldest.
 
 Across workers (PostgreSQL), an event travels as a NOTIFY on `CHANNEL`, sent in the writing
 transaction (the transaction's notices go in one statement at its end: `Tx.notify`), so
 PostgreSQL delivers it at commit and never on rollback. Each worker holds one
-LISTEN connection (`app.domain.listen`), started by its first subscriber, which hands every
+LISTEN connection (`app.db.listen`), started by its first subscriber, which hands every
 notification to its subscribers; the writing worker receives its own notification that way
 too and does not publish in-process as well. The payload is the event as JSON, or only its
 id when the JSON would not fit NOTIFY's 8000 bytes (the listener then reads the row). An event
@@ -19,125 +21,36 @@ delivered once. SQLite serves one process: events are published in-process after
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
 import weakref
-from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
 
 import orjson
 
-from app.db import Database, Tx
+from app.db import Database
+from app.db.listen import Listener
 from app.domain.clock import now_iso, to_iso
-from app.domain.events import ProvisioningEventRecord
-from app.domain.listen import Listener
+from app.domain.events import (
+    CHANNEL,
+    ProvisioningEventRecord,
+    announce_provisioning_event,
+    encode_event,
+    provisioning_events,
+    publish_provisioning_event,
+)
 
-T = TypeVar("T")
-log = logging.getLogger("roster.notify")
+__all__ = [
+    "CHANNEL",
+    "announce_provisioning_event",
+    "decode_event",
+    "encode_event",
+    "follow_provisioning_events",
+    "listener_of",
+    "provisioning_events",
+    "publish_provisioning_event",
+]
 
-CHANNEL = "roster_provisioning_events"
-MAX_INLINE = 7900  # bytes of JSON sent in the NOTIFY itself (PostgreSQL's limit is 8000)
 CATCH_UP_MARGIN = timedelta(seconds=5)  # events commit a little after their ``at``
 CATCH_UP_LIMIT = 1000
-
-
-class _Subscriber(Generic[T]):
-    def __init__(self, maxsize: int) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[T] = asyncio.Queue(maxsize)
-
-    def offer(self, item: T) -> None:
-        if self.queue.full():
-            self.queue.get_nowait()
-        self.queue.put_nowait(item)
-
-
-class Broadcaster(Generic[T]):
-    """A topic: every subscriber receives every item published after it subscribed."""
-
-    def __init__(self, maxsize: int = 1000) -> None:
-        self._maxsize = maxsize
-        self._subscribers: set[_Subscriber[T]] = set()
-        self._lock = threading.Lock()
-
-    @property
-    def subscriber_count(self) -> int:
-        """How many subscribers are listening."""
-        return len(self._subscribers)
-
-    def publish(self, item: T) -> None:
-        """Hand ``item`` to every subscriber; returns at once, from any thread."""
-        with self._lock:
-            subscribers = list(self._subscribers)
-        try:
-            current = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        for sub in subscribers:
-            if sub.loop is current:
-                sub.offer(item)
-            elif not sub.loop.is_closed():
-                sub.loop.call_soon_threadsafe(sub.offer, item)
-
-    @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[AsyncIterator[T]]:
-        """Listen for the lifetime of the block: ``async with b.subscribe() as items:``."""
-        sub: _Subscriber[T] = _Subscriber(self._maxsize)
-        with self._lock:
-            self._subscribers.add(sub)
-        try:
-            yield _drain(sub)
-        finally:
-            with self._lock:
-                self._subscribers.discard(sub)
-
-
-async def _drain(sub: _Subscriber[T]) -> AsyncIterator[T]:
-    while True:
-        yield await sub.queue.get()
-
-
-provisioning_events: Broadcaster[ProvisioningEventRecord] = Broadcaster()
-"""Every recorded provisioning event, published after its transaction commits."""
-
-
-class _Recent:
-    """The last ``size`` event ids this process delivered (thread-safe)."""
-
-    def __init__(self, size: int) -> None:
-        self._order: deque[str] = deque()
-        self._ids: set[str] = set()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def first_time(self, event_id: str) -> bool:
-        """Remember ``event_id``; False when it was already there."""
-        with self._lock:
-            if event_id in self._ids:
-                return False
-            self._ids.add(event_id)
-            self._order.append(event_id)
-            if len(self._order) > self._size:
-                self._ids.discard(self._order.popleft())
-            return True
-
-
-_recent = _Recent(10_000)
-
-
-def publish_provisioning_event(event: ProvisioningEventRecord) -> None:
-    """Hand a committed event to this process's subscribers, once per event id."""
-    if _recent.first_time(event.id):
-        provisioning_events.publish(event)
-
-
-def encode_event(event: ProvisioningEventRecord) -> str:
-    """The NOTIFY payload of an event: its JSON, or its id when the JSON is too long."""
-    text = orjson.dumps(event)
-    return text.decode() if len(text) < MAX_INLINE else event.id
 
 
 def decode_event(payload: str) -> ProvisioningEventRecord | str:
@@ -145,14 +58,6 @@ def decode_event(payload: str) -> ProvisioningEventRecord | str:
     if not payload.startswith("{"):
         return payload
     return ProvisioningEventRecord(**orjson.loads(payload))
-
-
-def announce_provisioning_event(tx: Tx, event: ProvisioningEventRecord) -> None:
-    """Have ``event`` reach the subscribers of every worker once ``tx`` commits."""
-    if tx.dialect.name == "postgresql":
-        tx.notify(CHANNEL, encode_event(event))
-    else:
-        tx.after_commit(lambda: publish_provisioning_event(event))
 
 
 _SELECT = (

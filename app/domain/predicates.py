@@ -1,108 +1,41 @@
-"""The predicate language of directory searches (see `app.domain.query`)."""
+"""Kept for importers of the old module: the predicate language is app.domain.directory's."""
 
-from __future__ import annotations
+from app.domain.directory.predicates import (
+    FALSE,
+    OPS,
+    TRUE,
+    And,
+    Compare,
+    Const,
+    Not,
+    Op,
+    Or,
+    Predicate,
+    Present,
+    Scalar,
+    and_,
+    has_member,
+    member_of,
+    not_,
+    or_,
+)
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
-
-Op = Literal["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]
-OPS: frozenset[str] = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
-Scalar = str | int | float | bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """``field op value``; text compares lower-cased unless ``case_exact``."""
-
-    field: str
-    op: Op
-    value: Scalar
-    case_exact: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Present:
-    """The field has a non-empty value."""
-
-    field: str
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    """Every item holds (true when empty)."""
-
-    items: tuple[Predicate, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    """At least one item holds (false when empty)."""
-
-    items: tuple[Predicate, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    """The item does not hold."""
-
-    item: Predicate
-
-
-@dataclass(frozen=True, slots=True)
-class Const:
-    """Always true or always false."""
-
-    value: bool
-
-
-Predicate = Compare | Present | And | Or | Not | Const
-TRUE = Const(True)
-FALSE = Const(False)
-
-
-def and_(items: Iterable[Predicate]) -> Predicate:
-    """The conjunction, with constants folded, nested conjunctions flattened, repeats dropped."""
-    out: dict[Predicate, None] = {}
-    for item in items:
-        if item == FALSE:
-            return FALSE
-        for part in item.items if isinstance(item, And) else (item,):
-            if part != TRUE:
-                out[part] = None
-    if not out:
-        return TRUE
-    return next(iter(out)) if len(out) == 1 else And(tuple(out))
-
-
-def or_(items: Iterable[Predicate]) -> Predicate:
-    """The disjunction, with constants folded, nested disjunctions flattened, repeats dropped."""
-    out: dict[Predicate, None] = {}
-    for item in items:
-        if item == TRUE:
-            return TRUE
-        for part in item.items if isinstance(item, Or) else (item,):
-            if part != FALSE:
-                out[part] = None
-    if not out:
-        return FALSE
-    return next(iter(out)) if len(out) == 1 else Or(tuple(out))
-
-
-def not_(item: Predicate) -> Predicate:
-    """The negation, with constants and double negations folded."""
-    if isinstance(item, Const):
-        return Const(not item.value)
-    if isinstance(item, Not):
-        return item.item
-    return Not(item)
-
-
-def member_of(group_id: str) -> Predicate:
-    """Users: belongs to this group."""
-    return Compare("groupId", "eq", group_id, case_exact=True)
-
-
-def has_member(user_id: str) -> Predicate:
-    """Groups: this user is a member."""
-    return Compare("memberId", "eq", user_id, case_exact=True)
+__all__ = [
+    "FALSE",
+    "OPS",
+    "TRUE",
+    "And",
+    "Compare",
+    "Const",
+    "Not",
+    "Op",
+    "Or",
+    "Predicate",
+    "Present",
+    "Scalar",
+    "and_",
+    "has_member",
+    "member_of",
+    "not_",
+    "or_",
+]

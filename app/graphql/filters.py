@@ -7,9 +7,10 @@ from enum import Enum
 import strawberry
 
 from app.domain.activity import AuditFilter, EventFilter
-from app.domain.directory import GroupFilter, Order, UserFilter
+from app.domain.directory import TRUE, GroupFilter, Order, UserFilter
 from app.domain.types import AuthProvider, UserStatus
 from app.errors import InvalidValue
+from app.graphql.conditions import ConditionInput
 from app.graphql.ids import decode_id, parse_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import OrderDirection
@@ -52,6 +53,9 @@ class UserFilterInput:
     include_deleted: bool = strawberry.field(
         default=False, description="Also list soft-deleted users (deletedAt set)."
     )
+    where: ConditionInput | None = strawberry.field(
+        default=None, description="Any further condition (the predicates SCIM filters use)."
+    )
 
     def to_domain(self) -> UserFilter:
         """The domain filter; raises InvalidValue for a bad group id."""
@@ -68,6 +72,7 @@ class UserFilterInput:
             updated_from=self.updated_after,
             updated_to=self.updated_before,
             include_deleted=self.include_deleted,
+            where=self.where.to_domain() if self.where else TRUE,
         )
 
 
@@ -104,6 +109,9 @@ class GroupFilterInput:
         default=None, description="Has this user as a member."
     )
     role: str | None = strawberry.field(default=None, description="Was granted this role.")
+    where: ConditionInput | None = strawberry.field(
+        default=None, description="Any further condition (the predicates SCIM filters use)."
+    )
 
     def to_domain(self) -> GroupFilter:
         """The domain filter."""
@@ -112,6 +120,7 @@ class GroupFilterInput:
             providers=[p.value for p in self.auth_provider or []],
             member_id=decode_id(self.member_id, "User", "memberId") if self.member_id else None,
             role=self.role,
+            where=self.where.to_domain() if self.where else TRUE,
         )
 
 

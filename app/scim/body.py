@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
+from starlette.requests import Request
 
 from app.scim.errors import ScimError, invalid_syntax
 from app.scim.text import check_body
+from app.settings import Settings
 
-if TYPE_CHECKING:
-    from app.scim.pipeline import Call
+
+class Incoming(Protocol):
+    """What reading a body needs of a call (`app.scim.pipeline.Call` is one; this module does
+    not import it, as the pipeline imports this module)."""
+
+    @property
+    def request(self) -> Request: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
 
 _MEDIA = ("application/scim+json", "application/json")
 
 
-async def read_body(call: Call, limit: int | None = None) -> bytes:
+async def read_body(call: Incoming, limit: int | None = None) -> bytes:
     """The raw request body; raises 415 (wrong Content-Type) or 413 (over ``limit`` bytes).
 
     Read before the transaction starts, so a slow client never holds the database.

@@ -1,6 +1,7 @@
 """Cursor pages of /Users and /Groups (RFC 9865): ``cursor`` (empty for the first page) and
 ``count``; the ListResponse carries ``nextCursor`` unless the page is the last one, and
-``previousCursor`` unless it is the first. Pages are keyset reads (`app.domain.seek`), so a
+``previousCursor`` unless it is the first. Pages are keyset reads
+(`app.domain.directory.pager`), so a
 page deep in the directory costs what the first one does, and users created or deleted between
 pages never make the walk skip or repeat a row. ``totalResults`` counts the whole result, as
 with index pages; ``startIndex`` has no meaning here and is left out.
@@ -11,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.domain.predicates import Predicate
-from app.domain.query import search_groups, search_users
-from app.domain.seek import Position, Seek, SeekPage, seek_groups, seek_users
+from app.domain.directory import (
+    Position,
+    Predicate,
+    Seek,
+    SeekPage,
+    search_groups,
+    search_users,
+    seek_groups,
+    seek_users,
+)
 from app.errors import InvalidValue
 from app.scim.cursors import CursorState, invalid_cursor, issue_cursor, query_scope, read_cursor
 from app.scim.errors import ScimError

@@ -1,7 +1,8 @@
 """Opaque, tamper-evident, expiring list cursors (RFC 9865 §2).
 
 A cursor is ``<payload>.<tag>``: the payload is base64url JSON (format version, the query it
-belongs to, the direction, the sort key and id of the row it points past, its expiry) and the
+belongs to, the direction, the position of the row it points past as the directory's cursor
+codec writes it (`app.domain.directory.cursor`, the one GraphQL hands out too), its expiry) and the
 tag an HMAC-SHA256 of it under the deployment's key: ``ROSTER_SCIM_CURSOR_SECRET``, or when that
 is empty a key derived from the database URL, so every worker and replica of a deployment
 accepts the cursors of the others. Both parts use only unreserved characters (RFC 3986 §2.3),
@@ -23,17 +24,17 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from app.domain.seek import Position
+from app.domain.directory.cursor import Position, decode_position, encode_position
+from app.errors import InvalidValue
 from app.scim.errors import ScimError
 from app.settings import Settings
 
-_VERSION = 1
+_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +79,12 @@ def query_scope(resource: str, filter_text: str | None, sort_by: Any, descending
     return _b64(hashlib.sha256(raw).digest()[:12])
 
 
-def _wire_key(key: Any) -> Any:
-    # PostgreSQL NUMERIC arrives as Decimal, which JSON cannot carry exactly as a number.
-    return {"d": str(key)} if isinstance(key, Decimal) else key
-
-
-def _read_key(key: Any) -> Any:
-    return Decimal(key["d"]) if isinstance(key, dict) else key
-
-
 def issue_cursor(
     settings: Settings, scope: str, state: CursorState, *, now: float | None = None
 ) -> str:
     """A signed cursor for ``state`` in the query ``scope``, valid for cursorTimeout."""
     expires = int((now if now is not None else time.time()) + settings.scim_cursor_timeout_seconds)
-    position = state.position
-    body = [_VERSION, scope, int(state.backward), _wire_key(position.key), position.id, expires]
+    body = [_VERSION, scope, int(state.backward), encode_position(state.position), expires]
     payload = _b64(orjson.dumps(body))
     return f"{payload}.{_tag(settings, payload)}"
 
@@ -103,7 +94,7 @@ def _fields(payload: str) -> list[Any]:
         body = orjson.loads(_unb64(payload))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         body = None
-    if not isinstance(body, list) or len(body) != 6 or body[0] != _VERSION:
+    if not isinstance(body, list) or len(body) != 5 or body[0] != _VERSION:
         raise invalid_cursor("the cursor is not one this service issued")
     return body
 
@@ -115,16 +106,20 @@ def read_cursor(
     payload, _, tag = cursor.partition(".")
     if not tag or not hmac.compare_digest(tag, _tag(settings, payload)):
         raise invalid_cursor("the cursor is not one this service issued, or was altered")
-    _, owner, backward, key, row_id, expires = _fields(payload)
+    _, owner, backward, token, expires = _fields(payload)
     if owner != scope:
         raise invalid_cursor(
             "the cursor belongs to another query: keep filter, sortBy and sortOrder unchanged"
         )
-    if not isinstance(row_id, str) or not isinstance(expires, int):
+    if not isinstance(token, str) or not isinstance(expires, int):
         raise invalid_cursor("the cursor is not one this service issued")
     if expires < (now if now is not None else time.time()):
         timeout = settings.scim_cursor_timeout_seconds
         raise ScimError(
             400, f"the cursor has expired (cursorTimeout is {timeout} seconds)", "expiredCursor"
         )
-    return CursorState(bool(backward), Position(_read_key(key), row_id))
+    try:
+        position = decode_position(token)
+    except InvalidValue:
+        raise invalid_cursor("the cursor is not one this service issued") from None
+    return CursorState(bool(backward), position)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from app.domain.query import Scalar
+from app.domain.directory import Scalar
 from app.scim.filter_ast import Comparison, FilterError
 from app.scim.paths import Target
 

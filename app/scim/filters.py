@@ -2,7 +2,7 @@
 
 `parse_user_filter` / `parse_group_filter` parse the filter (`app.scim.filter_parser`) and
 resolve each attribute path against the schema and the Profile Editor catalogue
-(`app.scim.paths`); the result is an `app.domain.query.Predicate` that the domain compiles to
+(`app.scim.paths`); the result is an `app.domain.directory.Predicate` that the domain compiles to
 SQL. Multi-valued attributes are evaluated in part here: ``emails[type eq "work" and value co
 "@x.com"]`` becomes ``profile.email co "@x.com" and profile.email pr``, because the element
 type is known from the mapping. Semantics for multi-valued attributes: a comparison matches
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import cast
 
 from app.domain.catalogue import Catalogue
-from app.domain.query import (
+from app.domain.directory import (
     FALSE,
     TRUE,
     Compare,

@@ -1,6 +1,6 @@
 """Queries: GET /Users, /Groups and POST .search (RFC 7644 §3.4.2, §3.4.3; RFC 9865).
 
-Filters compile to SQL (`app.scim.filters` → `app.domain.query`); pages are 1-based
+Filters compile to SQL (`app.scim.filters` → `app.domain.directory`); pages are 1-based
 ``startIndex``/``count`` over a stable order (the sort key, then id); ``count=0`` returns only
 ``totalResults``. Sort errors answer 400 invalidValue, filter errors 400 invalidFilter.
 A ``cursor`` parameter selects cursor pagination instead (`app.scim.cursor_pages`; /Users and
@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.domain.query import (
+from app.domain.directory import (
     FALSE,
     Predicate,
     UserSearch,

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.directory import TRUE, GroupPairs, Predicate
 from app.domain.lookups import groups_of_users
-from app.domain.query import TRUE, GroupPairs, Predicate
 from app.domain.types import GroupRecord, UserRecord
 from app.scim.errors import ScimError, invalid_value
 from app.scim.filters import FilterError, parse_sort

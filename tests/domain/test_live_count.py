@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from app.db import Tx
-from app.domain.bulk import seed_users
 from app.domain.provisioning_users import (
     ProvisionedUser,
     provision_create_user,
@@ -14,6 +13,7 @@ from app.domain.provisioning_users import (
 from app.domain.query import TRUE, search_users
 from app.domain.types import SYSTEM
 from app.domain.users import UserCreate, create_user, delete_user, restore_user
+from app.seeding import seed_users
 from tests.support import counting, owner, scim_actor
 
 

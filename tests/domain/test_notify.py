@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from app.db import Database, Tx
+from app.db.listen import APPLICATION_NAME, Listener
 from app.domain.events import ProvisioningEventRecord, record_provisioning_event
-from app.domain.listen import APPLICATION_NAME, Listener
 from app.domain.notify import (
     decode_event,
     encode_event,

@@ -12,8 +12,8 @@ import asyncio
 import pytest
 
 from app.db import Database
-from app.domain.bulk import seed_users
 from app.domain.types import SYSTEM
+from app.seeding import seed_users
 
 SESSION_STATE = (
     "SELECT current_setting('jit') AS jit,"

@@ -277,9 +277,9 @@ async def test_a_lookup_by_a_unique_field_is_not_ordered(
     """An equality on a unique field finds one row at most: no ORDER BY, so that no planner
     statistics can turn the index probe into a walk of the id index (app.domain.query)."""
     from app.db import drivers
-    from app.domain.bulk import seed_users
     from app.domain.groups import create_group
     from app.domain.types import SYSTEM
+    from app.seeding import seed_users
 
     await seed_users(tx, actor=SYSTEM, count=3000, prefix="u-")
     await create_group(tx, actor=owner(), display_name="Engineering")

@@ -1,4 +1,5 @@
-"""Set-based loading for benchmarks and demos: `roster dev seed`."""
+"""Set-based loading for benchmarks and demos (`roster dev seed`, bench/): not a domain rule,
+so it lives beside the CLI; every INSERT still sets the name keys (app.domain.names)."""
 
 from __future__ import annotations
 
