@@ -43,7 +43,7 @@ async def test_replace_remove_and_add_write_the_group_row_once(
 ) -> None:
     ada, bob, cy, dee = [(await scim.create_user(f"{n}@x.com"))["id"] for n in "abcd"]
     g = await scim.create_group("Eng", [ada, bob])
-    ops = [
+    ops: list[dict[str, Any]] = [
         {"op": "replace", "path": "members", "value": [{"value": bob}, {"value": cy}]},
         {"op": "remove", "path": f'members[value eq "{bob}"]'},
         {"op": "add", "path": "members", "value": [{"value": dee}]},
