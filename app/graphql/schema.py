@@ -26,6 +26,7 @@ from app.graphql.mutations.users import UserMutations
 from app.graphql.queries import Query
 from app.graphql.scalars import SCALARS
 from app.graphql.subscriptions import Subscription
+from app.graphql.types import enum_values  # noqa: F401 - describes the enums' values
 from app.graphql.types.activity import ProvisioningEvent
 from app.graphql.types.admin import ApiToken, ScimToken
 from app.graphql.types.audit import AuditEntry, SystemActor

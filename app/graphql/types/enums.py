@@ -20,10 +20,15 @@ E = TypeVar("E", bound=type[Enum])
 
 def describe(cls: E, name: str, description: str, values: Mapping[str, str]) -> E:
     """``strawberry.enum(cls)`` with a description on each value (by member name)."""
+    strawberry.enum(cls, name=name, description=description)
+    return describe_values(cls, values)
+
+
+def describe_values(cls: E, values: Mapping[str, str]) -> E:
+    """Describe each value of an enum already given to Strawberry (by member name)."""
     missing = {m.name for m in cls} ^ set(values)
     if missing:
-        raise TypeError(f"{name}: values without (or unknown to) a description: {missing}")
-    strawberry.enum(cls, name=name, description=description)
+        raise TypeError(f"{cls.__name__}: values without (or unknown to) a description: {missing}")
     for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = values[value.name]
     return cls
