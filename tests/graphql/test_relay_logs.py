@@ -56,7 +56,7 @@ async def test_old_names_answer_as_before(api: Api, owner: str) -> None:
         "{ provisioning { events { cursors edges { cursor } nodes {"
         " tokenId resourceType resourceId resourceNodeId outcome method } } }"
         " auditLog(first: 1) { cursors edges { cursor } nodes { actorId action targetId } }"
-        " apiTokens { userId } }",
+        " apiTokens { userId user { id loginId } } }",
         owner,
     )
     assert "errors" not in old, old
@@ -79,7 +79,9 @@ async def test_old_names_answer_as_before(api: Api, owner: str) -> None:
     assert audit["nodes"] == [
         {"actorId": raw_owner, "action": "group.create", "targetId": group["databaseId"]}
     ]
-    assert old["data"]["apiTokens"] == [{"userId": owner_id}]
+    assert old["data"]["apiTokens"] == [
+        {"userId": owner_id, "user": {"id": owner_id, "loginId": "owner@example.com"}}
+    ]
 
     deleted = await api.run(
         "mutation($id: ID!) { deleteGroup(input: {id: $id}) { deletedGroupId"
