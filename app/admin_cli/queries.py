@@ -64,8 +64,8 @@ query Provisioning {
 """
 
 EVENT_FIELDS = """
-  id at tokenId method resourceType resourceId resourceNodeId externalId outcome statusCode
-  errorDetail durationMs requestId
+  id: databaseId at tokenId method resourceType resourceId resourceNodeId externalId outcome
+  statusCode errorDetail durationMs requestId
 """
 
 EVENTS = (

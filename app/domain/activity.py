@@ -213,3 +213,36 @@ def event_matches(f: EventFilter, e: ProvisioningEventRecord) -> bool:
         f.until is None or e.at < f.until,
     )
     return all(checks)
+
+
+async def _capped_count(
+    tx: Tx, table: str, where: list[str], params: dict[str, Any], cap: int
+) -> int:
+    """Rows matching, counted up to ``cap``: a bounded scan however long the log grows."""
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{cond} LIMIT :cap) AS capped"
+    return int(await tx.fetchval(sql, {**params, "cap": cap}))
+
+
+async def count_provisioning_events(tx: Tx, *, filter: EventFilter, cap: int) -> int:
+    """Events matching ``filter``, counted up to ``cap``."""
+    where, params = _event_conditions(tx, filter)
+    return await _capped_count(tx, "provisioning_events", where, params, cap)
+
+
+async def count_audit_entries(tx: Tx, *, filter: AuditFilter, cap: int) -> int:
+    """Audit entries matching ``filter``, counted up to ``cap``."""
+    where, params = _audit_conditions(filter)
+    return await _capped_count(tx, "audit_entries", where, params, cap)
+
+
+async def provisioning_event_by_id(tx: Tx, event_id: str) -> ProvisioningEventRecord | None:
+    """One event, or None."""
+    row = await tx.fetchrow(f"{_EVENT_COLUMNS} WHERE id = :id", {"id": event_id})
+    return _event(row) if row is not None else None
+
+
+async def audit_entry_by_id(tx: Tx, entry_id: str) -> AuditEntryRecord | None:
+    """One audit entry, or None."""
+    row = await tx.fetchrow(f"{_AUDIT_COLUMNS} WHERE id = :id", {"id": entry_id})
+    return _audit(row) if row is not None else None

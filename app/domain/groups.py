@@ -109,23 +109,30 @@ async def insert_group(tx: Tx, group: GroupRecord) -> None:
     )
 
 
-async def mark_group_provisioned(tx: Tx, group_id: str) -> None:
-    """An IdP sync that changed nothing: lastProvisionedAt moves, version and updatedAt do not."""
+async def mark_group_provisioned(tx: Tx, group_id: str) -> str:
+    """An IdP sync that changed nothing: lastProvisionedAt moves (returned), version and
+    updatedAt do not."""
+    at = now_iso()
     await tx.execute(
-        "UPDATE groups SET last_provisioned_at = :at WHERE id = :id",
-        {"at": now_iso(), "id": group_id},
+        "UPDATE groups SET last_provisioned_at = :at WHERE id = :id", {"at": at, "id": group_id}
     )
+    return at
 
 
-async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> GroupRecord:
-    """Write name and externalId, bumping version; raises VersionConflict on a lost race."""
+async def save_group(
+    tx: Tx, group: GroupRecord, *, expected_version: int, member_delta: int = 0
+) -> GroupRecord:
+    """Write name and externalId, bumping version, and move memberCount by ``member_delta``
+    (members changed with ``bump=False``): the group row's one write. Raises VersionConflict on
+    a lost race."""
     group.version = expected_version + 1
     group.updated_at = now_iso()
+    group.member_count += member_delta
     count = await tx.execute(
         "UPDATE groups SET display_name_key = CASE WHEN display_name = :n THEN display_name_key"
         " ELSE :key END, display_name = :n, display_name_norm = :norm, external_id = :ext,"
-        " auth_provider = :prov, version = :v, updated_at = :u, last_provisioned_at = :pa"
-        " WHERE id = :id AND version = :expected",
+        " auth_provider = :prov, version = :v, updated_at = :u, last_provisioned_at = :pa,"
+        " member_count = member_count + :delta WHERE id = :id AND version = :expected",
         {
             "n": group.display_name,
             "norm": search_fold(group.display_name),
@@ -135,6 +142,7 @@ async def save_group(tx: Tx, group: GroupRecord, *, expected_version: int) -> Gr
             "v": group.version,
             "u": group.updated_at,
             "pa": group.last_provisioned_at,
+            "delta": member_delta,
             "id": group.id,
             "expected": expected_version,
         },

@@ -34,8 +34,13 @@ async def live_user_ids(tx: Tx, ids: Sequence[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-async def add_members(tx: Tx, *, group_id: str, user_ids: Sequence[str]) -> MembershipResult:
-    """Add live users to a group; unknown ids are reported, existing members are a no-op."""
+async def add_members(
+    tx: Tx, *, group_id: str, user_ids: Sequence[str], bump: bool = True
+) -> MembershipResult:
+    """Add live users to a group; unknown ids are reported, existing members are a no-op.
+
+    ``bump=False`` leaves the group row (count, version) to the caller, which writes it once.
+    """
     ids = unique(user_ids)
     result = MembershipResult()
     if not ids:
@@ -52,13 +57,15 @@ async def add_members(tx: Tx, *, group_id: str, user_ids: Sequence[str]) -> Memb
             {"g": group_id, "ids": d.list_param(add), "now": now_iso()},
         )
         result.added = [r[0] for r in rows]
-    if result.added:
+    if result.added and bump:
         await _bump_group(tx, group_id, len(result.added))
     return result
 
 
-async def remove_members(tx: Tx, *, group_id: str, user_ids: Sequence[str]) -> MembershipResult:
-    """Remove users from a group; removing a non-member is a no-op."""
+async def remove_members(
+    tx: Tx, *, group_id: str, user_ids: Sequence[str], bump: bool = True
+) -> MembershipResult:
+    """Remove users from a group; removing a non-member is a no-op (``bump``: see add_members)."""
     ids = unique(user_ids)
     result = MembershipResult()
     if not ids:
@@ -70,13 +77,15 @@ async def remove_members(tx: Tx, *, group_id: str, user_ids: Sequence[str]) -> M
         {"g": group_id, "ids": d.list_param(ids)},
     )
     result.removed = [r[0] for r in rows]
-    if result.removed:
+    if result.removed and bump:
         await _bump_group(tx, group_id, -len(result.removed))
     return result
 
 
-async def replace_members(tx: Tx, *, group_id: str, user_ids: Sequence[str]) -> MembershipResult:
-    """Make the membership exactly these (live) users."""
+async def replace_members(
+    tx: Tx, *, group_id: str, user_ids: Sequence[str], bump: bool = True
+) -> MembershipResult:
+    """Make the membership exactly these (live) users (``bump``: see add_members)."""
     ids = unique(user_ids)
     d = tx.dialect
     rows = await tx.fetch(
@@ -85,9 +94,9 @@ async def replace_members(tx: Tx, *, group_id: str, user_ids: Sequence[str]) -> 
         {"g": group_id, "ids": d.list_param(ids)},
     )
     removed = [r[0] for r in rows]
-    if removed:
+    if removed and bump:
         await _bump_group(tx, group_id, -len(removed))
-    result = await add_members(tx, group_id=group_id, user_ids=ids)
+    result = await add_members(tx, group_id=group_id, user_ids=ids, bump=bump)
     result.removed = removed
     return result
 

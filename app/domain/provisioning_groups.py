@@ -68,18 +68,18 @@ async def provision_create_group(
 
 
 async def _apply_members(tx: Tx, group_id: str, change: MemberChange) -> MembershipResult:
+    """The membership rows only: the caller writes the group row (count, version) once."""
     total = MembershipResult()
     if change.replace is not None:
-        step = await replace_members(tx, group_id=group_id, user_ids=change.replace)
+        step = await replace_members(tx, group_id=group_id, user_ids=change.replace, bump=False)
         total.added += step.added
         total.removed += step.removed
         total.unknown += step.unknown
     if change.remove:
-        total.removed += (
-            await remove_members(tx, group_id=group_id, user_ids=change.remove)
-        ).removed
+        step = await remove_members(tx, group_id=group_id, user_ids=change.remove, bump=False)
+        total.removed += step.removed
     if change.add:
-        step = await add_members(tx, group_id=group_id, user_ids=change.add)
+        step = await add_members(tx, group_id=group_id, user_ids=change.add, bump=False)
         total.added += step.added
         total.unknown += step.unknown
     return total
@@ -99,10 +99,10 @@ def _scim_name(group: GroupRecord, name: str) -> str:
     return group.display_name
 
 
-async def _save_attributes(
+async def _attribute_changes(
     tx: Tx, group: GroupRecord, display_name: str | None, external_id: str | None
 ) -> tuple[GroupRecord, list[Change]]:
-    """Rename and re-key ``group`` (one new version); only lastProvisionedAt when unchanged."""
+    """``group`` renamed and re-keyed in memory, checked for uniqueness; nothing written."""
     changes: list[Change] = []
     updated = replace(group)
     if display_name is not None:
@@ -115,12 +115,21 @@ async def _save_attributes(
         await ensure_group_external_free(tx, group.auth_provider, external_id, except_id=group.id)
         updated.external_id = external_id
         changes.append(Change("externalId", group.external_id, external_id))
-    if changes:
-        updated.last_provisioned_at = now_iso()
-        await save_group(tx, updated, expected_version=group.version)
-    else:  # members bump the version themselves, and only when they change
-        await mark_group_provisioned(tx, group.id)
     return updated, changes
+
+
+async def _write_group(
+    tx: Tx, group: GroupRecord, updated: GroupRecord, changed: bool, member_delta: int
+) -> GroupRecord:
+    """The group row's one write: a new version when anything changed, else only
+    lastProvisionedAt (version and updatedAt stay)."""
+    if changed:
+        updated.last_provisioned_at = now_iso()
+        return await save_group(
+            tx, updated, expected_version=group.version, member_delta=member_delta
+        )
+    updated.last_provisioned_at = await mark_group_provisioned(tx, group.id)
+    return updated
 
 
 def _require_member_change(actor: Actor, target: Target, result: MembershipResult) -> None:
@@ -151,7 +160,7 @@ async def provision_update_group(
     group = await load_group(tx, group_id, for_update=True)
     if expected_version is not None and expected_version != group.version:
         raise VersionConflict(f"group is at version {group.version}", fields=["version"])
-    updated, changes = await _save_attributes(
+    updated, changes = await _attribute_changes(
         tx, group, display_name, external_id if set_external_id else group.external_id
     )
     target = await group_target(tx, group)
@@ -161,6 +170,8 @@ async def provision_update_group(
         await ensure_an_owner_remains(tx)
     if result.added or result.removed:
         changes.append(Change("members", result.removed or None, result.added or None))
+    delta = len(result.added) - len(result.removed)
+    updated = await _write_group(tx, group, updated, bool(changes), delta)
     if changes:
         await record_audit(
             tx,
@@ -171,7 +182,7 @@ async def provision_update_group(
             target_label=updated.display_name,
             changes=changes,
         )
-    return await load_group(tx, group.id), result
+    return updated, result
 
 
 async def provision_delete_group(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -135,6 +136,19 @@ async def list_scim_tokens(tx: Tx) -> list[TokenRecord]:
         " FROM scim_tokens ORDER BY created_at DESC, id DESC"
     )
     return [_record(r) for r in rows]
+
+
+async def scim_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
+    """The SCIM tokens with these ids, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    rows = await tx.fetch(
+        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
+        f" FROM scim_tokens WHERE {d.in_list('id', 'ids')}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: _record(r) for r in rows}
 
 
 async def create_scim_token(
@@ -348,6 +362,19 @@ async def list_api_tokens(tx: Tx) -> list[TokenRecord]:
         " last_used_at FROM api_tokens ORDER BY created_at DESC, id DESC"
     )
     return [_record(r) for r in rows]
+
+
+async def api_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
+    """The admin API tokens with these ids, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    rows = await tx.fetch(
+        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+        f" last_used_at FROM api_tokens WHERE {d.in_list('id', 'ids')}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: _record(r) for r in rows}
 
 
 _API_ROW_SQL = (

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.db import Database, Tx
-from app.domain import lookups
+from app.domain import lookups, tokens
 from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.lookups import UserRoles
 from app.domain.types import Actor, GroupRecord, UserRecord
@@ -21,6 +22,7 @@ from app.graphql.types.builtin import BUILTIN_FIELDS
 from app.settings import Settings
 
 MemberKey = tuple[str, str | None, int]
+R = TypeVar("R")
 
 
 class Loaders:
@@ -32,6 +34,23 @@ class Loaders:
         self.user_roles = DataLoader(self._user_roles)
         self.group_roles = DataLoader(self._group_roles)
         self.group_members = DataLoader(self._group_members)
+        # Objects a log entry links to (actor, target, token, resource), soft-deleted users too.
+        self.users = DataLoader(self._by_ids(partial(lookups.users_by_ids, include_deleted=True)))
+        self.groups = DataLoader(self._by_ids(lookups.groups_by_ids))
+        self.scim_tokens = DataLoader(self._by_ids(tokens.scim_tokens_by_ids))
+        self.api_tokens = DataLoader(self._by_ids(tokens.api_tokens_by_ids))
+
+    def _by_ids(
+        self, read: Callable[[Tx, Sequence[str]], Awaitable[dict[str, R]]]
+    ) -> Callable[[Sequence[str]], Awaitable[list[R | None]]]:
+        """A batch function reading records by id (None for an id that is gone)."""
+
+        async def load(keys: Sequence[str]) -> list[R | None]:
+            async with self._ctx.read() as tx:
+                found = await read(tx, keys)
+            return [found.get(k) for k in keys]
+
+        return load
 
     async def _user_groups(self, keys: Sequence[str]) -> list[list[GroupRecord]]:
         async with self._ctx.read() as tx:

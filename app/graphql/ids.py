@@ -9,8 +9,10 @@ from collections.abc import Sequence
 
 from app.errors import InvalidValue
 
-NODE_TYPES = frozenset({"User", "Group", "ScimToken", "ApiToken", "ProfileAttribute"})
-_UUID_TYPES = frozenset({"User", "Group", "ScimToken", "ApiToken"})
+_UUID_TYPES = frozenset(
+    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent"}
+)
+NODE_TYPES = _UUID_TYPES | {"ProfileAttribute"}
 
 
 def to_global_id(type_name: str, raw_id: str) -> str:

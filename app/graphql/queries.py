@@ -5,16 +5,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 import strawberry
 
 from app.db import Tx
 from app.domain import directory
-from app.domain.activity import AuditFilter, list_audit_entries
+from app.domain.activity import (
+    AuditFilter,
+    audit_entry_by_id,
+    count_audit_entries,
+    list_audit_entries,
+    provisioning_event_by_id,
+)
 from app.domain.auth_settings import get_auth_settings
 from app.domain.directory import GroupFilter, UserFilter
 from app.domain.lookups import groups_by_ids
-from app.domain.tokens import list_api_tokens, list_scim_tokens, provisioning_enabled
+from app.domain.tokens import list_api_tokens, provisioning_enabled
 from app.domain.user_store import find_user, find_user_by_login
 from app.errors import InvalidValue
 from app.graphql.context import Context, Info
@@ -28,29 +35,27 @@ from app.graphql.filters import (
 )
 from app.graphql.ids import decode_id, parse_global_id
 from app.graphql.prefetch import prefetch_users
-from app.graphql.types.activity import AuditEntryConnection
-from app.graphql.types.admin import ApiToken, AuthenticationSettings, ScimToken, Viewer
+from app.graphql.types.activity import ProvisioningEvent
+from app.graphql.types.admin import ApiToken, AuthenticationSettings, Viewer
+from app.graphql.types.audit import AuditEntry, AuditEntryConnection
 from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.common import Node, page_request
 from app.graphql.types.groups import Group, GroupConnection
+from app.graphql.types.links import LOG_COUNT_CAP, linked_node
 from app.graphql.types.provisioning import Provisioning
 from app.graphql.types.users import User, UserConnection
 
 
-async def _node(ctx: Context, tx: Tx, type_name: str, raw: str) -> Node | None:
+async def _logged(ctx: Context, tx: Tx, type_name: str, raw: str) -> Node | None:
+    """A user (live only), an audit entry or a provisioning event by raw id."""
     if type_name == "User":
         user = await find_user(tx, raw)
         return User.of(user, ctx) if user else None
-    if type_name == "Group":
-        found = await groups_by_ids(tx, [raw])
-        return Group.of(found[raw]) if raw in found else None
-    if type_name == "ScimToken":
-        tokens = [ScimToken.of(t) for t in await list_scim_tokens(tx) if t.id == raw]
-        return tokens[0] if tokens else None
-    if type_name == "ApiToken":
-        api = [ApiToken.of(t) for t in await list_api_tokens(tx) if t.id == raw]
-        return api[0] if api else None
-    return None
+    if type_name == "AuditEntry":
+        entry = await audit_entry_by_id(tx, raw)
+        return AuditEntry.of(entry, ctx.hidden) if entry else None
+    event = await provisioning_event_by_id(tx, raw)
+    return ProvisioningEvent.of(event) if event else None
 
 
 @strawberry.type(name="Query", description="Reads of the admin API (any admin role).")
@@ -64,11 +69,10 @@ class Query:
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, raw = parse_global_id(id)
-        if type_name == "ProfileAttribute":
-            attr = (await info.context.catalogue()).get(raw)
-            return ProfileAttribute.of(attr) if attr else None
-        async with info.context.read() as tx:
-            return await _node(info.context, tx, type_name, raw)
+        if type_name in ("User", "AuditEntry", "ProvisioningEvent"):
+            async with info.context.read() as tx:
+                return await _logged(info.context, tx, type_name, raw)
+        return cast(Node | None, await linked_node(info, type_name, raw))
 
     @strawberry.field(description="Users as a Relay connection (keyset pages, capped size).")
     async def users(
@@ -181,4 +185,9 @@ class Query:
             page = await list_audit_entries(
                 tx, filter=domain_filter, page=page_request(info, first, after)
             )
-        return AuditEntryConnection.of(page, info.context.hidden)
+
+        async def count() -> int:
+            async with info.context.read() as tx:
+                return await count_audit_entries(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
+
+        return AuditEntryConnection.of(page, count, info.context.hidden)

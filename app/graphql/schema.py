@@ -27,7 +27,10 @@ from app.graphql.mutations.users import UserMutations
 from app.graphql.queries import Query
 from app.graphql.scalars import SCALARS
 from app.graphql.subscriptions import Subscription
+from app.graphql.types import enum_values  # noqa: F401 - describes the enums' values
+from app.graphql.types.activity import ProvisioningEvent
 from app.graphql.types.admin import ApiToken, ScimToken
+from app.graphql.types.audit import AuditEntry, SystemActor
 from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.groups import Group
 from app.graphql.types.users import User
@@ -90,7 +93,18 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The executable schema with the limits of ``settings``."""
     settings = settings or Settings(_env_file=None)
-    options: dict[str, Any] = {"types": [User, Group, ScimToken, ApiToken, ProfileAttribute]}
+    options: dict[str, Any] = {
+        "types": [
+            User,
+            Group,
+            ScimToken,
+            ApiToken,
+            ProfileAttribute,
+            AuditEntry,
+            ProvisioningEvent,
+            SystemActor,
+        ]
+    }
     return RosterSchema(
         query=Query,
         mutation=Mutation,

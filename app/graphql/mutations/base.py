@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import strawberry
+
 from app.db import Tx
 from app.domain.types import Actor
 from app.errors import RosterError
@@ -12,6 +14,18 @@ from app.graphql.context import Info
 from app.graphql.errors import UserError, is_user_error, to_user_errors
 
 T = TypeVar("T")
+
+
+@strawberry.interface(
+    name="Payload",
+    description="What every mutation answers: its result, or userErrors saying why not.",
+)
+class Payload:
+    """The base of every mutation payload."""
+
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing changed (empty when the mutation was applied)."
+    )
 
 
 async def run_mutation(

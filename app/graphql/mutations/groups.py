@@ -10,13 +10,15 @@ import strawberry
 
 from app.db import Tx
 from app.domain import groups as group_rules
+from app.domain import lookups
 from app.domain import roles as role_rules
-from app.domain.types import Actor, GroupRecord
+from app.domain.types import Actor, GroupRecord, UserRecord
 from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.ids import decode_id, decode_ids, to_global_id
-from app.graphql.mutations.base import run_mutation
+from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.groups import Group
+from app.graphql.types.users import User
 
 
 @strawberry.input(name="CreateGroupInput", description="A new LOCAL group.")
@@ -63,13 +65,12 @@ class RolesInput:
 
 
 @strawberry.type(name="GroupPayload", description="The group a mutation wrote, or why not.")
-class GroupPayload:
+class GroupPayload(Payload):
     """Result of a group mutation (each mutation names its own subclass)."""
 
     group: Group | None = strawberry.field(
         description="The group after the change; null if refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.type(name="CreateGroupPayload", description="Result of createGroup.")
@@ -82,12 +83,16 @@ class UpdateGroupPayload(GroupPayload):
     """Result of updateGroup."""
 
 
-@strawberry.type(name="DeleteGroupPayload", description="Result of deleteGroup.")
-class DeleteGroupPayload:
-    """Result of deleteGroup."""
+@strawberry.type(
+    name="DeleteGroupPayload", description="Result of deleteGroup (the deleted group)."
+)
+class DeleteGroupPayload(GroupPayload):
+    """Result of deleteGroup: the group as it was, like deleteUser's user."""
 
-    deleted_group_id: strawberry.ID | None = strawberry.field(description="Global id deleted.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+    deleted_group_id: strawberry.ID | None = strawberry.field(
+        description="Global id deleted.",
+        deprecation_reason="Use group { id }. Kept for one release.",
+    )
 
 
 @strawberry.type(name="AddGroupMembersPayload", description="Result of addGroupMembers.")
@@ -100,20 +105,36 @@ class RemoveGroupMembersPayload(GroupPayload):
     """Result of removeGroupMembers (non-members are a no-op)."""
 
 
+@strawberry.type(name="RolesPayload", description="The users and groups a role change concerned.")
+class RolesPayload(Payload):
+    """Result of a role mutation (each names its own subclass)."""
+
+    users: list[User] = strawberry.field(
+        description="The users named, in input order, after the change (empty if refused)."
+    )
+    groups: list[Group] = strawberry.field(
+        description="The groups named, in input order, after the change (empty if refused)."
+    )
+
+
 @strawberry.type(name="GrantRolesPayload", description="Result of grantRoles.")
-class GrantRolesPayload:
+class GrantRolesPayload(RolesPayload):
     """Result of grantRoles."""
 
-    granted: int = strawberry.field(description="New grants (existing ones are kept).")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+    granted: int = strawberry.field(
+        description="New grants (existing ones are kept).",
+        deprecation_reason="Use users and groups (their roles). Kept for one release.",
+    )
 
 
 @strawberry.type(name="RevokeRolesPayload", description="Result of revokeRoles.")
-class RevokeRolesPayload:
+class RevokeRolesPayload(RolesPayload):
     """Result of revokeRoles."""
 
-    revoked: int = strawberry.field(description="Grants removed.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+    revoked: int = strawberry.field(
+        description="Grants removed.",
+        deprecation_reason="Use users and groups (their roles). Kept for one release.",
+    )
 
 
 P = TypeVar("P", bound=GroupPayload)
@@ -140,6 +161,28 @@ def _targets(input: RolesInput) -> dict[str, Any]:
         "roles": input.roles,
         "user_ids": decode_ids(input.user_ids, "User", "userIds"),
         "group_ids": decode_ids(input.group_ids, "Group", "groupIds"),
+    }
+
+
+# The users and the groups a role mutation named (as they are after it), and its count.
+Targets = tuple[list[UserRecord], list[GroupRecord], int]
+
+
+async def _concerned(tx: Tx, targets: dict[str, Any], count: int) -> Targets:
+    users = await lookups.users_by_ids(tx, targets["user_ids"])
+    groups = await lookups.groups_by_ids(tx, targets["group_ids"])
+    return (
+        [users[i] for i in dict.fromkeys(targets["user_ids"]) if i in users],
+        [groups[i] for i in dict.fromkeys(targets["group_ids"]) if i in groups],
+        count,
+    )
+
+
+def _roles_result(info: Info, done: Targets | None) -> dict[str, Any]:
+    users, groups, _ = done or ([], [], 0)
+    return {
+        "users": [User.of(u, info.context) for u in users],
+        "groups": [Group.of(g) for g in groups],
     }
 
 
@@ -178,7 +221,8 @@ class GroupMutations:
 
         record, errors = await run_mutation(info, act)
         gid = strawberry.ID(to_global_id("Group", record.id)) if record else None
-        return DeleteGroupPayload(deleted_group_id=gid, user_errors=errors)
+        group = Group.of(record) if record else None
+        return DeleteGroupPayload(group=group, deleted_group_id=gid, user_errors=errors)
 
     @strawberry.mutation(description="Add users (IdP-owned ones too) to a LOCAL group.")
     async def add_group_members(
@@ -194,16 +238,24 @@ class GroupMutations:
 
     @strawberry.mutation(description="Grant roles to users and groups (IdP-owned ones too).")
     async def grant_roles(self, info: Info, input: RolesInput) -> GrantRolesPayload:
-        async def act(tx: Tx, actor: Actor) -> int:
-            return await role_rules.grant_roles(tx, actor=actor, **_targets(input))
+        async def act(tx: Tx, actor: Actor) -> Targets:
+            targets = _targets(input)
+            count = await role_rules.grant_roles(tx, actor=actor, **targets)
+            return await _concerned(tx, targets, count)
 
-        count, errors = await run_mutation(info, act)
-        return GrantRolesPayload(granted=count or 0, user_errors=errors)
+        done, errors = await run_mutation(info, act)
+        return GrantRolesPayload(
+            **_roles_result(info, done), granted=done[2] if done else 0, user_errors=errors
+        )
 
     @strawberry.mutation(description="Revoke roles; at least one active OWNER always remains.")
     async def revoke_roles(self, info: Info, input: RolesInput) -> RevokeRolesPayload:
-        async def act(tx: Tx, actor: Actor) -> int:
-            return await role_rules.revoke_roles(tx, actor=actor, **_targets(input))
+        async def act(tx: Tx, actor: Actor) -> Targets:
+            targets = _targets(input)
+            count = await role_rules.revoke_roles(tx, actor=actor, **targets)
+            return await _concerned(tx, targets, count)
 
-        count, errors = await run_mutation(info, act)
-        return RevokeRolesPayload(revoked=count or 0, user_errors=errors)
+        done, errors = await run_mutation(info, act)
+        return RevokeRolesPayload(
+            **_roles_result(info, done), revoked=done[2] if done else 0, user_errors=errors
+        )

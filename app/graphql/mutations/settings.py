@@ -16,8 +16,7 @@ from app.domain.catalogue import Attribute
 from app.domain.types import KEEP, Actor, AttributeStatus, AuthType, Datatype, SourcePriority
 from app.errors import InvalidValue
 from app.graphql.context import Info
-from app.graphql.errors import UserError
-from app.graphql.mutations.base import run_mutation
+from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.admin import AuthenticationSettings
 from app.graphql.types.catalogue import ProfileAttribute
 
@@ -55,13 +54,12 @@ class ConfigureAuthenticationInput:
 @strawberry.type(
     name="ConfigureAuthenticationPayload", description="Result of configureAuthentication."
 )
-class ConfigureAuthenticationPayload:
+class ConfigureAuthenticationPayload(Payload):
     """Result of configureAuthentication."""
 
     authentication_settings: AuthenticationSettings | None = strawberry.field(
         description="The settings after the change."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.input(
@@ -123,11 +121,10 @@ class DeleteCustomAttributeInput:
 
 
 @strawberry.type(name="ProfileAttributePayload", description="The attribute a mutation wrote.")
-class ProfileAttributePayload:
+class ProfileAttributePayload(Payload):
     """Result of a Profile Editor mutation."""
 
     profile_attribute: ProfileAttribute | None = strawberry.field(description="The attribute.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.type(

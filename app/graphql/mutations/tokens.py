@@ -11,9 +11,8 @@ from app.domain import tokens
 from app.domain.tokens import TokenRecord
 from app.domain.types import Actor
 from app.graphql.context import Info
-from app.graphql.errors import UserError
 from app.graphql.ids import decode_id
-from app.graphql.mutations.base import run_mutation
+from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.admin import ApiToken, ScimToken
 
 
@@ -27,11 +26,10 @@ class SetProvisioningEnabledInput:
 @strawberry.type(
     name="SetProvisioningEnabledPayload", description="Result of setProvisioningEnabled."
 )
-class SetProvisioningEnabledPayload:
+class SetProvisioningEnabledPayload(Payload):
     """Result of setProvisioningEnabled."""
 
     enabled: bool | None = strawberry.field(description="The new state; null if refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.input(name="CreateScimTokenInput", description="A new SCIM token.")
@@ -42,12 +40,11 @@ class CreateScimTokenInput:
 
 
 @strawberry.type(name="CreateScimTokenPayload", description="The token and its secret, shown once.")
-class CreateScimTokenPayload:
+class CreateScimTokenPayload(Payload):
     """Result of createScimToken."""
 
     scim_token: ScimToken | None = strawberry.field(description="The new token.")
     secret: str | None = strawberry.field(description="The bearer secret: shown only now.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.input(name="RevokeScimTokenInput", description="The SCIM token to revoke.")
@@ -58,11 +55,10 @@ class RevokeScimTokenInput:
 
 
 @strawberry.type(name="RevokeScimTokenPayload", description="Result of revokeScimToken.")
-class RevokeScimTokenPayload:
+class RevokeScimTokenPayload(Payload):
     """Result of revokeScimToken."""
 
     scim_token: ScimToken | None = strawberry.field(description="The revoked token.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.input(name="CreateApiTokenInput", description="A new admin API token for a user.")
@@ -79,12 +75,11 @@ class CreateApiTokenInput:
 
 
 @strawberry.type(name="CreateApiTokenPayload", description="The token and its secret, shown once.")
-class CreateApiTokenPayload:
+class CreateApiTokenPayload(Payload):
     """Result of createApiToken."""
 
     api_token: ApiToken | None = strawberry.field(description="The new token.")
     secret: str | None = strawberry.field(description="The bearer secret: shown only now.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.input(name="RevokeApiTokenInput", description="The admin API token to revoke.")
@@ -95,11 +90,10 @@ class RevokeApiTokenInput:
 
 
 @strawberry.type(name="RevokeApiTokenPayload", description="Result of revokeApiToken.")
-class RevokeApiTokenPayload:
+class RevokeApiTokenPayload(Payload):
     """Result of revokeApiToken."""
 
     api_token: ApiToken | None = strawberry.field(description="The revoked token.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.type(name="TokenMutations", description="Provisioning and token mutations.")

@@ -16,7 +16,7 @@ from app.domain.types import Actor
 from app.graphql.context import Info
 from app.graphql.errors import UserError, UserErrorCode
 from app.graphql.ids import decode_id, decode_ids, to_global_id
-from app.graphql.mutations.base import run_mutation
+from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.builtin import BuiltinProfileInput, builtin_input
 from app.graphql.types.catalogue import AttributeValueInput, custom_values
 from app.graphql.types.users import User
@@ -71,11 +71,10 @@ class UpdateUserInput(BuiltinProfileInput):
 
 
 @strawberry.type(name="UserPayload", description="The user a mutation wrote, or why not.")
-class UserPayload:
+class UserPayload(Payload):
     """Result of a user mutation (each mutation names its own subclass)."""
 
     user: User | None = strawberry.field(description="The user after the change; null if refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 @strawberry.type(name="CreateUserPayload", description="Result of createUser.")
@@ -190,7 +189,7 @@ class ConversionResult:
     name="ConvertUsersToLocalPayload",
     description="Which records became LOCAL (or would, in a dry run), and which could not.",
 )
-class ConvertUsersToLocalPayload:
+class ConvertUsersToLocalPayload(Payload):
     """Result of convertUsersToLocal."""
 
     converted_users: int = strawberry.field(description="Users converted (dry run: would be).")
@@ -199,7 +198,6 @@ class ConvertUsersToLocalPayload:
     results: list[ConversionResult] = strawberry.field(
         description="Each record considered, users then groups, in id order."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
 P = TypeVar("P", bound=UserPayload)

@@ -1,39 +1,70 @@
-"""Provisioning events and counters, and the audit log."""
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field(...) with arguments is typed Any: it doubles as a dataclass field)
+"""Provisioning events (Relay nodes) and counters."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import strawberry
-from strawberry.scalars import JSON
 
-from app.domain.activity import AuditEntryRecord, ProvisioningStats
+from app.domain.activity import ProvisioningStats
 from app.domain.events import ProvisioningEventRecord
 from app.domain.paging import Page
 from app.domain.types import AuthProvider
-from app.domain.visibility import MASK, masks_change
+from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
-from app.graphql.types.common import PageInfo
+from app.graphql.types.admin import ScimToken
+from app.graphql.types.common import Node
+from app.graphql.types.enums import ProvisioningOutcome, ProvisioningResourceType, ScimMethod
+from app.graphql.types.links import LOG_COUNT_CAP, linked_node
+from app.graphql.types.relay import Connection, Count, parts
+
+# Every deprecation reason ends with when the field goes (docs/architecture.md, Deprecations).
+_ONE = " Kept for one release."
 
 _NODE_RESOURCES = {"User": "User", "Group": "Group"}
 
 
 @strawberry.type(name="ProvisioningEvent", description="One SCIM write, as the log shows it.")
-class ProvisioningEvent:
-    """A provisioning event."""
+class ProvisioningEvent(Node):
+    """A provisioning event; ``token`` and ``resource`` load through the request's loaders."""
 
-    id: str = strawberry.field(description="Event id.")
+    record: strawberry.Private[ProvisioningEventRecord]
+    database_id: str = strawberry.field(description="The raw event id.")
     at: DateTime = strawberry.field(description="When the request was handled.")
-    token_id: strawberry.ID | None = strawberry.field(description="Global id of the SCIM token.")
-    method: str = strawberry.field(description="HTTP method (POST, PUT, PATCH, DELETE).")
-    resource_type: str = strawberry.field(description="User, Group or Bulk.")
-    resource_id: str | None = strawberry.field(description="Raw id of the resource.")
+
+    async def _token(self, info: Info) -> ScimToken | None:
+        return cast(ScimToken | None, await linked_node(info, "ScimToken", self.record.token_id))
+
+    async def _resource(self, info: Info) -> Node | None:
+        kind = _NODE_RESOURCES.get(self.record.resource_type)
+        return cast(Node | None, await linked_node(info, kind, self.record.resource_id))
+
+    token: ScimToken | None = strawberry.field(
+        resolver=_token, description="The SCIM token that made the request (null if none)."
+    )
+    token_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the SCIM token.", deprecation_reason=f"Use token {{ id }}.{_ONE}"
+    )
+    method: ScimMethod = strawberry.field(description="HTTP method.")
+    resource_type: str = strawberry.field(
+        description="User, Group or Bulk.", deprecation_reason=f"Use resourceKind.{_ONE}"
+    )
+    resource_kind: ProvisioningResourceType = strawberry.field(description="What was written.")
+    resource_id: str | None = strawberry.field(
+        description="Raw id of the resource (kept once the resource is gone)."
+    )
+    resource: Node | None = strawberry.field(
+        resolver=_resource, description="The user or group written; null when it is gone."
+    )
     resource_node_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the resource (for node(id:))."
+        description="Global id of the resource (for node(id:)).",
+        deprecation_reason=f"Use resource {{ id }} (null once the resource is gone).{_ONE}",
     )
     external_id: str | None = strawberry.field(description="The IdP's id sent in the request.")
-    outcome: str = strawberry.field(description="SUCCESS, WARNING or ERROR.")
+    outcome: ProvisioningOutcome = strawberry.field(description="How the write ended.")
     status_code: int = strawberry.field(description="HTTP status answered.")
     error_detail: str | None = strawberry.field(description="Why it failed or warned.")
     duration_ms: float = strawberry.field(description="Handling time in milliseconds.")
@@ -44,11 +75,14 @@ class ProvisioningEvent:
         """The GraphQL view of an event."""
         node_type = _NODE_RESOURCES.get(e.resource_type)
         return ProvisioningEvent(
-            id=e.id,
+            record=e,
+            id=strawberry.ID(to_global_id("ProvisioningEvent", e.id)),
+            database_id=e.id,
             at=DateTime(e.at),
             token_id=strawberry.ID(to_global_id("ScimToken", e.token_id)) if e.token_id else None,
-            method=e.method,
+            method=ScimMethod(e.method),
             resource_type=e.resource_type,
+            resource_kind=ProvisioningResourceType(e.resource_type),
             resource_id=e.resource_id,
             resource_node_id=(
                 strawberry.ID(to_global_id(node_type, e.resource_id))
@@ -56,7 +90,7 @@ class ProvisioningEvent:
                 else None
             ),
             external_id=e.external_id,
-            outcome=e.outcome,
+            outcome=ProvisioningOutcome(e.outcome),
             status_code=e.status_code,
             error_detail=e.error_detail,
             duration_ms=e.duration_ms,
@@ -65,21 +99,27 @@ class ProvisioningEvent:
 
 
 @strawberry.type(name="ProvisioningEventConnection", description="A page of events, newest first.")
-class ProvisioningEventConnection:
-    """Relay-style connection over events."""
+class ProvisioningEventConnection(Connection[ProvisioningEvent]):
+    """Relay connection over events."""
 
-    nodes: list[ProvisioningEvent] = strawberry.field(description="The events of this page.")
-    cursors: list[str] = strawberry.field(description="Cursor of each node, in order.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(
+        resolver=Connection._total_count,
+        description=f"Events matching the filter, counted up to {LOG_COUNT_CAP:,} (an estimate"
+        f" beyond: {LOG_COUNT_CAP:,} reads as at least that many).",
+    )
+
+    @strawberry.field(
+        description="Cursor of each node, in order.",
+        deprecation_reason=f"Use edges {{ cursor }}.{_ONE}",
+    )
+    def cursors(self) -> list[str]:
+        return self.edge_cursors
 
     @staticmethod
-    def of(page: Page[ProvisioningEventRecord]) -> ProvisioningEventConnection:
+    def of(page: Page[ProvisioningEventRecord], count: Count) -> ProvisioningEventConnection:
         """A connection over a domain page."""
-        return ProvisioningEventConnection(
-            nodes=[ProvisioningEvent.of(e) for e in page.items],
-            cursors=page.cursors,
-            page_info=PageInfo.of(page),
-        )
+        nodes = [ProvisioningEvent.of(e) for e in page.items]
+        return ProvisioningEventConnection(nodes=nodes, count=count, **parts(page))
 
 
 @strawberry.type(name="ProviderCount", description="How many records one auth provider owns.")
@@ -115,75 +155,4 @@ class ProvisioningStatsType:
             requests_last_24h=s.requests_24h,
             errors_last_24h=s.errors_24h,
             last_request_at=DateTime(s.last_request_at) if s.last_request_at else None,
-        )
-
-
-@strawberry.type(name="AuditChange", description="One changed field.")
-class AuditChange:
-    """Before and after of one field."""
-
-    field: str = strawberry.field(description="The field (profile values as profile.<name>).")
-    before: JSON | None = strawberry.field(description="Value before the write.")
-    after: JSON | None = strawberry.field(description="Value after the write.")
-
-
-def _change(c: dict[str, Any], hidden: frozenset[str]) -> AuditChange:
-    if masks_change(c["field"], hidden):
-        return AuditChange(field=c["field"], before=JSON(MASK), after=JSON(MASK))
-    return AuditChange(field=c["field"], before=c["before"], after=c["after"])
-
-
-@strawberry.type(name="AuditEntry", description="One admin or SCIM write.")
-class AuditEntry:
-    """An audit log entry."""
-
-    id: str = strawberry.field(description="Entry id.")
-    at: DateTime = strawberry.field(description="When the write committed.")
-    actor_type: str = strawberry.field(description="ADMIN, SCIM or SYSTEM.")
-    actor_id: str | None = strawberry.field(description="Raw id of the admin user or SCIM token.")
-    actor_label: str = strawberry.field(description="Login of the admin or name of the token.")
-    action: str = strawberry.field(description="What happened, e.g. user.update.")
-    target_type: str = strawberry.field(description="Kind of the target, e.g. User.")
-    target_id: str | None = strawberry.field(description="Raw id of the target.")
-    target_label: str | None = strawberry.field(description="Label of the target.")
-    changes: list[AuditChange] = strawberry.field(description="Changed fields.")
-    reason: str | None = strawberry.field(description="Reason given (status changes).")
-    request_id: str | None = strawberry.field(description="Request id of the write.")
-
-    @staticmethod
-    def of(a: AuditEntryRecord, hidden: frozenset[str] = frozenset()) -> AuditEntry:
-        """The GraphQL view of an entry; values of ``hidden`` attributes are masked."""
-        return AuditEntry(
-            id=a.id,
-            at=DateTime(a.at),
-            actor_type=a.actor_type,
-            actor_id=a.actor_id,
-            actor_label=a.actor_label,
-            action=a.action,
-            target_type=a.target_type,
-            target_id=a.target_id,
-            target_label=a.target_label,
-            changes=[_change(c, hidden) for c in a.changes],
-            reason=a.reason,
-            request_id=a.request_id,
-        )
-
-
-@strawberry.type(name="AuditEntryConnection", description="A page of audit entries, newest first.")
-class AuditEntryConnection:
-    """Relay-style connection over audit entries."""
-
-    nodes: list[AuditEntry] = strawberry.field(description="The entries of this page.")
-    cursors: list[str] = strawberry.field(description="Cursor of each node, in order.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-
-    @staticmethod
-    def of(
-        page: Page[AuditEntryRecord], hidden: frozenset[str] = frozenset()
-    ) -> AuditEntryConnection:
-        """A connection over a domain page (values of ``hidden`` attributes masked)."""
-        return AuditEntryConnection(
-            nodes=[AuditEntry.of(a, hidden) for a in page.items],
-            cursors=page.cursors,
-            page_info=PageInfo.of(page),
         )

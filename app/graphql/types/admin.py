@@ -1,3 +1,5 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field(...) with arguments is typed Any: it doubles as a dataclass field)
 """Authentication settings, tokens and the viewer."""
 
 from __future__ import annotations
@@ -8,9 +10,11 @@ from strawberry.scalars import JSON
 from app.domain.auth_settings import AuthSettingsRecord
 from app.domain.tokens import TokenRecord, TokenState
 from app.domain.types import Actor, AuthProvider, AuthType
+from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import Node
+from app.graphql.types.users import User
 
 strawberry.enum(TokenState, name="TokenState", description="ACTIVE, EXPIRED or REVOKED.")
 
@@ -86,7 +90,19 @@ class ScimToken(Node):
 class ApiToken(Node):
     """An admin API token of one user."""
 
-    user_id: strawberry.ID = strawberry.field(description="Global id of the token's user.")
+    record: strawberry.Private[TokenRecord]
+
+    async def _user(self, info: Info) -> User | None:
+        user = await info.context.loaders.users.load(self.record.user_id or "")
+        return User.of(user, info.context) if user else None
+
+    user: User | None = strawberry.field(
+        resolver=_user, description="The admin user the token acts as (null if gone)."
+    )
+    user_id: strawberry.ID = strawberry.field(
+        description="Global id of the token's user.",
+        deprecation_reason="Use user { id }. Kept for one release.",
+    )
     name: str = strawberry.field(description="Label.")
     hint: str = strawberry.field(description="The last four characters of the secret.")
     state: TokenState = strawberry.field(description="ACTIVE, EXPIRED or REVOKED.")
@@ -100,6 +116,7 @@ class ApiToken(Node):
     def of(rec: TokenRecord) -> ApiToken:
         """The GraphQL view of an API token."""
         return ApiToken(
+            record=rec,
             id=strawberry.ID(to_global_id("ApiToken", rec.id)),
             user_id=strawberry.ID(to_global_id("User", rec.user_id or "")),
             name=rec.name,

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import lru_cache
-from typing import cast
 
 import strawberry
 
@@ -17,6 +15,7 @@ from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import Node, PageInfo
+from app.graphql.types.relay import Connection, Count, parts
 from app.graphql.types.users import PROVIDERS, CannotUpdateReason, UserConnection, reasons_of
 
 
@@ -116,46 +115,14 @@ def _size(first: int | None, cap: int) -> int:
     return PageRequest(first=first, max_size=cap).size()
 
 
-@strawberry.type(name="GroupEdge", description="A group in a connection.")
-class GroupEdge:
-    """Relay edge."""
-
-    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
-    node: Group = strawberry.field(description="The group.")
-
-
 @strawberry.type(name="GroupConnection", description="A page of groups (Relay connection).")
-class GroupConnection:
+class GroupConnection(Connection[Group]):
     """Relay connection over groups; edges are built only when selected."""
 
-    def _edges(self) -> list[GroupEdge]:
-        return [GroupEdge(cursor=c, node=n) for c, n in zip(self.cursors, self.nodes, strict=True)]
-
-    def _total_count(self) -> int:
-        # An int when known (a user's groups), else the count query's awaitable.
-        return self.count if isinstance(self.count, int) else cast(int, self.count())
-
-    # Annotated resolvers (not decorated methods) keep the published SDL's field order.
-    edges: list[GroupEdge] = strawberry.field(
-        resolver=_edges, description="Groups with their cursors."
-    )
-    nodes: list[Group] = strawberry.field(description="The groups of this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(
-        resolver=_total_count, description="How many groups match (all pages)."
-    )
-    cursors: strawberry.Private[list[str]]
-    count: strawberry.Private[Callable[[], Awaitable[int]] | int]
-
     @staticmethod
-    def of(page: Page[GroupRecord], count: Callable[[], Awaitable[int]] | int) -> GroupConnection:
+    def of(page: Page[GroupRecord], count: Count) -> GroupConnection:
         """A connection over a domain page."""
-        return GroupConnection(
-            nodes=[Group.of(g) for g in page.items],
-            page_info=PageInfo.of(page),
-            cursors=page.cursors,
-            count=count,
-        )
+        return GroupConnection(nodes=[Group.of(g) for g in page.items], count=count, **parts(page))
 
     @staticmethod
     def from_list(
@@ -196,4 +163,6 @@ def _group_page(
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
     )
-    return GroupConnection(nodes=nodes, page_info=page_info, cursors=cursors, count=len(groups))
+    return GroupConnection(
+        nodes=nodes, page_info=page_info, edge_cursors=cursors, count=len(groups)
+    )

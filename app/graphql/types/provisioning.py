@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import strawberry
 
-from app.domain.activity import EventFilter, list_provisioning_events, provisioning_stats
+from app.domain.activity import (
+    EventFilter,
+    count_provisioning_events,
+    list_provisioning_events,
+    provisioning_stats,
+)
 from app.domain.tokens import list_scim_tokens
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEventConnection, ProvisioningStatsType
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import page_request
+from app.graphql.types.links import LOG_COUNT_CAP
 
 
 @strawberry.type(name="Provisioning", description="SCIM provisioning state.")
@@ -47,4 +53,9 @@ class Provisioning:
             page = await list_provisioning_events(
                 tx, filter=domain_filter, page=page_request(info, first, after)
             )
-        return ProvisioningEventConnection.of(page)
+
+        async def count() -> int:
+            async with info.context.read() as tx:
+                return await count_provisioning_events(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
+
+        return ProvisioningEventConnection.of(page, count)

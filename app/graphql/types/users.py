@@ -23,8 +23,9 @@ from app.graphql.prefetch import Later, prefetch_users
 from app.graphql.scalars import DateTime
 from app.graphql.types.builtin import BuiltinProfile, builtin_values
 from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
-from app.graphql.types.common import Node, PageInfo
+from app.graphql.types.common import Node
 from app.graphql.types.locks import LockFields
+from app.graphql.types.relay import Connection, parts
 
 if TYPE_CHECKING:
     from app.graphql.types.groups import GroupConnection
@@ -241,35 +242,9 @@ async def _later_groups(
     return GroupConnection.from_list(info, groups, first, after)
 
 
-@strawberry.type(name="UserEdge", description="A user in a connection.")
-class UserEdge:
-    """Relay edge."""
-
-    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
-    node: User = strawberry.field(description="The user.")
-
-
 @strawberry.type(name="UserConnection", description="A page of users (Relay connection).")
-class UserConnection:
+class UserConnection(Connection[User]):
     """Relay connection over users; edges are built only when selected."""
-
-    def _edges(self) -> list[UserEdge]:
-        return [UserEdge(cursor=c, node=n) for c, n in zip(self.cursors, self.nodes, strict=True)]
-
-    async def _total_count(self) -> int:
-        return await self.count()
-
-    # Annotated resolvers (not decorated methods) keep the published SDL's field order.
-    edges: list[UserEdge] = strawberry.field(
-        resolver=_edges, description="Users with their cursors."
-    )
-    nodes: list[User] = strawberry.field(description="The users of this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(
-        resolver=_total_count, description="How many users match the filter (all pages)."
-    )
-    cursors: strawberry.Private[list[str]]
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @staticmethod
     async def of(
@@ -279,10 +254,7 @@ class UserConnection:
         await prefetch_users(info, page.items)
         ctx = info.context
         return UserConnection(
-            nodes=[User.of(u, ctx) for u in page.items],
-            page_info=PageInfo.of(page),
-            cursors=page.cursors,
-            count=count,
+            nodes=[User.of(u, ctx) for u in page.items], count=count, **parts(page)
         )
 
     @staticmethod

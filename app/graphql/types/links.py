@@ -1,0 +1,42 @@
+"""Objects a log entry or a token links to, read through the request's DataLoaders (one
+statement per kind for a whole page, however many entries link to them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.graphql.context import Context, Info
+from app.graphql.types.admin import ApiToken, ScimToken
+from app.graphql.types.catalogue import ProfileAttribute
+from app.graphql.types.groups import Group
+from app.graphql.types.users import User
+
+# How many rows a log's totalCount counts at most (a bounded scan; more reads as this number).
+LOG_COUNT_CAP = 10_000
+
+
+# Node type -> (the loader reading it by id, its GraphQL view)
+_VIEWS: dict[str, tuple[str, Callable[[Any, Context], Any]]] = {
+    "User": ("users", User.of),
+    "Group": ("groups", lambda rec, _: Group.of(rec)),
+    "ScimToken": ("scim_tokens", lambda rec, _: ScimToken.of(rec)),
+    "ApiToken": ("api_tokens", lambda rec, _: ApiToken.of(rec)),
+}
+
+
+async def linked_node(info: Info, type_name: str | None, raw: str | None) -> Any:
+    """The Node of type ``type_name`` with raw id ``raw``, or None when it is gone (or has no
+    Node type); soft-deleted users are found (their deletedAt says so)."""
+    if raw is None or type_name is None:
+        return None
+    ctx = info.context
+    if type_name == "ProfileAttribute":
+        attr = (await ctx.catalogue()).get(raw)
+        return ProfileAttribute.of(attr) if attr else None
+    view = _VIEWS.get(type_name)
+    if view is None:
+        return None
+    loader, build = view
+    record = await getattr(ctx.loaders, loader).load(raw)
+    return build(record, ctx) if record is not None else None
