@@ -32,7 +32,7 @@ import orjson
 
 from app.db import Database, Tx
 from app.domain.clock import now_iso, to_iso
-from app.domain.events import ProvisioningEventRecord
+from app.domain.events import EVENT_COLUMNS, ProvisioningEventRecord, event_from_row
 from app.domain.listen import Listener
 
 T = TypeVar("T")
@@ -155,10 +155,7 @@ def announce_provisioning_event(tx: Tx, event: ProvisioningEventRecord) -> None:
         tx.after_commit(lambda: publish_provisioning_event(event))
 
 
-_SELECT = (
-    "SELECT id, at, token_id, method, resource_type, resource_id, external_id, outcome,"
-    " status_code, error_detail, duration_ms, request_id FROM provisioning_events"
-)
+_SELECT = f"SELECT {EVENT_COLUMNS} FROM provisioning_events"
 
 
 class _Feed:
@@ -193,7 +190,7 @@ class _Feed:
         sql = f"{_SELECT} WHERE {where} ORDER BY at, id LIMIT {CATCH_UP_LIMIT}"
         async with self.db.transaction(write=False) as tx:
             rows = await tx.fetch(sql, params)
-        self.deliver([ProvisioningEventRecord(*(r[i] for i in range(12))) for r in rows])
+        self.deliver([event_from_row(r) for r in rows])
 
     async def catch_up(self) -> None:
         """After a reconnect: deliver what was committed while the listener was away."""

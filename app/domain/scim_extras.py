@@ -13,9 +13,14 @@ from typing import Any
 from app.domain.catalogue import MAX_STRING, Catalogue, validate_value
 from app.errors import InvalidValue
 
-# The multi-valued SCIM attributes whose unmapped elements are kept, and how many of them.
-EXTRAS_ATTRIBUTES = frozenset({"emails", "phoneNumbers", "addresses"})
+# The multi-valued SCIM attributes whose unmapped elements are kept, and how many of them;
+# `name` keeps the sub-attributes no profile attribute maps (`formatted`).
+MULTI_EXTRAS = frozenset(
+    {"emails", "phoneNumbers", "addresses", "ims", "photos", "x509Certificates"}
+)
+EXTRAS_ATTRIBUTES = MULTI_EXTRAS | {"name"}
 MAX_EXTRAS = 20
+MAX_CERTIFICATE = 16384  # a base64 DER certificate is longer than a profile string
 _EXTRAS_KEYS = frozenset({"extra", "primary"})
 
 
@@ -24,13 +29,14 @@ def _bad_extras(attr: str, why: str) -> InvalidValue:
 
 
 def _check_extra_value(attr: str, key: Any, value: Any) -> None:
+    limit = MAX_CERTIFICATE if attr == "x509Certificates" and key == "value" else MAX_STRING
     if key == "primary":
         if not isinstance(value, bool):
             raise _bad_extras(attr, "primary must be a boolean")
     elif not isinstance(key, str) or len(key) > 64 or not isinstance(value, str):
         raise _bad_extras(attr, f"{key} must be a string")
-    elif len(value) > MAX_STRING:
-        raise _bad_extras(attr, f"{key} is longer than {MAX_STRING} characters")
+    elif len(value) > limit:
+        raise _bad_extras(attr, f"{key} is longer than {limit} characters")
 
 
 def _extra_element(catalogue: Catalogue, attr: str, element: Any) -> dict[str, Any]:
@@ -54,6 +60,14 @@ def validate_scim_extras(catalogue: Catalogue, extras: Any) -> dict[str, Any]:
         raise InvalidValue("unknown SCIM extras", fields=["scimExtras"])
     out: dict[str, Any] = {}
     for attr, entry in extras.items():
+        if attr == "name":
+            if not isinstance(entry, dict):
+                raise _bad_extras(attr, "unexpected shape")
+            for key, value in entry.items():
+                _check_extra_value(attr, key, value)
+            if entry:
+                out[attr] = dict(entry)
+            continue
         if not isinstance(entry, dict) or not set(entry) <= _EXTRAS_KEYS:
             raise _bad_extras(attr, "unexpected shape")
         elements, flags = entry.get("extra", []), entry.get("primary", {})

@@ -60,7 +60,10 @@ async def test_post_and_put_bodies_with_mixed_case_keys_are_stored(scim: Scim) -
     assert doc["title"] == "Fellow"
     assert doc[ENT] == {"department": "Maths", "manager": {"value": "m-1"}}
     assert doc["schemas"] == [USER, ENT]
-    put = await scim.put(f"/Users/{uid}", {**body, "TITLE": "Reader", "Title": None})
+    twice = await scim.put(f"/Users/{uid}", {**body, "TITLE": "Reader"})
+    assert twice.json() == error(400, "TITLE: title is given twice", "invalidValue")
+    again = {k: v for k, v in body.items() if k != "Title"}
+    put = await scim.put(f"/Users/{uid}", {**again, "TITLE": "Reader"})
     assert put.status_code == 200, put.text
     assert (await _user(scim, uid))["title"] == "Reader"
 
