@@ -138,6 +138,8 @@ class Vocabulary:
                 self._urn_key(out, key, value)
                 continue
             found = self.attr(None, key)
+            if found is None and value is None:
+                continue  # Entra's explicit nulls (`department: null` outside its schema)
             if found is None:
                 raise invalid_value(f"{key} is not an attribute of {self.where}")
             _put(out, found.name, self.value(found, value, key), key)
@@ -166,6 +168,8 @@ class Vocabulary:
         if name.lower() == "schemas":
             return
         found = self.attr(urn, name)
+        if found is None and value is None:
+            return
         if found is None:
             raise invalid_value(f"{shown} is not an attribute of {self.where}")
         _put(block, found.name, self.value(found, value, shown), shown)

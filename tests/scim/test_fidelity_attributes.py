@@ -76,9 +76,7 @@ async def test_filter_sort_and_projection_are_case_insensitive(scim: Scim) -> No
         f"/Users?filter={query}&sortBy=Name.GivenName&attributes=NAME.givenname,UserName"
     )
     assert response.status_code == 200, response.text
-    assert [
-        (r["id"], r.get("name"), r.get("userName")) for r in response.json()["Resources"]
-    ] == [
+    assert [(r["id"], r.get("name"), r.get("userName")) for r in response.json()["Resources"]] == [
         (a["id"], {"givenName": "Ada"}, "a@example.com"),
         (b["id"], {"givenName": "Bea"}, "b@example.com"),
     ]
@@ -213,7 +211,8 @@ async def test_unknown_patch_path_is_400_naming_it(scim: Scim) -> None:
     no_path = [{"op": "replace", "value": {"title": "Reader", "favouriteColour": "x"}}]
     response = await scim.patch(f"/Users/{user['id']}", no_path)
     assert response.json() == error(
-        400, "'favouriteColour': favouriteColour is not an attribute of the User schemas",
+        400,
+        "'favouriteColour': favouriteColour is not an attribute of the User schemas",
         "invalidPath",
     )
     assert (await _user(scim, user["id"]))["title"] == "Fellow"

@@ -110,7 +110,11 @@ async def _update_profile(entra: Replay, uid: str, legacy: bool) -> dict[str, An
     response = await entra.patch(f"/Users/{uid}", patch_body(*ops))
     assert response.status_code == 200, response.text
     doc: dict[str, Any] = response.json()
-    assert doc["name"] == {"givenName": "Adele", "familyName": "Vance-Smith"}
+    assert doc["name"] == {
+        "givenName": "Adele",
+        "familyName": "Vance-Smith",
+        "formatted": "Adele Vance-Smith",  # kept since rule 18
+    }
     assert doc["emails"] == [{"type": "work", "primary": True, "value": "adele.vance@contoso.com"}]
     assert doc["phoneNumbers"] == [{"type": "fax", "value": "+1 555 0100"}]
     assert doc["nickName"] == "Adi"
@@ -218,7 +222,11 @@ async def test_entra_replay(settings: Settings, clean_db: Database, client: Clie
             await entra.post("/Users", _entra_user(ADELE, "AdeleV", "Adele", "Vance")), "Users"
         )
         uid = adele["id"]
-        assert adele["name"] == {"givenName": "Adele", "familyName": "Vance"}
+        assert adele["name"] == {
+            "givenName": "Adele",
+            "familyName": "Vance",
+            "formatted": "Adele Vance",  # kept since rule 18
+        }
         assert adele[ENT] == {"department": "Retail"}
         assert "roles" not in adele
         assert_error(

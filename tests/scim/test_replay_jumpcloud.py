@@ -144,7 +144,12 @@ async def test_jumpcloud_replay(settings: Settings, clean_db: Database) -> None:
         renamed = assert_list(
             await jc.get(f"/Groups?filter={eq('displayName', 'compiler team')}"), 1
         )
-        member = {"value": uid, "$ref": f"{BASE}/Users/{uid}", "type": "User"}
+        member = {
+            "value": uid,
+            "display": "Grace Hopper",
+            "$ref": f"{BASE}/Users/{uid}",
+            "type": "User",
+        }
         assert renamed[0]["members"] == [member]
 
         # Unbound from the app or suspended: deactivated, never deleted.

@@ -192,7 +192,7 @@ async def test_okta_replay(settings: Settings, clean_db: Database) -> None:
         groups = assert_list(await okta.get("/Groups?startIndex=1&count=100"), 1)
         assert groups[0]["displayName"] == "SCIMv2"
         assert groups[0]["members"] == [
-            {"value": uid, "$ref": f"{BASE}/Users/{uid}", "type": "User"}
+            {"value": uid, "display": "Testy User", "$ref": f"{BASE}/Users/{uid}", "type": "User"}
         ]
 
         # Unassign: Okta deactivates, never deletes. Apps that send every update as a PUT

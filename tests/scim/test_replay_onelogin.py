@@ -87,7 +87,11 @@ async def test_onelogin_replay(settings: Settings, clean_db: Database) -> None:
         uid = ada["id"]
         assert ada["active"] is True
         assert ada["emails"] == [{"type": "work", "primary": True, "value": ADA}]
-        assert ada["name"] == {"givenName": "Ada", "familyName": "Lovelace"}
+        assert ada["name"] == {
+            "givenName": "Ada",
+            "familyName": "Lovelace",
+            "formatted": "Ada Lovelace",  # kept since rule 18
+        }
         bob = created(
             await onelogin.post(
                 "/Users",
