@@ -41,7 +41,9 @@ EVENT_COLUMNS = (
 
 def event_from_row(row: Row) -> ProvisioningEventRecord:
     """An event as `EVENT_COLUMNS` select it."""
-    return ProvisioningEventRecord(*(row[i] for i in range(12)), _paths(row[12]))
+    event = ProvisioningEventRecord(*(row[i] for i in range(12)))
+    event.ignored = _paths(row[12])
+    return event
 
 
 def _paths(raw: Any) -> list[str]:

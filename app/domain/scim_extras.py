@@ -53,6 +53,30 @@ def _extra_element(catalogue: Catalogue, attr: str, element: Any) -> dict[str, A
     return dict(element)
 
 
+def _name_extras(entry: Any) -> bool:
+    """Checks name's unmapped sub-attributes (strings); whether there are any."""
+    if not isinstance(entry, dict):
+        raise _bad_extras("name", "unexpected shape")
+    for key, value in entry.items():
+        _check_extra_value("name", key, value)
+    return bool(entry)
+
+
+def _multi_extras(catalogue: Catalogue, attr: str, entry: Any) -> dict[str, Any]:
+    """One multi-valued attribute's extras, checked: ``extra`` elements, ``primary`` flags."""
+    if not isinstance(entry, dict) or not set(entry) <= _EXTRAS_KEYS:
+        raise _bad_extras(attr, "unexpected shape")
+    elements, flags = entry.get("extra", []), entry.get("primary", {})
+    if not isinstance(elements, list) or len(elements) > MAX_EXTRAS:
+        raise _bad_extras(attr, f"at most {MAX_EXTRAS} values of unmapped types are kept")
+    if not isinstance(flags, dict) or not all(
+        isinstance(k, str) and len(k) <= 64 and isinstance(v, bool) for k, v in flags.items()
+    ):
+        raise _bad_extras(attr, "primary flags must be booleans")
+    kept = [_extra_element(catalogue, attr, e) for e in elements]
+    return {k: v for k, v in (("extra", kept), ("primary", dict(flags))) if v}
+
+
 def validate_scim_extras(catalogue: Catalogue, extras: Any) -> dict[str, Any]:
     """The extras an IdP sent (app.scim.extras names the shape), checked like profile values
     (strings, length caps, email addresses); raises InvalidValue naming the attribute."""
@@ -61,24 +85,9 @@ def validate_scim_extras(catalogue: Catalogue, extras: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for attr, entry in extras.items():
         if attr == "name":
-            if not isinstance(entry, dict):
-                raise _bad_extras(attr, "unexpected shape")
-            for key, value in entry.items():
-                _check_extra_value(attr, key, value)
-            if entry:
-                out[attr] = dict(entry)
-            continue
-        if not isinstance(entry, dict) or not set(entry) <= _EXTRAS_KEYS:
-            raise _bad_extras(attr, "unexpected shape")
-        elements, flags = entry.get("extra", []), entry.get("primary", {})
-        if not isinstance(elements, list) or len(elements) > MAX_EXTRAS:
-            raise _bad_extras(attr, f"at most {MAX_EXTRAS} values of unmapped types are kept")
-        if not isinstance(flags, dict) or not all(
-            isinstance(k, str) and len(k) <= 64 and isinstance(v, bool) for k, v in flags.items()
-        ):
-            raise _bad_extras(attr, "primary flags must be booleans")
-        kept = [_extra_element(catalogue, attr, e) for e in elements]
-        clean = {k: v for k, v in (("extra", kept), ("primary", dict(flags))) if v}
+            clean = dict(entry) if _name_extras(entry) else {}
+        else:
+            clean = _multi_extras(catalogue, attr, entry)
         if clean:
             out[attr] = clean
     return out

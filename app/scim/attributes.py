@@ -58,7 +58,12 @@ def _from_schema(model: Any) -> dict[str, Attr]:
 
 
 _COMMON = _attrs(
-    [("id", (), False), ("externalId", (), False), ("schemas", (), True), ("meta", _META_SUBS, False)]
+    [
+        ("id", (), False),
+        ("externalId", (), False),
+        ("schemas", (), True),
+        ("meta", _META_SUBS, False),
+    ]
 )
 USER_ATTRS: Mapping[str, Attr] = {**_COMMON, **_from_schema(User)}
 ENTERPRISE_ATTRS: Mapping[str, Attr] = _from_schema(EnterpriseUser)
@@ -132,8 +137,8 @@ class Vocabulary:
         """A POST/PUT body with every name in canonical spelling; 400 invalidValue naming
         an attribute in no schema, or one given twice in different case."""
         out: dict[str, Any] = {}
-        for key, value in doc.items():
-            key = str(key)
+        for raw, value in doc.items():
+            key = str(raw)
             if key.lower().startswith("urn:"):
                 self._urn_key(out, key, value)
                 continue

@@ -198,13 +198,21 @@ _MANAGER_PATHS = frozenset(
 )
 
 
+def _is_ignored(path: str, ignored: list[str] | None) -> bool:
+    """password and roles: dropped before any parse (Entra's roles paths are never stored)."""
+    leaf = _leaf(path)
+    if leaf in ("password", "roles") or path.lower().startswith("roles"):
+        if ignored is not None:
+            ignored.append(path)
+        return True
+    return False
+
+
 def _fix_user_op(op: Operation, ignored: list[str] | None) -> Operation | None:
     if op.path is None:
         return op  # a remove without a path: the PATCH engine answers noTarget
     path, leaf = op.path, _leaf(op.path)
-    if leaf in ("password", "roles") or path.lower().startswith("roles"):
-        if ignored is not None:  # Entra's roles paths need no parse: they are never stored
-            ignored.append(path)
+    if _is_ignored(path, ignored):
         return None
     if path.lower() in _MANAGER_PATHS:
         path = f"{ENTERPRISE_URN}:manager"
@@ -234,9 +242,7 @@ def _bare_members(op: Operation) -> Operation:
     return op
 
 
-def normalise_patch(
-    body: Any, kind: str, ignored: list[str] | None = None
-) -> list[Operation]:
+def normalise_patch(body: Any, kind: str, ignored: list[str] | None = None) -> list[Operation]:
     """The operations of a PatchOp body in RFC form; raises ScimError. Operations on
     attributes deliberately ignored are dropped and their paths appended to ``ignored``."""
     ops = [e for raw in _operations(body) for e in _expand(_one(raw), kind)]

@@ -64,21 +64,28 @@ def apply_user_patch(
             if ignored is not None:
                 ignored.append(op.path)
             continue
-        value = op.value
-        if path.sub is None:
-            value = vocabulary.value(found, value, op.path, element=path.filter is not None)
-        op = Operation(op.op, op.path, value, op.has_value)  # noqa: PLW2901
-        _refuse_unassigning(path, found.name, op)
-        holder = _holder(result, path.urn, create=op.op != "remove")
-        if holder is None:
-            continue
-        if path.filter is not None:
-            _on_filtered(holder, found, path, op)
-        elif path.sub is not None:
-            _on_sub(holder, found, path.sub, op)
-        else:
-            _on_attr(holder, found, op)
+        _apply(result, path, found, op, vocabulary)
     return result
+
+
+def _apply(
+    result: dict[str, Any], path: Path, found: Attr, op: Operation, vocabulary: Vocabulary
+) -> None:
+    """One operation on a resolved path; its value's keys in canonical spelling."""
+    value = op.value
+    if path.sub is None:
+        value = vocabulary.value(found, value, str(op.path), element=path.filter is not None)
+    op = Operation(op.op, op.path, value, op.has_value)
+    _refuse_unassigning(path, found.name, op)
+    holder = _holder(result, path.urn, create=op.op != "remove")
+    if holder is None:
+        return
+    if path.filter is not None:
+        _on_filtered(holder, found, path, op)
+    elif path.sub is not None:
+        _on_sub(holder, found, path.sub, op)
+    else:
+        _on_attr(holder, found, op)
 
 
 def _resolved(op: Operation, vocabulary: Vocabulary) -> tuple[Path, Attr | None]:
