@@ -67,8 +67,10 @@ def _manager(value: Any) -> Any:
     if isinstance(value, str):
         return {"value": value} if value.strip() else None
     if isinstance(value, dict):
-        value = {k: v for k, v in value.items() if k != "$ref"}
-        return value if value.get("value") not in (None, "") else None
+        # Keys in any case (rule 18): the resolver canonicalises them afterwards.
+        value = {k: v for k, v in value.items() if str(k).lower() != "$ref"}
+        given = next((v for k, v in value.items() if str(k).lower() == "value"), None)
+        return value if given not in (None, "") else None
     return value
 
 
@@ -217,7 +219,7 @@ def _fix_user_op(op: Operation, ignored: list[str] | None) -> Operation | None:
     if path.lower() in _MANAGER_PATHS:
         path = f"{ENTERPRISE_URN}:manager"
     value = op.value
-    if path.endswith(":manager") and op.op != "remove":
+    if path.lower().endswith(":manager") and op.op != "remove":
         value = _manager(value)
         if value is None:
             return Operation("remove", path)

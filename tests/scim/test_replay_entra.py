@@ -26,7 +26,9 @@ from tests.scim.replay import (
     eq,
     guid,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "entra-id.md"
@@ -320,3 +322,20 @@ async def test_entra_replay(settings: Settings, clean_db: Database, client: Clie
         }
         assert stats["groupsByProvider"] == []
         assert stats["errorsLast24h"] == 4
+
+
+@pytest.mark.parametrize("client", [LEGACY, FLAGGED], ids=["legacy", FLAG])
+async def test_entra_replay_mixed_case(
+    settings: Settings, clean_db: Database, client: Client
+) -> None:
+    await same_result_recased(settings, clean_db, test_entra_replay, client)
+
+
+@pytest.mark.parametrize("client", [LEGACY, FLAGGED], ids=["legacy", FLAG])
+async def test_entra_unknown_attribute(
+    settings: Settings, clean_db: Database, client: Client
+) -> None:
+    async with replaying(settings, clean_db, client) as entra:
+        user = _entra_user("adele@example.com", "AdeleV", "Adele", "Vance")
+        group = {"schemas": [GROUP, MS_GROUP], "displayName": "Retail"}
+        await refuses_unknown(entra, user, group)

@@ -19,7 +19,9 @@ from tests.scim.replay import (
     created,
     eq,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "okta.md"
@@ -65,8 +67,8 @@ async def test_okta_guide_is_valid() -> None:
     )
 
 
-async def test_okta_replay(settings: Settings, clean_db: Database) -> None:
-    async with replaying(settings, clean_db, OKTA) as okta:
+async def test_okta_replay(settings: Settings, clean_db: Database, client: Client = OKTA) -> None:
+    async with replaying(settings, clean_db, client) as okta:
         # Test Connector Configuration and the spec test's probes. The admin who set Roster
         # up is a LOCAL user: SCIM lists it too.
         assert_list(await okta.get("/Users?startIndex=1&count=2"), 1)
@@ -301,3 +303,13 @@ async def test_okta_before_configuring_authentication(
             ("PATCH", "ERROR", 400),
             ("PATCH", "SUCCESS", 200),
         ]
+
+
+async def test_okta_replay_mixed_case(settings: Settings, clean_db: Database) -> None:
+    await same_result_recased(settings, clean_db, test_okta_replay, OKTA)
+
+
+async def test_okta_unknown_attribute(settings: Settings, clean_db: Database) -> None:
+    async with replaying(settings, clean_db, OKTA) as okta:
+        user = _okta_user(TEST_USER, "00ujl29u0le5T6Aj10h7")
+        await refuses_unknown(okta, user, {"schemas": [GROUP], "displayName": "SCIMv2"})
