@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import Database
-from app.domain.types import AuthType
+from app.domain.catalogue import update_profile_attribute
+from app.domain.types import SYSTEM, AuthType, SourcePriority
 from app.settings import Settings
 from tests.scim.replay import (
     BASE,
@@ -313,3 +314,40 @@ async def test_okta_unknown_attribute(settings: Settings, clean_db: Database) ->
     async with replaying(settings, clean_db, OKTA) as okta:
         user = _okta_user(TEST_USER, "00ujl29u0le5T6Aj10h7")
         await refuses_unknown(okta, user, {"schemas": [GROUP], "displayName": "SCIMv2"})
+
+
+async def test_okta_ignored_attributes_are_listed_on_the_event(
+    settings: Settings, clean_db: Database
+) -> None:
+    """Rule 18: password (Roster does not authenticate), roles and entitlements (rule 10)
+    and rule 5's local-priority values are ignored on purpose and listed on the event,
+    GraphQL's ProvisioningEvent.ignored."""
+    async with replaying(settings, clean_db, OKTA) as okta:
+        async with clean_db.transaction() as tx:
+            await update_profile_attribute(
+                tx, actor=SYSTEM, name="title", source_priority=SourcePriority.INHERIT_FROM_LOCAL
+            )
+        body = {
+            **_okta_user(TEST_USER, "00ujl29u0le5T6Aj10h7"),
+            "title": "CEO",
+            "entitlements": [{"value": "all"}],
+        }
+        uid = created(await okta.post("/Users", body), "Users")["id"]
+        password = {"op": "replace", "value": {"password": "n3w-pa55", "nickName": "T"}}
+        assert (await okta.patch(f"/Users/{uid}", patch_body(password))).status_code == 200
+        roles = {"op": "add", "path": "Roles", "value": [{"value": "admin"}]}
+        assert (await okta.patch(f"/Users/{uid}", patch_body(roles))).status_code == 200
+        data = await okta.graphql(
+            "{ provisioning { events { nodes { method outcome ignored } } } }"
+        )
+        assert data["provisioning"]["events"]["nodes"] == [  # newest first
+            {"method": "PATCH", "outcome": "SUCCESS", "ignored": ["Roles"]},
+            {"method": "PATCH", "outcome": "SUCCESS", "ignored": ["password"]},
+            {
+                "method": "POST",
+                "outcome": "SUCCESS",
+                "ignored": ["password", "entitlements", "title"],
+            },
+        ]
+        stored = await okta.rows("SELECT profile FROM users WHERE id = :id", {"id": uid})
+        assert "title" not in str(stored[0]["profile"])
