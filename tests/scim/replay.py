@@ -374,8 +374,8 @@ async def stored(db: Database) -> dict[str, Any]:
         "users": [
             (r[0], r[1], r[2], r[3], load(r[4]), load(r[5]) or {}, bool(r[6])) for r in users
         ],
-        "groups": [tuple(r) for r in groups],
-        "events": [tuple(r) for r in events],
+        "groups": [(r[0], r[1], r[2]) for r in groups],
+        "events": [(r[0], r[1], r[2], int(r[3])) for r in events],
     }
 
 
