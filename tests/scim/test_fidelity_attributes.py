@@ -238,3 +238,28 @@ async def test_group_members_have_display_and_bare_id_adds(scim: Scim) -> None:
             (carl["id"], "carl@example.com"),
         ]
     )
+
+
+async def test_patch_keeps_attributes_without_a_profile_attribute(scim: Scim) -> None:
+    user = await scim.create_user(ALAN, name={"givenName": "Alan"})
+    ops = [
+        {"op": "add", "path": "NAME.formatted", "value": "Alan Turing"},
+        {"op": "add", "path": "IMS", "value": [{"Value": "alan_t", "TYPE": "xmpp"}]},
+        {"op": "add", "value": {"Photos": [{"value": "https://example.com/a.jpg"}]}},
+        {"op": "add", "path": "x509certificates", "value": [{"value": "MIIB" + "A" * 3000}]},
+    ]
+    response = await scim.patch(f"/Users/{user['id']}", ops)
+    assert response.status_code == 200, response.text
+    doc = await _user(scim, user["id"])
+    assert doc["name"] == {"givenName": "Alan", "formatted": "Alan Turing"}
+    assert doc["ims"] == [{"value": "alan_t", "type": "xmpp"}]
+    assert doc["photos"] == [{"value": "https://example.com/a.jpg"}]
+    assert doc["x509Certificates"] == [{"value": "MIIB" + "A" * 3000}]
+    removed = [
+        {"op": "remove", "path": "name.Formatted"},
+        {"op": "remove", "path": 'ims[type eq "xmpp"]'},
+    ]
+    response = await scim.patch(f"/Users/{user['id']}", removed)
+    assert response.status_code == 200, response.text
+    doc = await _user(scim, user["id"])
+    assert (doc["name"], "ims" in doc) == ({"givenName": "Alan"}, False)
