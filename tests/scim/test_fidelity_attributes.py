@@ -242,7 +242,7 @@ async def test_group_members_have_display_and_bare_id_adds(scim: Scim) -> None:
 
 async def test_patch_keeps_attributes_without_a_profile_attribute(scim: Scim) -> None:
     user = await scim.create_user(ALAN, name={"givenName": "Alan"})
-    ops = [
+    ops: list[dict[str, Any]] = [
         {"op": "add", "path": "NAME.formatted", "value": "Alan Turing"},
         {"op": "add", "path": "IMS", "value": [{"Value": "alan_t", "TYPE": "xmpp"}]},
         {"op": "add", "value": {"Photos": [{"value": "https://example.com/a.jpg"}]}},
