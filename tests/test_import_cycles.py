@@ -14,9 +14,7 @@ KNOWN: set[frozenset[str]] = {
     # User.groups / Group.members and EmergencyLock.lockedBy: the object graph refers back to
     # User; strawberry.lazy resolves it at run time, but mypy needs the TYPE_CHECKING import.
     # Still to break (issue 14): one module for the mutually referring types, or a typed ref.
-    frozenset(
-        {"app.graphql.types.groups", "app.graphql.types.locks", "app.graphql.types.users"}
-    ),
+    frozenset({"app.graphql.types.groups", "app.graphql.types.locks", "app.graphql.types.users"}),
 }
 
 

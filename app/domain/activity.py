@@ -11,12 +11,9 @@ import orjson
 from app.db import Row, Tx
 from app.domain.clock import iso_in
 from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
-from app.domain.events import ProvisioningEventRecord
+from app.domain.events import EVENT_COLUMNS, ProvisioningEventRecord, event_from_row
 
-_EVENT_COLUMNS = (
-    "SELECT id, at, token_id, method, resource_type, resource_id, external_id, outcome,"
-    " status_code, error_detail, duration_ms, request_id FROM provisioning_events"
-)
+_EVENT_COLUMNS = f"SELECT {EVENT_COLUMNS} FROM provisioning_events"
 _AUDIT_COLUMNS = (
     "SELECT id, at, actor_type, actor_id, actor_label, action, target_type, target_id,"
     " target_label, changes, reason, request_id FROM audit_entries"
@@ -77,7 +74,7 @@ class ProvisioningStats:
 
 
 def _event(row: Row) -> ProvisioningEventRecord:
-    return ProvisioningEventRecord(*(row[i] for i in range(12)))
+    return event_from_row(row)
 
 
 def _audit(row: Row) -> AuditEntryRecord:

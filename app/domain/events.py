@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
-from app.db import Tx
+from app.db import Row, Tx
 from app.db.broadcast import Broadcaster, Recent
 from app.domain.clock import new_id, now_iso
 
@@ -27,6 +29,28 @@ class ProvisioningEventRecord:
     error_detail: str | None
     duration_ms: float
     request_id: str | None
+    # Attribute paths the write deliberately ignored (rule 18): `password`, `roles`,
+    # `entitlements`, rule 5's local-priority values.
+    ignored: list[str] = field(default_factory=list)
+
+
+EVENT_COLUMNS = (
+    "id, at, token_id, method, resource_type, resource_id, external_id, outcome, status_code,"
+    " error_detail, duration_ms, request_id, ignored"
+)
+
+
+def event_from_row(row: Row) -> ProvisioningEventRecord:
+    """An event as `EVENT_COLUMNS` select it."""
+    event = ProvisioningEventRecord(*(row[i] for i in range(12)))
+    event.ignored = _paths(row[12])
+    return event
+
+
+def _paths(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    return [str(p) for p in (orjson.loads(raw) if isinstance(raw, str | bytes) else raw)]
 
 
 def _storable(text: str | None, limit: int | None = None) -> str | None:
@@ -52,6 +76,7 @@ async def record_provisioning_event(
     error_detail: str | None,
     duration_ms: float,
     request_id: str | None,
+    ignored: Sequence[str] = (),
 ) -> ProvisioningEventRecord:
     """Append a provisioning event (outcome SUCCESS, WARNING or ERROR).
 
@@ -71,11 +96,12 @@ async def record_provisioning_event(
         _storable(error_detail),
         round(duration_ms, 3),
         request_id,
+        [_storable(p, 255) or "" for p in ignored[:50]],
     )
     await tx.execute(
         "INSERT INTO provisioning_events (id, at, token_id, method, resource_type, resource_id,"
-        " external_id, outcome, status_code, error_detail, duration_ms, request_id) VALUES (:id,"
-        " :at, :tok, :m, :rt, :rid, :ext, :o, :sc, :err, :dur, :req)",
+        " external_id, outcome, status_code, error_detail, duration_ms, request_id, ignored)"
+        " VALUES (:id, :at, :tok, :m, :rt, :rid, :ext, :o, :sc, :err, :dur, :req, :ign)",
         {
             "id": event.id,
             "at": event.at,
@@ -89,6 +115,7 @@ async def record_provisioning_event(
             "err": event.error_detail,
             "dur": event.duration_ms,
             "req": request_id,
+            "ign": orjson.dumps(event.ignored).decode() if event.ignored else None,
         },
     )
     announce_provisioning_event(tx, event)

@@ -31,9 +31,11 @@ from app.db.listen import Listener
 from app.domain.clock import now_iso, to_iso
 from app.domain.events import (
     CHANNEL,
+    EVENT_COLUMNS,
     ProvisioningEventRecord,
     announce_provisioning_event,
     encode_event,
+    event_from_row,
     provisioning_events,
     publish_provisioning_event,
 )
@@ -60,10 +62,7 @@ def decode_event(payload: str) -> ProvisioningEventRecord | str:
     return ProvisioningEventRecord(**orjson.loads(payload))
 
 
-_SELECT = (
-    "SELECT id, at, token_id, method, resource_type, resource_id, external_id, outcome,"
-    " status_code, error_detail, duration_ms, request_id FROM provisioning_events"
-)
+_SELECT = f"SELECT {EVENT_COLUMNS} FROM provisioning_events"
 
 
 class _Feed:
@@ -98,7 +97,7 @@ class _Feed:
         sql = f"{_SELECT} WHERE {where} ORDER BY at, id LIMIT {CATCH_UP_LIMIT}"
         async with self.db.transaction(write=False) as tx:
             rows = await tx.fetch(sql, params)
-        self.deliver([ProvisioningEventRecord(*(r[i] for i in range(12))) for r in rows])
+        self.deliver([event_from_row(r) for r in rows])
 
     async def catch_up(self) -> None:
         """After a reconnect: deliver what was committed while the listener was away."""

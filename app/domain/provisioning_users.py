@@ -59,6 +59,17 @@ def source_filtered(
     }
 
 
+def ignored_by_source(
+    user_is_local: bool, catalogue: Catalogue, profile: dict[str, Any]
+) -> list[str]:
+    """Rule 5: the attributes sent with a value that `source_filtered` leaves out (listed on
+    the provisioning event, rule 18)."""
+    if user_is_local:
+        return []
+    kept = source_filtered(False, catalogue, profile)
+    return [k for k, v in profile.items() if v is not None and k not in kept]
+
+
 def _check_external(value: Any) -> str | None:
     if value is None:
         return None

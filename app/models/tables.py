@@ -308,6 +308,8 @@ class ProvisioningEvent(SQLModel, table=True):
     error_detail: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     duration_ms: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
     request_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    # JSON list of the attribute paths the write deliberately ignored (rule 18); NULL: none.
+    ignored: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
 
 class AuditEntry(SQLModel, table=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.scim.attributes import IGNORED, Vocabulary
 from app.scim.errors import invalid_syntax, invalid_value
 from app.scim.extras import MULTI_VALUED
 from app.scim.patch_paths import Operation
@@ -25,55 +26,15 @@ from app.scim.wire import (
 
 OPS = ("add", "replace", "remove")
 # Read-only or never-stored attributes dropped from request bodies: id/meta/groups are
-# read-only (RFC 7643 §3.1), password is accepted and discarded, and SCIM never grants roles
-# (PRODUCT rule 10) so Entra's roles, JSON-in-a-string or not, are ignored.
+# read-only (RFC 7643 §3.1); the deliberate ignores of `app.scim.attributes.IGNORED` (password,
+# roles — Entra's JSON-in-a-string or not — and entitlements) are listed on the event.
 DROPPED = {
-    "User": frozenset({"id", "meta", "groups", "password", "roles"}),
-    "Group": frozenset({"id", "meta"}),
+    "User": ("id", "meta", "groups", *IGNORED),
+    "Group": ("id", "meta"),
 }
 _BOOLEANS = frozenset({"active", "primary"})
+_SKIPPED = frozenset({"schemas", "id", "meta", "groups"})  # read-only keys of a no-path value
 _EXTENSIONS = frozenset({ENTERPRISE_URN.lower(), ROSTER_URN.lower()})
-_NAMES = (
-    "schemas",
-    "externalId",
-    "userName",
-    "name",
-    "displayName",
-    "nickName",
-    "profileUrl",
-    "title",
-    "userType",
-    "preferredLanguage",
-    "locale",
-    "timezone",
-    "active",
-    "emails",
-    "phoneNumbers",
-    "addresses",
-    "members",
-    "manager",
-    "value",
-    "display",
-    "type",
-    "primary",
-    "givenName",
-    "familyName",
-    "middleName",
-    "honorificPrefix",
-    "honorificSuffix",
-    "formatted",
-    "streetAddress",
-    "locality",
-    "region",
-    "postalCode",
-    "country",
-    "employeeNumber",
-    "costCenter",
-    "organization",
-    "division",
-    "department",
-)
-_CASE = {n.lower(): n for n in _NAMES}
 
 
 def _bool(value: Any) -> Any:
@@ -84,20 +45,19 @@ def _bool(value: Any) -> Any:
 
 
 def _clean(value: Any, key: str = "", *, nulls: bool = False) -> Any:
-    """Fix key case and string booleans; drop nulls (Entra's explicit nulls in POST) unless
-    ``nulls`` keeps them at this level (a PATCH value's null means "unassign")."""
+    """Fix string booleans; drop nulls (Entra's explicit nulls in POST) unless ``nulls`` keeps
+    them at this level (a PATCH value's null means "unassign"). Key case is the resolver's
+    (`app.scim.attributes`)."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            key = str(k)
-            name = key if key.lower().startswith("urn:") else _CASE.get(key.lower(), key)
-            cleaned = _clean(v, name)
+            cleaned = _clean(v, str(k))
             if cleaned is not None or nulls:
-                out[name] = cleaned
+                out[str(k)] = cleaned
         return out
     if isinstance(value, list):
         return [c for c in (_clean(v) for v in value) if c is not None]
-    return _bool(value) if key in _BOOLEANS else value
+    return _bool(value) if key.lower() in _BOOLEANS else value
 
 
 def _manager(value: Any) -> Any:
@@ -107,8 +67,10 @@ def _manager(value: Any) -> Any:
     if isinstance(value, str):
         return {"value": value} if value.strip() else None
     if isinstance(value, dict):
-        value = {k: v for k, v in value.items() if k != "$ref"}
-        return value if value.get("value") not in (None, "") else None
+        # Keys in any case (rule 18): the resolver canonicalises them afterwards.
+        value = {k: v for k, v in value.items() if str(k).lower() != "$ref"}
+        given = next((v for k, v in value.items() if str(k).lower() == "value"), None)
+        return value if given not in (None, "") else None
     return value
 
 
@@ -144,14 +106,20 @@ def _extension_keys(doc: dict[str, Any], urns: Sequence[str]) -> None:
             doc[urn] = {**doc.get(urn, {}), **value}
 
 
-def normalise_resource(body: Any, kind: str, urns: Sequence[str]) -> dict[str, Any]:
-    """A POST/PUT body, normalised; raises ScimError on a body no dialect explains."""
+def normalise_resource(
+    body: Any, vocabulary: Vocabulary, ignored: list[str] | None = None
+) -> dict[str, Any]:
+    """A POST/PUT body, normalised; raises ScimError on a body no dialect explains, or one
+    naming an attribute in no schema. Deliberately ignored attributes sent with a value are
+    appended to ``ignored``."""
     if not isinstance(body, dict):
         raise invalid_syntax("the request body must be a JSON object")
-    doc: dict[str, Any] = _clean(body)
+    kind, urns = vocabulary.kind, vocabulary.extensions
+    doc: dict[str, Any] = _clean(vocabulary.canonical_resource(body))
     _check_schemas(doc, kind, urns)
     for key in DROPPED[kind]:
-        doc.pop(key, None)
+        if doc.pop(key, None) not in (None, [], "") and key in IGNORED and ignored is not None:
+            ignored.append(key)
     _extension_keys(doc, urns)
     _wrap_multi(doc)
     ent = doc.get(ENTERPRISE_URN)
@@ -212,7 +180,7 @@ def _expand(op: Operation, kind: str) -> list[Operation]:
         raise invalid_value(f"{op.op} without a path needs an object value")
     out: list[Operation] = []
     for key, value in op.value.items():
-        if key.lower() == "schemas" or key in DROPPED[kind]:
+        if key.lower() in _SKIPPED:
             continue  # Okta's no-path replace carries the read-only id
         if key.lower() in _EXTENSIONS and isinstance(value, dict):
             out += [
@@ -232,16 +200,26 @@ _MANAGER_PATHS = frozenset(
 )
 
 
-def _fix_user_op(op: Operation) -> Operation | None:
+def _is_ignored(path: str, ignored: list[str] | None) -> bool:
+    """password and roles: dropped before any parse (Entra's roles paths are never stored)."""
+    leaf = _leaf(path)
+    if leaf in ("password", "roles") or path.lower().startswith("roles"):
+        if ignored is not None:
+            ignored.append(path)
+        return True
+    return False
+
+
+def _fix_user_op(op: Operation, ignored: list[str] | None) -> Operation | None:
     if op.path is None:
         return op  # a remove without a path: the PATCH engine answers noTarget
     path, leaf = op.path, _leaf(op.path)
-    if leaf in ("password", "roles") or path.lower().startswith("roles"):
+    if _is_ignored(path, ignored):
         return None
     if path.lower() in _MANAGER_PATHS:
         path = f"{ENTERPRISE_URN}:manager"
     value = op.value
-    if path.endswith(":manager") and op.op != "remove":
+    if path.lower().endswith(":manager") and op.op != "remove":
         value = _manager(value)
         if value is None:
             return Operation("remove", path)
@@ -252,9 +230,24 @@ def _fix_user_op(op: Operation) -> Operation | None:
     return Operation(op.op, path, value, op.has_value)
 
 
-def normalise_patch(body: Any, kind: str) -> list[Operation]:
-    """The operations of a PatchOp body in RFC form; raises ScimError."""
+def _bare_members(op: Operation) -> Operation:
+    """Microsoft's SCIM reference tests add members as a bare id or a list of bare ids:
+    read as ``[{"value": id}]``."""
+    if op.path is None or op.path.lower() != "members":
+        return op
+    value = op.value
+    if isinstance(value, str) or (
+        isinstance(value, list) and value and all(isinstance(v, str) for v in value)
+    ):
+        items = value if isinstance(value, list) else [value]
+        return Operation(op.op, op.path, [{"value": v} for v in items], op.has_value)
+    return op
+
+
+def normalise_patch(body: Any, kind: str, ignored: list[str] | None = None) -> list[Operation]:
+    """The operations of a PatchOp body in RFC form; raises ScimError. Operations on
+    attributes deliberately ignored are dropped and their paths appended to ``ignored``."""
     ops = [e for raw in _operations(body) for e in _expand(_one(raw), kind)]
     if kind == "Group":
-        return ops
-    return [fixed for op in ops if (fixed := _fix_user_op(op)) is not None]
+        return [_bare_members(op) for op in ops]
+    return [fixed for op in ops if (fixed := _fix_user_op(op, ignored)) is not None]

@@ -37,7 +37,7 @@ from scim2_models import (
 from app.domain.catalogue import Attribute as CatalogueAttribute
 from app.domain.catalogue import Catalogue
 from app.domain.types import AttributeStatus, Datatype, SourcePriority
-from app.scim.extras import MULTI_VALUED
+from app.scim.extras import KEPT_SUBS, MULTI_VALUED
 from app.scim.mapping import Slot, UserMapping
 from app.scim.openapi import openapi_document
 from app.scim.wire import ENTERPRISE_URN, GROUP_URN, MOUNT, ROSTER_URN, USER_URN
@@ -103,7 +103,7 @@ def builtin_catalogue() -> Catalogue:
 
 
 def _subs(slots: Iterable[Slot], attr: str) -> set[str]:
-    found = {s.sub or "value" for s in slots if s.attr == attr}
+    found = {s.sub or "value" for s in slots if s.attr == attr} | KEPT_SUBS.get(attr, set())
     return found | {"type", "primary"} if attr in MULTI_VALUED else found
 
 
@@ -164,17 +164,17 @@ def _custom(catalogue: Catalogue) -> list[Attribute]:
 def _user_attributes(core: list[Slot]) -> list[Attribute]:
     # `active` is required: every user has a status (PATCH cannot remove it, only set it false),
     # and Okta requires the attribute.
-    found = _filtered(User.to_schema(), core, {"userName", "active", "groups"})
+    keep = {"userName", "active", "groups", *KEPT_SUBS}  # KEPT_SUBS: app.scim.extras
+    found = _filtered(User.to_schema(), core, keep)
     return [
         a.model_copy(update={"required": Required.true}) if a.name == "active" else a for a in found
     ]
 
 
 def _group_attributes() -> list[Attribute]:
-    # A member's display is derived from the user, so readOnly; it is returned only when asked
-    # for (attributes=members.display): it is no part of a member in RFC 7643 §8.7.1, no IdP
-    # reads it, and a client comparing members with what it wrote must not meet it.
-    derived = {"mutability": Mutability.read_only, "returned": Returned.request}
+    # A member's display is derived from the user (its displayName, else its loginId), so
+    # readOnly; it is returned by default (Microsoft's SCIM reference tests read it).
+    derived = {"mutability": Mutability.read_only}
     out = []
     for found in Group.to_schema().attributes or []:
         if found.name == "members":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.provisioning_groups import MemberChange
+from app.scim.attributes import GROUP_VOCABULARY
 from app.scim.errors import ScimError, invalid_path, invalid_value, mutability, no_target
 from app.scim.patch_paths import Operation, eq_values, parse_path
 
@@ -113,13 +114,25 @@ def _scalar(change: GroupChange, op: Operation, attr: str) -> None:
     change.set_external_id = True
 
 
+def _canonical(op: Operation) -> tuple[str, Operation]:
+    """The operation's attribute (lower case) and its value in canonical spelling
+    (`app.scim.attributes`); 400 invalidPath naming an attribute in no schema."""
+    assert op.path is not None
+    path = parse_path(op.path, ())
+    found, _ = GROUP_VOCABULARY.resolve(path, op.path)
+    if path.sub is None:
+        value = GROUP_VOCABULARY.value(found, op.value, op.path, element=path.filter is not None)
+        op = Operation(op.op, op.path, value, op.has_value)
+    return found.name.lower(), op
+
+
 def fold_group_patch(ops: Sequence[Operation]) -> GroupChange:
     """Fold normalised operations into one change; raises ScimError naming the bad path."""
     change = GroupChange()
-    for op in ops:
-        if op.path is None:
+    for raw in ops:
+        if raw.path is None:
             raise no_target("remove needs a path")
-        attr = parse_path(op.path, ()).attr.lower()
+        attr, op = _canonical(raw)
         if attr == "members":
             _members(change, op, _selected(op))
         elif attr in ("displayname", "externalid"):

@@ -25,6 +25,7 @@ from app.domain.provisioning_groups import (
     provision_update_group,
 )
 from app.domain.types import GroupRecord
+from app.scim.attributes import GROUP_VOCABULARY
 from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
@@ -40,14 +41,12 @@ MEMBER_PAGE = 1000
 async def _member_pieces(tx: Tx, group_id: str, base: str, proj: Projection) -> list[bytes]:
     """The projected members as JSON, one piece per page of members and each (after the
     first) led by its comma: the elements of the ``members`` array, without the brackets."""
-    display = proj.requests("members", "display")  # returned on request only (discovery)
     pieces: list[bytes] = []
     after: str | None = None
     while True:
         rows = await member_page(tx, group_id=group_id, after=after, limit=MEMBER_PAGE)
         page = [
-            {"value": r[0], "$ref": f"{base}/Users/{r[0]}", "type": "User"}
-            | ({"display": r[1]} if display else {})
+            {"value": r[0], "display": r[1], "$ref": f"{base}/Users/{r[0]}", "type": "User"}
             for r in rows
         ]
         if proj.given:  # sub-attributes named or excluded (members.value, ...)
@@ -105,7 +104,7 @@ async def _written(
 
 
 def _fields(body: Any) -> tuple[str, str | None, list[str]]:
-    doc = normalise_resource(body, "Group", ())
+    doc = normalise_resource(body, GROUP_VOCABULARY)
     name, external = doc.get("displayName"), doc.get("externalId")
     if not isinstance(name, str) or not name.strip():
         raise invalid_value("displayName is required and must be a non-empty string")

@@ -17,9 +17,10 @@ from typing import Any
 from app.db import Tx
 from app.domain.catalogue import Catalogue
 from app.domain.types import AttributeStatus, Datatype, UserRecord
+from app.scim.attributes import user_vocabulary
 from app.scim.errors import invalid_value
 from app.scim.extras import layouts, merge_extras, split_extras
-from app.scim.wire import USER_URN, etag
+from app.scim.wire import ENTERPRISE_URN, USER_URN, etag
 
 _SLOT = re.compile(
     r'^(?:(?P<urn>urn:.+):)?(?P<attr>[A-Za-z][\w$]*)(?:\[type eq "(?P<type>\w+)"\])?'
@@ -129,6 +130,11 @@ class UserMapping:
         self.first_types = firsts
         self.layouts = layouts((s.attr, s.type, s.sub) for s in self.slots)
         self.extensions = tuple(dict.fromkeys(s.urn for s in self.slots if s.urn))
+        custom: dict[str, list[str]] = {}
+        for s in self.slots:
+            if s.urn is not None and s.urn != ENTERPRISE_URN:
+                custom.setdefault(s.urn, []).append(s.attr)
+        self.vocabulary = user_vocabulary(custom)
 
     def scim_path(self, name: str) -> str:
         """The SCIM path of a catalogue attribute (for error details)."""

@@ -13,80 +13,90 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.scim.attributes import IGNORED, Attr, Vocabulary
 from app.scim.errors import invalid_path, invalid_value, mutability, no_target
-from app.scim.extras import MULTI_VALUED
 from app.scim.mapping import UserMapping
 from app.scim.patch_paths import Operation, Path, eq_pairs, matches, parse_path
-from app.scim.wire import ENTERPRISE_URN, ROSTER_URN
 
 READ_ONLY = frozenset({"id", "meta", "groups", "schemas"})
 # Required in the User schema: a PATCH may change them but never unassign them (RFC 7644
 # §3.5.2.2, RFC 7643 §2.2). A user is deactivated with active=false.
 REQUIRED = {"userName": "", "active": ": replace it with false to deactivate the user"}
-# RFC 7643 User attributes Roster does not store: accepted and ignored, like `password`.
-IGNORED = frozenset({"password", "roles", "ims", "photos", "entitlements", "x509certificates"})
 
 
 @dataclass(frozen=True, slots=True)
 class UserShape:
-    """The attribute names a User resource may carry, by schema (None = core)."""
+    """The attributes a User resource may carry: the catalogue's `Vocabulary`."""
 
-    names: Mapping[str | None, Mapping[str, str]]  # lower-case name -> canonical name
-    urns: tuple[str, ...]
+    vocabulary: Vocabulary
+
+    @property
+    def urns(self) -> tuple[str, ...]:
+        """The extension schema URNs, canonical."""
+        return self.vocabulary.extensions
 
     @classmethod
     def of(cls, mapping: UserMapping) -> UserShape:
-        """Core identity attributes plus every attribute the catalogue maps."""
-        names: dict[str | None, dict[str, str]] = {
-            None: {n.lower(): n for n in ("userName", "externalId", "active")}
-        }
-        names.update({ENTERPRISE_URN: {}, ROSTER_URN: {}})
-        for slot in mapping.slots:
-            names.setdefault(slot.urn, {})[slot.attr.lower()] = slot.attr
-        return cls(names, tuple(u for u in names if u is not None))
+        """The RFC 7643 User and enterprise schemas plus the catalogue's custom attributes."""
+        return cls(mapping.vocabulary)
 
 
 def apply_user_patch(
-    doc: Mapping[str, Any], ops: Sequence[Operation], shape: UserShape
+    doc: Mapping[str, Any],
+    ops: Sequence[Operation],
+    shape: UserShape,
+    ignored: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A new document with every operation applied; raises ScimError, leaving ``doc`` as is."""
+    """A new document with every operation applied; raises ScimError, leaving ``doc`` as is.
+    Operations on deliberately ignored attributes (`IGNORED`) are appended to ``ignored``."""
     result = copy.deepcopy(dict(doc))
-    by_lower = {u.lower(): u for u in shape.urns}
+    vocabulary = shape.vocabulary
     for op in ops:
         if op.path is None:
             # dialects.normalise_patch expands no-path add/replace into one op per attribute
             raise no_target(f"{op.op} without a path must carry an object value")
-        if op.op == "remove" and op.path.lower() in by_lower:
-            result.pop(by_lower[op.path.lower()], None)  # the whole extension
+        whole = vocabulary.urn(op.path)
+        if op.op == "remove" and whole is not None and whole != vocabulary.core:
+            result.pop(whole, None)  # the whole extension
             continue
-        path = parse_path(op.path, shape.urns)
-        attr = _canonical(path, shape)
-        if attr is None:
+        path, found = _resolved(op, vocabulary)
+        if found is None:
+            if ignored is not None:
+                ignored.append(op.path)
             continue
-        _refuse_unassigning(path, attr, op)
-        holder = _holder(result, path.urn, create=op.op != "remove")
-        if holder is None:
-            continue
-        if path.filter is not None:
-            _on_filtered(holder, attr, path, op)
-        elif path.sub is not None:
-            _on_sub(holder, attr, path.sub, op)
-        else:
-            _on_attr(holder, attr, op)
+        _apply(result, path, found, op, vocabulary)
     return result
 
 
-def _canonical(path: Path, shape: UserShape) -> str | None:
-    lowered = path.attr.lower()
-    if path.urn is None and lowered in READ_ONLY:
+def _apply(
+    result: dict[str, Any], path: Path, found: Attr, op: Operation, vocabulary: Vocabulary
+) -> None:
+    """One operation on a resolved path; its value's keys in canonical spelling."""
+    value = op.value
+    if path.sub is None:
+        value = vocabulary.value(found, value, str(op.path), element=path.filter is not None)
+    op = Operation(op.op, op.path, value, op.has_value)
+    _refuse_unassigning(path, found.name, op)
+    holder = _holder(result, path.urn, create=op.op != "remove")
+    if holder is None:
+        return
+    if path.filter is not None:
+        _on_filtered(holder, found, path, op)
+    elif path.sub is not None:
+        _on_sub(holder, found, path.sub, op)
+    else:
+        _on_attr(holder, found, op)
+
+
+def _resolved(op: Operation, vocabulary: Vocabulary) -> tuple[Path, Attr | None]:
+    """The path in canonical spelling and its attribute; None for an ignored attribute."""
+    assert op.path is not None
+    path = parse_path(op.path, vocabulary.extensions)
+    found, sub = vocabulary.resolve(path, op.path)
+    if path.urn is None and found.name in READ_ONLY:
         raise mutability(f"{path.attr} is read-only")
-    if path.urn is None and lowered in IGNORED:
-        return None
-    known = shape.names.get(path.urn, {})
-    if lowered not in known:
-        where = f" of {path.urn}" if path.urn else ""
-        raise invalid_path(f"{path.attr!r} is not an attribute{where} that Roster maps")
-    return known[lowered]
+    canonical = Path(path.urn, found.name, path.filter, sub)
+    return canonical, None if path.urn is None and found.name in IGNORED else found
 
 
 def _refuse_unassigning(path: Path, attr: str, op: Operation) -> None:
@@ -113,12 +123,13 @@ def _as_list(attr: str, value: Any) -> list[Any]:
     return items
 
 
-def _on_attr(holder: dict[str, Any], attr: str, op: Operation) -> None:
+def _on_attr(holder: dict[str, Any], found: Attr, op: Operation) -> None:
+    attr = found.name
     if op.op == "remove" or op.value is None:
         holder.pop(attr, None)
         return
     current = holder.get(attr)
-    if attr in MULTI_VALUED:
+    if found.multi:
         items = _as_list(attr, op.value)
         base = list(current) if op.op == "add" and isinstance(current, list) else []
         holder[attr] = base + [i for i in items if i not in base]
@@ -129,9 +140,10 @@ def _on_attr(holder: dict[str, Any], attr: str, op: Operation) -> None:
         holder[attr] = op.value
 
 
-def _on_sub(holder: dict[str, Any], attr: str, sub: str, op: Operation) -> None:
+def _on_sub(holder: dict[str, Any], found: Attr, sub: str, op: Operation) -> None:
+    attr = found.name
     current = holder.get(attr)
-    if isinstance(current, list) or attr in MULTI_VALUED:
+    if isinstance(current, list) or found.multi:
         raise invalid_path(f"{attr}.{sub} needs a value filter: {attr}[type eq ...].{sub}")
     if op.op == "remove" or op.value is None:
         if isinstance(current, dict):
@@ -144,11 +156,12 @@ def _on_sub(holder: dict[str, Any], attr: str, sub: str, op: Operation) -> None:
     current[sub] = op.value
 
 
-def _select(holder: dict[str, Any], attr: str, path: Path, op: Operation) -> list[Any]:
+def _select(holder: dict[str, Any], found: Attr, path: Path, op: Operation) -> list[Any]:
     """The matching elements; a missing one is created for add/replace when the filter is
     a conjunction of ``eq`` (Entra's "Replace Attributes Verbose" targets elements that do
     not exist yet), else noTarget (RFC 7644 §3.5.2)."""
     assert path.filter is not None
+    attr = found.name
     elements = holder.get(attr) or []
     if not isinstance(elements, list):
         raise invalid_path(f"{attr} is not multi-valued")
@@ -158,12 +171,13 @@ def _select(holder: dict[str, Any], attr: str, path: Path, op: Operation) -> lis
     seed = eq_pairs(path.filter) if op.op != "remove" else None
     if seed is None:
         raise no_target(f"{op.path} matches no value")
-    holder[attr] = [*elements, dict(seed)]
+    holder[attr] = [*elements, {found.subs.get(k.lower(), k): v for k, v in seed.items()}]
     return [holder[attr][-1]]
 
 
-def _on_filtered(holder: dict[str, Any], attr: str, path: Path, op: Operation) -> None:
-    chosen = _select(holder, attr, path, op)
+def _on_filtered(holder: dict[str, Any], found: Attr, path: Path, op: Operation) -> None:
+    attr = found.name
+    chosen = _select(holder, found, path, op)
     if op.op == "remove" and path.sub is None:
         holder[attr] = [e for e in holder[attr] if not any(e is c for c in chosen)]
     for element in chosen if path.sub is not None or op.op != "remove" else []:

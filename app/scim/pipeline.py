@@ -79,6 +79,7 @@ class Written:
     resource_id: str | None
     external_id: str | None = None
     unknown_members: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # attribute paths ignored (rule 18)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,7 @@ async def _done_event(call: Call, tx: Tx, logged: _Logged, done: Written) -> Non
         detail=detail,
         resource_id=done.resource_id,
         external_id=done.external_id,
+        ignored=done.ignored,
     )
 
 
@@ -242,6 +244,7 @@ async def _event(
     detail: str | None = None,
     resource_id: str | None = None,
     external_id: str | None = None,
+    ignored: list[str] | None = None,
 ) -> None:
     await record_provisioning_event(
         tx,
@@ -255,6 +258,7 @@ async def _event(
         error_detail=detail,
         duration_ms=(time.perf_counter() - logged.started) * 1000,
         request_id=call.request_id,
+        ignored=ignored or (),
     )
 
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from app.domain.lookups import groups_of_users, user_with_groups
 from app.domain.provisioning_users import (
     ProvisionedUser,
+    ignored_by_source,
     provision_create_user,
     provision_delete_user,
     provision_update_user,
@@ -20,19 +21,15 @@ from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.mapping import ScimUserInput, UserMapping
-from app.scim.params import USER_EXTENSIONS, if_match, not_modified, query_projection
+from app.scim.params import if_match, not_modified, query_projection
 from app.scim.patch import UserShape, apply_user_patch
 from app.scim.pipeline import Call, Op, Session, Written, read, write
 from app.scim.projection import Projection
 from app.scim.wire import etag, no_content, scim_json
 
 
-def _urns(session: Session) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*USER_EXTENSIONS, *session.mapping.extensions)))
-
-
-def _input(session: Session, body: Any) -> ScimUserInput:
-    doc = normalise_resource(body, "User", _urns(session))
+def _input(session: Session, body: Any, ignored: list[str]) -> ScimUserInput:
+    doc = normalise_resource(body, session.mapping.vocabulary, ignored)
     return session.mapping.read(doc)
 
 
@@ -76,13 +73,25 @@ async def render_user(
     return proj.apply(session.mapping.render(user, base, groups))
 
 
-async def _written(s: Session, op: Op, user: UserRecord, *, created: bool = False) -> Written:
-    """The response of a write: the resource (none in Bulk), ETag, and Location on create."""
+async def _written(
+    s: Session,
+    op: Op,
+    user: UserRecord,
+    ignored: tuple[list[str], ProvisionedUser],
+    *,
+    created: bool = False,
+) -> Written:
+    """The response of a write: the resource (none in Bulk), ETag, and Location on create;
+    the event lists what was ignored, rule 5's local values included."""
     doc = await render_user(s, op.base, user, op.proj, fresh=created) if op.render else {}
     headers = {"ETag": etag(user.version)}
     if created:
         headers["Location"] = f"{op.base}/Users/{user.id}"
-    return Written(scim_json(doc, 201 if created else 200, headers), user.id, user.external_id)
+    paths, data = ignored
+    local = ignored_by_source(user.is_local, s.catalogue, data.profile)
+    paths = [*paths, *(s.mapping.scim_path(name) for name in local)]
+    response = scim_json(doc, 201 if created else 200, headers)
+    return Written(response, user.id, user.external_id, ignored=paths)
 
 
 def _op(call: Call, raw: bytes | None = None) -> Op:
@@ -112,12 +121,13 @@ async def get_user(call: Call) -> Response:
 
 async def user_create(s: Session, op: Op) -> Written:
     """Create (or restore) a user: POST /Users and Bulk POST."""
-    data = _provisioned(_input(s, op.body()), replace=False)
+    ignored: list[str] = []
+    data = _provisioned(_input(s, op.body(), ignored), replace=False)
     try:
         user, _ = await provision_create_user(s.tx, actor=s.actor, data=data)
     except RosterError as exc:
         raise scim_names(exc, s.mapping) from exc
-    return await _written(s, op, user, created=True)
+    return await _written(s, op, user, (ignored, data), created=True)
 
 
 async def create_user(call: Call) -> Response:
@@ -129,7 +139,8 @@ async def create_user(call: Call) -> Response:
 async def user_replace(s: Session, op: Op) -> Written:
     """Replace a user: attributes not sent are cleared; read-only ones are kept."""
     assert op.resource_id is not None
-    data = _provisioned(_input(s, op.body()), replace=True)
+    ignored: list[str] = []
+    data = _provisioned(_input(s, op.body(), ignored), replace=True)
     try:
         user = await provision_update_user(
             s.tx,
@@ -140,7 +151,7 @@ async def user_replace(s: Session, op: Op) -> Written:
         )
     except RosterError as exc:
         raise scim_names(exc, s.mapping) from exc
-    return await _written(s, op, user)
+    return await _written(s, op, user, (ignored, data))
 
 
 async def replace_user(call: Call) -> Response:
@@ -174,10 +185,11 @@ def _changes(before: ScimUserInput, after: ScimUserInput) -> ProvisionedUser:
 async def user_patch(s: Session, op: Op) -> Written:
     """Modify a user (RFC 7644 §3.5.2); answers 200 with the resource."""
     assert op.resource_id is not None
-    ops = normalise_patch(op.body(), "User")
+    ignored: list[str] = []
+    ops = normalise_patch(op.body(), "User", ignored)
     user = await load_user(s.tx, op.resource_id, for_update=True)
     before = s.mapping.core(user)
-    after = apply_user_patch(before, ops, UserShape.of(s.mapping))
+    after = apply_user_patch(before, ops, UserShape.of(s.mapping), ignored)
     data = _changes(s.mapping.read(before), s.mapping.read(after))
     expected = user.version if op.expected_version is None else op.expected_version
     try:
@@ -186,7 +198,7 @@ async def user_patch(s: Session, op: Op) -> Written:
         )
     except RosterError as exc:
         raise scim_names(exc, s.mapping) from exc
-    return await _written(s, op, updated)
+    return await _written(s, op, updated, (ignored, data))
 
 
 async def patch_user(call: Call) -> Response:

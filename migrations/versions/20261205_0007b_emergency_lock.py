@@ -6,7 +6,7 @@ value the IdP last sent while the lock held, which SCIM reads back). All nullabl
 backfilled: no existing user is locked.
 
 Revision ID: 0007b
-Revises: 0006e
+Revises: 0007a
 Create Date: 2026-12-05 14:30:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007b"
-down_revision: str | None = "0006e"
+down_revision: str | None = "0007a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

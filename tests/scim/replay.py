@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import graphql
 import httpx
@@ -29,6 +29,7 @@ from app.domain.bootstrap import issue_admin_token, issue_scim_token
 from app.domain.types import SYSTEM, AuthType
 from app.main import create_app
 from app.settings import Settings
+from tests.support import reset_database
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = ROOT / "docs" / "integrations"
@@ -61,6 +62,9 @@ class Client:
     accept: str | None = None
     flag: str | None = None  # a bare query parameter appended to every request URL
     post_content_type: str | None = None  # when POSTs differ (Okta's spec test)
+    # Rule 18's mixed-case variant: every attribute name, path and schema URN the client
+    # sends is re-cased (`recase`); quoted filter values and ids stay as they are.
+    recase: bool = False
 
 
 class Event(NamedTuple):
@@ -114,7 +118,7 @@ class Replay:
 
     def url(self, path: str) -> str:
         """``/scim/v2`` + path, with the client's flag (Entra ``aadOptscim062020``)."""
-        url = "/scim/v2" + path
+        url = "/scim/v2" + (recase_url(path) if self.client.recase else path)
         if self.client.flag:
             url += ("&" if "?" in url else "?") + self.client.flag
         return url
@@ -136,6 +140,8 @@ class Replay:
         self, method: str, path: str, body: Any = None, *, token: str | None = None
     ) -> httpx.Response:
         """One request; ``token`` replaces the whole Authorization header ("" drops it)."""
+        if body is not None and self.client.recase:
+            body = recase_body(method, body)
         content = None if body is None else orjson.dumps(body)
         return await self.http.request(
             method,
@@ -282,6 +288,140 @@ def created(response: httpx.Response, kind: str) -> dict[str, Any]:
     assert response.headers["location"] == f"{BASE}/{kind}/{doc['id']}"
     assert doc["meta"]["location"] == response.headers["location"]
     return doc
+
+
+# --- rule 18: the mixed-case and unknown-attribute variants ---------------------------------
+
+_QUOTED = re.compile(r'("(?:[^"\\]|\\.)*")')
+_NAMED = ("filter", "attributes", "excludedAttributes", "sortBy")
+
+
+def recase(text: str) -> str:
+    """``userName`` → ``UsErNaMe`` outside double-quoted literals (filter values, ids)."""
+    parts = _QUOTED.split(text)
+    return "".join(
+        part
+        if i % 2
+        else "".join(c.upper() if j % 2 == 0 else c.lower() for j, c in enumerate(part))
+        for i, part in enumerate(parts)
+    )
+
+
+def recase_url(path: str) -> str:
+    """The query parameters that name attributes, re-cased."""
+    head, sep, query = path.partition("?")
+    if not sep:
+        return path
+    params = [
+        (k, recase(v) if k in _NAMED else v) for k, v in parse_qsl(query, keep_blank_values=True)
+    ]
+    return head + "?" + "&".join(f"{k}={quote(v, safe='')}" if v else k for k, v in params)
+
+
+def _recase_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            recase(k): [recase(s) for s in v]
+            if k == "schemas" and isinstance(v, list)
+            else _recase_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_recase_keys(v) for v in value]
+    return value
+
+
+def recase_body(method: str, body: Any) -> Any:
+    """A resource body with every attribute name re-cased; a PatchOp with its paths and
+    the attribute names of its values re-cased (the message's own keys are left alone)."""
+    if not isinstance(body, dict) or method not in ("POST", "PUT", "PATCH"):
+        return body
+    if method != "PATCH":
+        return _recase_keys(body)
+    ops = []
+    for raw in body.get("Operations", []):
+        op = dict(raw)
+        if isinstance(op.get("path"), str):
+            op["path"] = recase(op["path"])
+        if "value" in op:
+            op["value"] = _recase_keys(op["value"])
+        ops.append(op)
+    return {**body, "Operations": ops}
+
+
+async def stored(db: Database) -> dict[str, Any]:
+    """What a replay leaves in the database, without ids and times: users, groups with their
+    members' loginIds, the provisioning events' shapes."""
+
+    def load(raw: Any) -> Any:
+        return orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+
+    async with db.transaction() as tx:
+        users = await tx.fetch(
+            "SELECT login_id, external_id, auth_provider, status, profile, scim_extras,"
+            " deleted_at IS NOT NULL AS gone FROM users ORDER BY login_id, created_at"
+        )
+        groups = await tx.fetch(
+            "SELECT g.display_name, g.external_id, u.login_id FROM groups g"
+            " LEFT JOIN memberships m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id"
+            " ORDER BY g.display_name, u.login_id"
+        )
+        events = await tx.fetch(
+            "SELECT method, resource_type, outcome, status_code FROM provisioning_events"
+            " ORDER BY at, id"
+        )
+    return {
+        "users": [
+            (r[0], r[1], r[2], r[3], load(r[4]), load(r[5]) or {}, bool(r[6])) for r in users
+        ],
+        "groups": [(r[0], r[1], r[2]) for r in groups],
+        "events": [(r[0], r[1], r[2], int(r[3])) for r in events],
+    }
+
+
+Run = Callable[[Settings, Database, Client], Awaitable[None]]
+
+
+async def same_result_recased(settings: Settings, db: Database, run: Run, client: Client) -> None:
+    """The replay ``run`` passes with every name re-cased and leaves the same stored result."""
+    await run(settings, db, client)
+    plain = await stored(db)
+    await reset_database(db)
+    await run(settings, db, replace(client, recase=True))
+    assert await stored(db) == plain
+
+
+async def refuses_unknown(
+    replay: Replay, user: dict[str, Any], group: dict[str, Any] | None = None
+) -> None:
+    """A body or PATCH path naming an attribute in no schema is a 400 naming it, and
+    changes nothing stored (the ERROR events aside)."""
+    before = await stored(replay.db)
+    response = await replay.post("/Users", {**user, "favouriteColour": "green"})
+    detail = "favouriteColour is not an attribute of the User schemas"
+    assert assert_error(response, 400, "invalidValue") == detail
+    nested = {**user, "name": {**user.get("name", {}), "shoeSize": 9}}
+    assert assert_error(await replay.post("/Users", nested), 400, "invalidValue") == (
+        "name.shoeSize is not an attribute of the User schemas"
+    )
+    if group is not None:
+        response = await replay.post("/Groups", {**group, "colour": "red"})
+        detail = "colour is not an attribute of the Group schema"
+        assert assert_error(response, 400, "invalidValue") == detail
+    after = await stored(replay.db)
+    assert {**after, "events": after["events"][: len(before["events"])]} == before
+    assert {e[2:] for e in after["events"][len(before["events"]) :]} == {("ERROR", 400)}
+    uid = created(await replay.post("/Users", user), "Users")["id"]
+    before = await stored(replay.db)
+    ops = patch_body(
+        {"op": "replace", "path": "title", "value": "Changed"},
+        {"op": "replace", "path": "foo.bar", "value": "x"},
+    )
+    detail = "'foo.bar': foo is not an attribute of the User schemas"
+    assert assert_error(await replay.patch(f"/Users/{uid}", ops), 400, "invalidPath") == detail
+    after = await stored(replay.db)
+    assert {**after, "events": before["events"]} == before
+    assert after["events"][-1] == ("PATCH", "User", "ERROR", 400)
 
 
 # --- the guides' GraphQL blocks -------------------------------------------------------------

@@ -210,7 +210,7 @@ async def test_entra_post_with_explicit_nulls_roles_and_the_schema_typo(scim: Sc
     doc = response.json()
     assert (doc["active"], doc["name"], "roles" in doc) == (
         True,
-        {"familyName": "f", "givenName": "g"},
+        {"formatted": "g f", "familyName": "f", "givenName": "g"},  # kept (rule 18)
         False,
     )
     roles = {"op": "Add", "path": "roles", "value": [{"value": '{"id":"1","value":"Admin"}'}]}

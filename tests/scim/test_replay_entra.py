@@ -26,7 +26,9 @@ from tests.scim.replay import (
     eq,
     guid,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "entra-id.md"
@@ -110,7 +112,11 @@ async def _update_profile(entra: Replay, uid: str, legacy: bool) -> dict[str, An
     response = await entra.patch(f"/Users/{uid}", patch_body(*ops))
     assert response.status_code == 200, response.text
     doc: dict[str, Any] = response.json()
-    assert doc["name"] == {"givenName": "Adele", "familyName": "Vance-Smith"}
+    assert doc["name"] == {
+        "givenName": "Adele",
+        "familyName": "Vance-Smith",
+        "formatted": "Adele Vance-Smith",  # kept since rule 18
+    }
     assert doc["emails"] == [{"type": "work", "primary": True, "value": "adele.vance@contoso.com"}]
     assert doc["phoneNumbers"] == [{"type": "fax", "value": "+1 555 0100"}]
     assert doc["nickName"] == "Adi"
@@ -218,7 +224,11 @@ async def test_entra_replay(settings: Settings, clean_db: Database, client: Clie
             await entra.post("/Users", _entra_user(ADELE, "AdeleV", "Adele", "Vance")), "Users"
         )
         uid = adele["id"]
-        assert adele["name"] == {"givenName": "Adele", "familyName": "Vance"}
+        assert adele["name"] == {
+            "givenName": "Adele",
+            "familyName": "Vance",
+            "formatted": "Adele Vance",  # kept since rule 18
+        }
         assert adele[ENT] == {"department": "Retail"}
         assert "roles" not in adele
         assert_error(
@@ -312,3 +322,20 @@ async def test_entra_replay(settings: Settings, clean_db: Database, client: Clie
         }
         assert stats["groupsByProvider"] == []
         assert stats["errorsLast24h"] == 4
+
+
+@pytest.mark.parametrize("client", [LEGACY, FLAGGED], ids=["legacy", FLAG])
+async def test_entra_replay_mixed_case(
+    settings: Settings, clean_db: Database, client: Client
+) -> None:
+    await same_result_recased(settings, clean_db, test_entra_replay, client)
+
+
+@pytest.mark.parametrize("client", [LEGACY, FLAGGED], ids=["legacy", FLAG])
+async def test_entra_unknown_attribute(
+    settings: Settings, clean_db: Database, client: Client
+) -> None:
+    async with replaying(settings, clean_db, client) as entra:
+        user = _entra_user("adele@example.com", "AdeleV", "Adele", "Vance")
+        group = {"schemas": [GROUP, MS_GROUP], "displayName": "Retail"}
+        await refuses_unknown(entra, user, group)

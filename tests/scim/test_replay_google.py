@@ -18,7 +18,9 @@ from tests.scim.replay import (
     created,
     eq,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "google-workspace.md"
@@ -59,8 +61,10 @@ async def test_google_guide_is_valid() -> None:
     )
 
 
-async def test_google_replay(settings: Settings, clean_db: Database) -> None:
-    async with replaying(settings, clean_db, GOOGLE) as google:
+async def test_google_replay(
+    settings: Settings, clean_db: Database, client: Client = GOOGLE
+) -> None:
+    async with replaying(settings, clean_db, client) as google:
         # Auto-provisioning set-up: the probe.
         assert_list(await google.get("/Users?count=1"), 1)
 
@@ -120,3 +124,12 @@ async def test_google_replay(settings: Settings, clean_db: Database) -> None:
             ("DELETE", "User", "ERROR", 404),
             ("POST", "User", "SUCCESS", 201),
         ]
+
+
+async def test_google_replay_mixed_case(settings: Settings, clean_db: Database) -> None:
+    await same_result_recased(settings, clean_db, test_google_replay, GOOGLE)
+
+
+async def test_google_unknown_attribute(settings: Settings, clean_db: Database) -> None:
+    async with replaying(settings, clean_db, GOOGLE) as google:
+        await refuses_unknown(google, _user("Alan"))

@@ -20,7 +20,9 @@ from tests.scim.replay import (
     created,
     eq,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "jumpcloud.md"
@@ -69,8 +71,10 @@ async def test_jumpcloud_guide_is_valid() -> None:
     )
 
 
-async def test_jumpcloud_replay(settings: Settings, clean_db: Database) -> None:
-    async with replaying(settings, clean_db, JUMPCLOUD) as jc:
+async def test_jumpcloud_replay(
+    settings: Settings, clean_db: Database, client: Client = JUMPCLOUD
+) -> None:
+    async with replaying(settings, clean_db, client) as jc:
         # Activate: a GET /Users probe.
         assert_list(await jc.get("/Users"), 1)
 
@@ -114,7 +118,7 @@ async def test_jumpcloud_replay(settings: Settings, clean_db: Database) -> None:
         assert doc["addresses"][0]["locality"] == "Washington"
         # Unknown attribute paths are refused whole, with the path named.
         bad = await jc.patch(f"/Users/{uid}", patch_body(_replace("favouriteShip", "USS Hopper")))
-        assert "favouriteShip" in assert_error(bad, 400, "invalidPath")
+        assert "favouriteship" in assert_error(bad, 400, "invalidPath").lower()
 
         # Group Management: look up by name, create, then members as bare ids.
         by_name = f"/Groups?filter={eq('displayName', 'Compilers')}"
@@ -144,7 +148,12 @@ async def test_jumpcloud_replay(settings: Settings, clean_db: Database) -> None:
         renamed = assert_list(
             await jc.get(f"/Groups?filter={eq('displayName', 'compiler team')}"), 1
         )
-        member = {"value": uid, "$ref": f"{BASE}/Users/{uid}", "type": "User"}
+        member = {
+            "value": uid,
+            "display": "Grace Hopper",
+            "$ref": f"{BASE}/Users/{uid}",
+            "type": "User",
+        }
         assert renamed[0]["members"] == [member]
 
         # Unbound from the app or suspended: deactivated, never deleted.
@@ -179,3 +188,13 @@ async def test_jumpcloud_replay(settings: Settings, clean_db: Database) -> None:
             ("PATCH", "User", "SUCCESS", 200),
             ("DELETE", "Group", "SUCCESS", 204),
         ]
+
+
+async def test_jumpcloud_replay_mixed_case(settings: Settings, clean_db: Database) -> None:
+    await same_result_recased(settings, clean_db, test_jumpcloud_replay, JUMPCLOUD)
+
+
+async def test_jumpcloud_unknown_attribute(settings: Settings, clean_db: Database) -> None:
+    async with replaying(settings, clean_db, JUMPCLOUD) as jc:
+        user = _user("grace@example.com", "5f1e0b2c", "Grace", "Hopper")
+        await refuses_unknown(jc, user, {"schemas": [GROUP], "displayName": "Compilers"})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import Database
-from app.domain.types import AuthType
+from app.domain.catalogue import update_profile_attribute
+from app.domain.types import SYSTEM, AuthType, SourcePriority
 from app.settings import Settings
 from tests.scim.replay import (
     BASE,
@@ -19,7 +20,9 @@ from tests.scim.replay import (
     created,
     eq,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "okta.md"
@@ -65,8 +68,8 @@ async def test_okta_guide_is_valid() -> None:
     )
 
 
-async def test_okta_replay(settings: Settings, clean_db: Database) -> None:
-    async with replaying(settings, clean_db, OKTA) as okta:
+async def test_okta_replay(settings: Settings, clean_db: Database, client: Client = OKTA) -> None:
+    async with replaying(settings, clean_db, client) as okta:
         # Test Connector Configuration and the spec test's probes. The admin who set Roster
         # up is a LOCAL user: SCIM lists it too.
         assert_list(await okta.get("/Users?startIndex=1&count=2"), 1)
@@ -192,7 +195,7 @@ async def test_okta_replay(settings: Settings, clean_db: Database) -> None:
         groups = assert_list(await okta.get("/Groups?startIndex=1&count=100"), 1)
         assert groups[0]["displayName"] == "SCIMv2"
         assert groups[0]["members"] == [
-            {"value": uid, "$ref": f"{BASE}/Users/{uid}", "type": "User"}
+            {"value": uid, "display": "Testy User", "$ref": f"{BASE}/Users/{uid}", "type": "User"}
         ]
 
         # Unassign: Okta deactivates, never deletes. Apps that send every update as a PUT
@@ -301,3 +304,50 @@ async def test_okta_before_configuring_authentication(
             ("PATCH", "ERROR", 400),
             ("PATCH", "SUCCESS", 200),
         ]
+
+
+async def test_okta_replay_mixed_case(settings: Settings, clean_db: Database) -> None:
+    await same_result_recased(settings, clean_db, test_okta_replay, OKTA)
+
+
+async def test_okta_unknown_attribute(settings: Settings, clean_db: Database) -> None:
+    async with replaying(settings, clean_db, OKTA) as okta:
+        user = _okta_user(TEST_USER, "00ujl29u0le5T6Aj10h7")
+        await refuses_unknown(okta, user, {"schemas": [GROUP], "displayName": "SCIMv2"})
+
+
+async def test_okta_ignored_attributes_are_listed_on_the_event(
+    settings: Settings, clean_db: Database
+) -> None:
+    """Rule 18: password (Roster does not authenticate), roles and entitlements (rule 10)
+    and rule 5's local-priority values are ignored on purpose and listed on the event,
+    GraphQL's ProvisioningEvent.ignored."""
+    async with replaying(settings, clean_db, OKTA) as okta:
+        async with clean_db.transaction() as tx:
+            await update_profile_attribute(
+                tx, actor=SYSTEM, name="title", source_priority=SourcePriority.INHERIT_FROM_LOCAL
+            )
+        body = {
+            **_okta_user(TEST_USER, "00ujl29u0le5T6Aj10h7"),
+            "title": "CEO",
+            "entitlements": [{"value": "all"}],
+        }
+        uid = created(await okta.post("/Users", body), "Users")["id"]
+        password = {"op": "replace", "value": {"password": "n3w-pa55", "nickName": "T"}}
+        assert (await okta.patch(f"/Users/{uid}", patch_body(password))).status_code == 200
+        roles = {"op": "add", "path": "Roles", "value": [{"value": "admin"}]}
+        assert (await okta.patch(f"/Users/{uid}", patch_body(roles))).status_code == 200
+        data = await okta.graphql(
+            "{ provisioning { events { nodes { method outcome ignored } } } }"
+        )
+        assert data["provisioning"]["events"]["nodes"] == [  # newest first
+            {"method": "PATCH", "outcome": "SUCCESS", "ignored": ["Roles"]},
+            {"method": "PATCH", "outcome": "SUCCESS", "ignored": ["password"]},
+            {
+                "method": "POST",
+                "outcome": "SUCCESS",
+                "ignored": ["password", "entitlements", "title"],
+            },
+        ]
+        stored = await okta.rows("SELECT profile FROM users WHERE id = :id", {"id": uid})
+        assert "title" not in str(stored[0]["profile"])

@@ -11,6 +11,7 @@ from app.domain.types import AuthType
 from app.settings import Settings
 from tests.scim.replay import (
     ENT,
+    GROUP,
     USER,
     Client,
     assert_error,
@@ -19,7 +20,9 @@ from tests.scim.replay import (
     created,
     eq,
     patch_body,
+    refuses_unknown,
     replaying,
+    same_result_recased,
 )
 
 GUIDE = "onelogin.md"
@@ -63,8 +66,10 @@ async def test_onelogin_guide_is_valid() -> None:
     )
 
 
-async def test_onelogin_replay(settings: Settings, clean_db: Database) -> None:
-    async with replaying(settings, clean_db, ONELOGIN) as onelogin:
+async def test_onelogin_replay(
+    settings: Settings, clean_db: Database, client: Client = ONELOGIN
+) -> None:
+    async with replaying(settings, clean_db, client) as onelogin:
         made = await onelogin.guide_query(GUIDE, "Create a group for OneLogin to fill")
         group = made["createGroup"]["group"]
         assert (group["displayName"], group["authProvider"]) == ("Finance", "LOCAL")
@@ -87,7 +92,11 @@ async def test_onelogin_replay(settings: Settings, clean_db: Database) -> None:
         uid = ada["id"]
         assert ada["active"] is True
         assert ada["emails"] == [{"type": "work", "primary": True, "value": ADA}]
-        assert ada["name"] == {"givenName": "Ada", "familyName": "Lovelace"}
+        assert ada["name"] == {
+            "givenName": "Ada",
+            "familyName": "Lovelace",
+            "formatted": "Ada Lovelace",  # kept since rule 18
+        }
         bob = created(
             await onelogin.post(
                 "/Users",
@@ -171,3 +180,13 @@ async def test_onelogin_replay(settings: Settings, clean_db: Database) -> None:
             ("POST", "User", "SUCCESS", 201),
             ("PATCH", "Group", "SUCCESS", 204),
         ]
+
+
+async def test_onelogin_replay_mixed_case(settings: Settings, clean_db: Database) -> None:
+    await same_result_recased(settings, clean_db, test_onelogin_replay, ONELOGIN)
+
+
+async def test_onelogin_unknown_attribute(settings: Settings, clean_db: Database) -> None:
+    async with replaying(settings, clean_db, ONELOGIN) as onelogin:
+        user = _template("ada@example.com", "101", "Ada", "Lovelace", [])
+        await refuses_unknown(onelogin, user, {"schemas": [GROUP], "displayName": "Analysts"})

@@ -242,7 +242,7 @@ async def test_roster_extension_is_offered_only_with_custom_attributes(scim: Sci
     assert await extensions() == [ent, ROSTER]
 
 
-async def test_group_member_display_is_read_only_and_returned_on_request(scim: Scim) -> None:
+async def test_group_member_display_is_read_only_and_returned_by_default(scim: Scim) -> None:
     schema = (await scim.client.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group")).json()
     members = next(a for a in schema["attributes"] if a["name"] == "members")
     subs = {a["name"]: (a["mutability"], a["returned"]) for a in members["subAttributes"]}
@@ -250,5 +250,5 @@ async def test_group_member_display_is_read_only_and_returned_on_request(scim: S
         "value": ("immutable", "default"),
         "$ref": ("immutable", "default"),
         "type": ("immutable", "default"),
-        "display": ("readOnly", "request"),
+        "display": ("readOnly", "default"),
     }

@@ -33,7 +33,7 @@ def ada_resource(version: int = 1, **changes: Any) -> dict[str, Any]:
         "id": "{ada}",
         "externalId": "00u1",
         "userName": "ada@example.com",
-        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "name": {"givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada Lovelace"},
         "emails": [{"type": "work", "primary": True, "value": "ada@example.com"}],
         "displayName": "Ada L.",
         "phoneNumbers": [{"type": "mobile", "value": "+1 555"}],

@@ -69,6 +69,10 @@ class ProvisioningEvent(Node):
     error_detail: str | None = strawberry.field(description="Why it failed or warned.")
     duration_ms: float = strawberry.field(description="Handling time in milliseconds.")
     request_id: str | None = strawberry.field(description="Request id (logs, audit).")
+    ignored: list[str] = strawberry.field(
+        description="Attribute paths the write deliberately ignored (rule 18): password,"
+        " roles and entitlements, and rule 5's local-priority values of IdP-owned users."
+    )
 
     @staticmethod
     def of(e: ProvisioningEventRecord) -> ProvisioningEvent:
@@ -95,6 +99,7 @@ class ProvisioningEvent(Node):
             error_detail=e.error_detail,
             duration_ms=e.duration_ms,
             request_id=e.request_id,
+            ignored=list(e.ignored),
         )
 
 
