@@ -25,10 +25,36 @@ export SCIM_CLI_HEADERS="Authorization: Bearer $token"
 NO_COLOR=1 $BIN/scim2 --url "$base" test </dev/null >"$work/scim2-tester.txt" 2>&1
 t_rc=$?
 t_pass=$(grep -cE '^(SUCCESS|COMPLIANT|ACCEPTABLE) ' "$work/scim2-tester.txt")
-t_fail=$(grep -cE '^(DEVIATION|ERROR|CRITICAL) ' "$work/scim2-tester.txt")
-if [ "$t_rc" -ne 0 ] && [ $((t_pass + t_fail)) -eq 0 ]; then t_fail=1; fi
-echo "scim2-tester: $t_pass passed, $t_fail failed"
-grep -E '^(DEVIATION|ERROR|CRITICAL) ' -A1 "$work/scim2-tester.txt" | sed 's/^/  /' | head -40
+# Group members carry `display`, a readOnly sub-attribute the server fills in (RFC 7643 §2.4;
+# rule 18, docs/rules.md). scim2-tester's PATCH add/replace checks compare the members they sent
+# (display=None) with what comes back, so they fail on exactly that difference: a result whose
+# values differ in nothing but a server-filled display is a documented deviation. Anything else
+# is a failure.
+read -r t_fail t_doc < <($BIN/python - "$work/scim2-tester.txt" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+failed = documented = 0
+for i, line in enumerate(lines):
+    if not re.match(r"(DEVIATION|ERROR|CRITICAL) ", line):
+        continue
+    block = lines[i + 1 : i + 4]
+    sent = next((b[len("Patched value: "):] for b in block if b.startswith("Patched value: ")), None)
+    back = next((b[len("Returned value: "):] for b in block if b.startswith("Returned value: ")), None)
+    strip = lambda text: re.sub(r"display=(None|'[^']*')", "display=…", text)
+    if (
+        sent is not None and back is not None and "display=None" in sent
+        and "display='" in back and strip(sent) == strip(back)
+    ):
+        documented += 1
+        print(f"  documented: {line} (members come back with their display)", file=sys.stderr)
+    else:
+        failed += 1
+        print(f"  {line}", *(f"    {b}" for b in block[:1]), sep="\n", file=sys.stderr)
+print(failed, documented)
+PY
+)
+if [ "$t_rc" -ne 0 ] && [ $((t_pass + t_fail + t_doc)) -eq 0 ]; then t_fail=1; fi
+echo "scim2-tester: $t_pass passed, $t_fail failed, $t_doc documented (member display)"
 
 $BIN/scim-sanity probe "$base" --token "$token" --i-accept-side-effects --json-output --strict \
   </dev/null >"$work/scim-sanity.json" 2>"$work/scim-sanity.err"
