@@ -62,15 +62,13 @@ def port_problem(host: str, port: int) -> str | None:
     """
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     choose = "choose another with --port PORT or ROSTER_PORT"
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:
-        return f"cannot listen on {where}: unknown address ({exc.strerror}); check --host"
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(address)
+            probe.bind((host, port))
+        except socket.gaierror as exc:
+            return f"cannot listen on {where}: unknown address ({exc.strerror}); check --host"
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 return f"{where} is already in use (another server?); {choose}"

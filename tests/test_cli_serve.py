@@ -70,6 +70,13 @@ async def test_a_busy_port_is_one_clear_line_before_anything_else(
     assert await _finished(by_flag) == (1, "", line)
     by_env = await _serve(_env(tmp_path, ROSTER_PORT=str(busy)))
     assert await _finished(by_env) == (1, "", line)
+    elsewhere = await _serve(_env(tmp_path), "--host", "192.0.2.1", "--port", str(busy))
+    assert await _finished(elsewhere) == (  # TEST-NET-1: no interface has it
+        1,
+        "",
+        f"roster: cannot listen on 192.0.2.1:{busy}: Cannot assign requested address; check"
+        " --host and --port\n",
+    )
     assert not (tmp_path / "serve.db").exists()  # refused before migrating anything
 
 
