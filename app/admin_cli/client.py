@@ -23,10 +23,11 @@ from gql.transport.exceptions import (
 )
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 PAGE_SIZE = 100  # the server's default page-size cap (ROSTER_GRAPHQL_MAX_PAGE_SIZE)
 TIMEOUT_SECONDS = 30.0
+FORBIDDEN_CLOSE = 4403  # graphql-transport-ws: the token was refused (or no longer valid)
 
 _AUTH_HINT = "set ROSTER_TOKEN to a valid admin API token (roster token create-admin)"
 
@@ -90,8 +91,20 @@ def _transport_error(
     )
 
 
+def _close_code(exc: BaseException) -> int | None:
+    """The WebSocket close code behind a failure (gql wraps the websockets error), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionClosed) and seen.rcvd is not None:
+            return seen.rcvd.code
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def describe(exc: BaseException, endpoint: Endpoint) -> ApiError:
     """The `ApiError` for a failure of gql, httpx or websockets."""
+    if _close_code(exc) == FORBIDDEN_CLOSE:  # refused at connection_init or re-checked later
+        return ApiError(f"the server refused the token on the live feed (4403); {_AUTH_HINT}")
     if isinstance(exc, TransportQueryError):
         return _query_error(exc)
     if isinstance(exc, TransportServerError | TransportProtocolError):
@@ -188,7 +201,11 @@ class Api:
                 async for data in session.subscribe(GraphQLRequest(document)):
                     yield data
         except _FAILURES as exc:
-            if connected and not isinstance(exc, TransportQueryError):
+            if (
+                connected
+                and not isinstance(exc, TransportQueryError)
+                and _close_code(exc) != FORBIDDEN_CLOSE
+            ):
                 reason = str(exc) or type(exc).__name__
                 raise ApiError(
                     f"lost the live feed from {self.endpoint.base} ({reason})", retryable=True

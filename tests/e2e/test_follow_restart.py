@@ -17,7 +17,7 @@ import pytest
 from app.db import Database
 from app.domain.bootstrap import issue_admin_token, issue_scim_token
 from app.settings import Settings
-from tests.e2e.conftest import start_server, stop_server
+from tests.e2e.conftest import Live, start_server, stop_server
 from tests.e2e.test_health import free_port
 
 pytestmark = pytest.mark.e2e
@@ -109,3 +109,47 @@ async def test_follow_reconnects_after_a_restart_and_prints_each_event_once_in_o
         stop_server(server)
     assert printed == [first, "away-1", "away-2", "after"]
     assert (follow.returncode, out, err) == (0, b"", b"")  # nothing twice, nothing more
+
+
+async def test_follow_stops_when_its_token_is_revoked_instead_of_retrying(live: Live) -> None:
+    env = {**os.environ, "ROSTER_SERVER": live.base, "ROSTER_TOKEN": live.admin}
+    follow = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "provisioning",
+        "events",
+        "--follow",
+        "--json",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert follow.stderr is not None
+    try:
+        ready = await _line(follow.stderr)
+        assert ready == f"roster: following provisioning events on {live.base} (Ctrl-C to stop)\n"
+        revoke = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "app",
+            "token",
+            "revoke",
+            "cli:owner@example.com",
+            env={**os.environ, "ROSTER_DATABASE_URL": live.settings.database_url},
+            cwd=ROOT,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert await asyncio.wait_for(revoke.wait(), 60) == 0
+        out, err = await asyncio.wait_for(follow.communicate(), timeout=30)
+    finally:
+        if follow.returncode is None:
+            follow.kill()
+            await follow.wait()
+    assert (follow.returncode, out, err.decode()) == (
+        1,
+        b"",
+        "roster: the server refused the token on the live feed (4403); set ROSTER_TOKEN to a"
+        " valid admin API token (roster token create-admin)\n",
+    )
