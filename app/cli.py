@@ -6,37 +6,55 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
+from app.cli_serve import add_serve, apply_flags, serve
+from app.cli_tokens import add_token, run_token, with_db
 from app.settings import Settings
 
-T = TypeVar("T")
+# The AuthType enum of app/domain/types.py (a test keeps them equal; importing the domain here
+# would make every `roster --help` load it).
+AUTH_TYPES = (
+    "INTERNAL",
+    "OKTA",
+    "ENTRA_ID",
+    "ONELOGIN",
+    "JUMPCLOUD",
+    "GOOGLE",
+    "PING",
+    "SAML",
+    "OIDC",
+    "LDAP",
+    "CUSTOM",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="roster", description="Roster identity admin service")
+    parser.add_argument("--version", action="version", version=f"roster {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="migrate to head, then serve HTTP")
+    add_serve(sub)
     sub.add_parser("migrate", help="upgrade the database to head")
-    token = sub.add_parser("token", help="issue tokens").add_subparsers(dest="kind", required=True)
-    admin = token.add_parser("create-admin", help="admin API token (prints only the token)")
-    admin.add_argument("--login", required=True)
-    admin.add_argument("--role", default="owner", choices=["owner", "admin", "viewer"])
-    admin.add_argument(
-        "--ttl-days",
-        type=int,
-        default=90,
-        help="lifetime in days, 1 to ROSTER_API_TOKEN_MAX_TTL_DAYS (365 by default)",
-    )
-    scim = token.add_parser("create-scim", help="SCIM token (prints only the token)")
-    scim.add_argument("--name", required=True)
+    add_token(sub)
     auth = sub.add_parser("auth", help="authentication settings").add_subparsers(
         dest="action", required=True
     )
-    configure = auth.add_parser("configure", help="set the authentication type (rule 11 applies)")
-    configure.add_argument("--type", required=True, type=str.upper)
-    configure.add_argument("--display-name", default=None)
+    configure = auth.add_parser(
+        "configure",
+        help="set the authentication type (one IdP at a time: rule 11 of docs/rules.md)",
+    )
+    configure.add_argument(
+        "--type",
+        required=True,
+        type=str.upper,
+        choices=AUTH_TYPES,
+        metavar="TYPE",
+        help=f"INTERNAL (no IdP) or the IdP: one of {', '.join(AUTH_TYPES)}",
+    )
+    configure.add_argument(
+        "--display-name", default=None, help="the IdP's name as admins see it (omitted: kept)"
+    )
     dev = sub.add_parser("dev", help="developer tools").add_subparsers(dest="tool", required=True)
     seed = dev.add_parser("seed", help="load users and groups fast (set-based inserts)")
     seed.add_argument("--users", type=int, default=1000)
@@ -52,60 +70,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     return parser
-
-
-def _with_db(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
-    from app.db import Database
-
-    async def run() -> T:
-        db = Database(settings)
-        await db.connect()
-        try:
-            async with db.transaction() as tx:
-                return await work(tx)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
-
-
-def _serve(settings: Settings) -> int:
-    import uvicorn
-
-    from app import migrations
-
-    if settings.database_kind == "sqlite" and settings.workers > 1:
-        print(
-            "roster: SQLite serves one process; use PostgreSQL for ROSTER_WORKERS > 1",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        migrations.upgrade(settings)
-    except Exception as exc:
-        print(
-            f"roster: database unreachable ({type(exc).__name__}); serving anyway: /readyz "
-            "answers 503 until it returns, and migrations run then",
-            file=sys.stderr,
-        )
-        os.environ["ROSTER_MIGRATE_ON_START"] = "true"
-    base = settings.base_url
-    print(f"Roster on {base}  (database: {settings.database_kind})", file=sys.stderr)
-    print(f"  GraphQL   {base}/graphql   (GraphiQL in a browser)", file=sys.stderr)
-    print(f"  SCIM 2.0  {base}/scim/v2", file=sys.stderr)
-    print(f"  health    {base}/healthz  {base}/readyz  {base}/metrics", file=sys.stderr)
-    uvicorn.run(
-        "app.main:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,  # Roster writes its own JSON access line (ROSTER_ACCESS_LOG)
-        timeout_keep_alive=30,
-        timeout_graceful_shutdown=10,
-    )
-    return 0
 
 
 def _progress(what: str, done: int, total: int) -> None:
@@ -125,14 +89,9 @@ def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
     from app.errors import RosterError
 
     label = KEEP if args.display_name is None else args.display_name  # omitted keeps
+    kind = AuthType(args.type)  # argparse took only AUTH_TYPES
     try:
-        kind = AuthType(args.type)
-    except ValueError:
-        known = ", ".join(t.value for t in AuthType)
-        print(f"roster: unknown type {args.type!r}; one of {known}", file=sys.stderr)
-        return 2
-    try:
-        _with_db(
+        with_db(
             settings,
             lambda tx: configure_authentication(tx, actor=SYSTEM, type=kind, display_name=label),
         )
@@ -168,14 +127,14 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
         return len(ids), len(groups)
 
     try:
-        users, groups = _with_db(settings, work)
+        users, groups = with_db(settings, work)
     except RosterError as exc:
         print(f"roster: {exc.message} (is the prefix already used? try --prefix)", file=sys.stderr)
         return 1
     if settings.database_kind == "postgresql":
         # Statistics for the loaded rows now, not when autovacuum gets to them: until then the
         # planner may read a 50,000-member group as if it were empty.
-        _with_db(settings, lambda tx: tx.execute("ANALYZE users, groups, memberships"))
+        with_db(settings, lambda tx: tx.execute("ANALYZE users, groups, memberships"))
     print(f"seeded {users} users and {groups} groups", file=sys.stderr)
     return 0
 
@@ -209,27 +168,17 @@ def _purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
-    """`roster token create-admin`; an out-of-range --ttl-days exits 2 before any write."""
-    from app.domain.bootstrap import issue_admin_token
-    from app.domain.tokens import check_api_token_ttl
-    from app.errors import InvalidValue
+def version() -> str:
+    """The installed distribution's version (the package's own when run from a source tree)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from app import __version__
 
     try:
-        ttl = check_api_token_ttl(args.ttl_days, settings.api_token_max_ttl_days)
-    except InvalidValue as exc:
-        print(f"roster: {exc.message.replace('ttlDays', '--ttl-days')}", file=sys.stderr)
-        raise SystemExit(2) from None
-    return _with_db(
-        settings,
-        lambda tx: issue_admin_token(
-            tx,
-            login_id=args.login,
-            role=args.role,
-            ttl_days=ttl,
-            max_ttl_days=settings.api_token_max_ttl_days,
-        ),
-    )
+        return installed("roster")
+    except PackageNotFoundError:
+        return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,37 +188,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command in admin_cli.COMMANDS:
         return admin_cli.run(args)
-    settings = Settings()
     if args.command == "serve":
-        return _serve(settings)
+        apply_flags(args, os.environ)  # flags win over ROSTER_*; the workers read os.environ
+        from pydantic import ValidationError
+
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            wrong = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            print(f"roster: {wrong}", file=sys.stderr)
+            return 2
+        return serve(settings, version())
+    settings = Settings()
     from app import migrations
 
     if args.command == "migrate":
         migrations.upgrade(settings)
         print(f"migrated to {migrations.head_revision()}", file=sys.stderr)
         return 0
-    from app.domain.bootstrap import issue_scim_token
-    from app.errors import RosterError
-
     migrations.upgrade(settings)
-    local = {"purge": _purge, "dev": _seed, "auth": _configure_auth}
-    if args.command in local:
-        return local[args.command](settings, args)
-    try:
-        if args.kind == "create-admin":
-            secret = _create_admin(settings, args)
-        else:
-            secret = _with_db(
-                settings,
-                lambda tx: issue_scim_token(
-                    tx,
-                    name=args.name,
-                    ttl_days=settings.scim_token_ttl_days,
-                    max_active=settings.scim_max_tokens,
-                ),
-            )
-    except RosterError as exc:
-        print(f"roster: {exc.message}", file=sys.stderr)
-        return 1
-    print(secret)
-    return 0
+    local = {"purge": _purge, "dev": _seed, "auth": _configure_auth, "token": run_token}
+    return local[args.command](settings, args)

@@ -7,7 +7,7 @@ Imported only when an admin command runs (gql is not needed to serve or migrate)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,20 +23,23 @@ from gql.transport.exceptions import (
 )
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 PAGE_SIZE = 100  # the server's default page-size cap (ROSTER_GRAPHQL_MAX_PAGE_SIZE)
 TIMEOUT_SECONDS = 30.0
+FORBIDDEN_CLOSE = 4403  # graphql-transport-ws: the token was refused (or no longer valid)
 
 _AUTH_HINT = "set ROSTER_TOKEN to a valid admin API token (roster token create-admin)"
 
 
 class ApiError(Exception):
-    """A request failed; ``message`` says why, in words fit for stderr."""
+    """A request failed; ``message`` says why, in words fit for stderr. ``retryable``: the
+    server was unreachable, unavailable or went away (a restart), so trying again may work."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ def _query_error(exc: TransportQueryError) -> ApiError:
     if "FORBIDDEN" in codes:
         return ApiError(f"forbidden (403: {text})")
     if "UNAVAILABLE" in codes:
-        return ApiError(f"the server is unavailable (503: {text}); try again shortly")
+        return ApiError(
+            f"the server is unavailable (503: {text}); try again shortly", retryable=True
+        )
     return ApiError(f"GraphQL error: {text}")
 
 
@@ -80,21 +85,41 @@ def _transport_error(
         return ApiError(f"{endpoint.http_url} did not answer like a GraphQL API (is it Roster?)")
     if exc.code == 401:
         return ApiError(f"the server refused the token (401 Unauthorized); {_AUTH_HINT}")
-    return ApiError(f"the server answered HTTP {exc.code} at {endpoint.http_url}")
+    code = exc.code or 0
+    return ApiError(
+        f"the server answered HTTP {exc.code} at {endpoint.http_url}", retryable=code >= 500
+    )
+
+
+def _close_code(exc: BaseException) -> int | None:
+    """The WebSocket close code behind a failure (gql wraps the websockets error), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionClosed) and seen.rcvd is not None:
+            return seen.rcvd.code
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def describe(exc: BaseException, endpoint: Endpoint) -> ApiError:
     """The `ApiError` for a failure of gql, httpx or websockets."""
+    if _close_code(exc) == FORBIDDEN_CLOSE:  # refused at connection_init or re-checked later
+        return ApiError(f"the server refused the token on the live feed (4403); {_AUTH_HINT}")
     if isinstance(exc, TransportQueryError):
         return _query_error(exc)
     if isinstance(exc, TransportServerError | TransportProtocolError):
         return _transport_error(exc, endpoint)
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
-        return ApiError(f"the server refused the WebSocket at {endpoint.ws_url} (HTTP {status})")
+        return ApiError(
+            f"the server refused the WebSocket at {endpoint.ws_url} (HTTP {status})",
+            retryable=status >= 500,
+        )
     if isinstance(exc, TransportConnectionFailed | OSError | asyncio.TimeoutError):
         reason = str(exc) or type(exc).__name__
-        return ApiError(f"cannot reach the Roster server at {endpoint.base} ({reason})")
+        return ApiError(
+            f"cannot reach the Roster server at {endpoint.base} ({reason})", retryable=True
+        )
     return ApiError(f"request to {endpoint.base} failed ({type(exc).__name__}: {exc})")
 
 
@@ -155,10 +180,11 @@ class Api:
         return nodes, total
 
     async def subscribe(
-        self, document: str, *, ready: Callable[[], None] | None = None
+        self, document: str, *, ready: Callable[[], Awaitable[None]] | None = None
     ) -> AsyncIterator[Any]:
         """Each ``data`` of a subscription over graphql-transport-ws until the caller stops;
-        ``ready`` is called once the server accepted the connection. Raises `ApiError`."""
+        ``ready`` is awaited once the server accepted the connection. Raises `ApiError`
+        (``retryable`` when the feed was lost after it was accepted)."""
         transport = WebsocketsTransport(
             url=self.endpoint.ws_url,
             init_payload={"Authorization": f"Bearer {self.endpoint.token}"},
@@ -171,11 +197,17 @@ class Api:
             async with Client(transport=transport) as session:
                 connected = True
                 if ready is not None:
-                    ready()
+                    await ready()
                 async for data in session.subscribe(GraphQLRequest(document)):
                     yield data
         except _FAILURES as exc:
-            if connected and not isinstance(exc, TransportQueryError):
+            if (
+                connected
+                and not isinstance(exc, TransportQueryError)
+                and _close_code(exc) != FORBIDDEN_CLOSE
+            ):
                 reason = str(exc) or type(exc).__name__
-                raise ApiError(f"lost the live feed from {self.endpoint.base} ({reason})") from exc
+                raise ApiError(
+                    f"lost the live feed from {self.endpoint.base} ({reason})", retryable=True
+                ) from exc
             raise describe(exc, self.endpoint) from exc

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.admin_cli import queries
+from app.admin_cli.follow import EVENT_COLUMNS, event_row
 from app.admin_cli.output import (
-    cell,
-    fixed_row,
     name_of,
     pairs,
     plural,
     table,
     to_json,
-    to_json_line,
 )
 
 if TYPE_CHECKING:
@@ -49,8 +45,6 @@ AUTH_PROVIDERS = (
     "LDAP",
     "CUSTOM",
 )
-EVENT_COLUMNS = ("AT", "METHOD", "TYPE", "STATUS", "OUTCOME", "RESOURCE", "EXTERNAL ID", "DETAIL")
-FOLLOW_WIDTHS = (27, 6, 5, 6, 7, 36, 12, 0)
 
 Handler = Callable[["Api", argparse.Namespace], Awaitable[int]]
 
@@ -85,7 +79,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     listing = users_sub.add_parser("list", parents=[common], help="list users", epilog=epilog)
     listing.add_argument("--search", metavar="TEXT", help="text in login, names or email")
     listing.add_argument("--status", type=str.upper, choices=STATUSES)
-    listing.add_argument("--auth-provider", type=str.upper, choices=AUTH_PROVIDERS, metavar="P")
+    listing.add_argument(
+        "--auth-provider",
+        type=str.upper,
+        choices=AUTH_PROVIDERS,
+        metavar="P",
+        help=f"owner: one of {', '.join(AUTH_PROVIDERS)}",
+    )
     listing.add_argument("--limit", type=_positive, default=100, metavar="N", help="default 100")
     listing.set_defaults(admin=_users_list)
     show = users_sub.add_parser("show", parents=[common], help="one user", epilog=epilog)
@@ -106,7 +106,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     events = prov_sub.add_parser(
         "events", parents=[common], help="the event log, or live with --follow", epilog=epilog
     )
-    events.add_argument("--follow", action="store_true", help="print SCIM writes live until Ctrl-C")
+    events.add_argument(
+        "--follow",
+        action="store_true",
+        help="print SCIM writes live until Ctrl-C; reconnects (with backoff) when the server "
+        "restarts and resumes after the last event printed",
+    )
     events.add_argument(
         "--limit",
         type=_positive,
@@ -278,88 +283,13 @@ async def _provisioning_status(api: Api, args: argparse.Namespace) -> int:
     return _emit(args, prov, human)
 
 
-def _event_row(e: Mapping[str, Any]) -> list[object]:
-    return [
-        e["at"],
-        e["method"],
-        e["resourceType"],
-        e["statusCode"],
-        e["outcome"],
-        e["resourceId"],
-        e["externalId"],
-        e["errorDetail"],
-    ]
-
-
 async def _provisioning_events(api: Api, args: argparse.Namespace) -> int:
     if args.follow:
-        return await _follow(api, args)
+        from app.admin_cli.follow import follow
+
+        return await follow(api, args)
     events, _ = await api.collect(
         queries.EVENTS, ["provisioning", "events"], limit=args.limit or 20
     )
-    human = table(EVENT_COLUMNS, [_event_row(e) for e in events])
+    human = table(EVENT_COLUMNS, [event_row(e) for e in events])
     return _emit(args, {"events": events}, human, plural(len(events), "event") + ", newest first")
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
-    """Ctrl-C (SIGINT) and SIGTERM set ``stop`` instead of interrupting, while inside."""
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-    try:
-        yield
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
-
-
-async def _until(stop: asyncio.Event, work: Awaitable[None]) -> None:
-    """Run ``work`` until it ends (its error is raised) or ``stop`` is set (it is cancelled)."""
-    feed = asyncio.ensure_future(work)
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({feed, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopped.cancel()
-        if not feed.done():
-            feed.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feed
-    if not feed.cancelled():
-        feed.result()
-
-
-def _print_event(args: argparse.Namespace, event: Mapping[str, Any]) -> None:
-    if args.json:
-        print(to_json_line(event), flush=True)
-    else:
-        print(fixed_row([cell(v) for v in _event_row(event)], FOLLOW_WIDTHS), flush=True)
-
-
-async def _follow(api: Api, args: argparse.Namespace) -> int:
-    """Print each live event as one line until Ctrl-C (or SIGTERM, or --limit events)."""
-    await api.query(queries.VIEWER)  # fail fast, with HTTP's clear errors: server and token
-
-    def ready() -> None:
-        where = api.endpoint.base
-        note = f"roster: following provisioning events on {where} (Ctrl-C to stop)"
-        print(note, file=sys.stderr, flush=True)
-        if not args.json:
-            print(fixed_row(EVENT_COLUMNS, FOLLOW_WIDTHS), flush=True)
-
-    async def consume() -> None:
-        seen = 0
-        async for data in api.subscribe(queries.FOLLOW_EVENTS, ready=ready):
-            _print_event(args, data["provisioningEvents"])
-            seen += 1
-            if args.limit is not None and seen >= args.limit:
-                return
-
-    stop = asyncio.Event()
-    with _stop_on_signals(stop):
-        await _until(stop, consume())
-    return 0

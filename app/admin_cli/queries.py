@@ -83,6 +83,21 @@ query Events($first: Int, $after: String) {
 """
 )
 
+EVENTS_SINCE = (
+    """
+query EventsSince($filter: ProvisioningEventFilter, $first: Int, $after: String) {
+  provisioning {
+    events(filter: $filter, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {"""
+    + EVENT_FIELDS
+    + """}
+    }
+  }
+}
+"""
+)
+
 FOLLOW_EVENTS = (
     """
 subscription FollowEvents {

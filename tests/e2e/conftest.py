@@ -32,9 +32,12 @@ class Live:
         return {"Authorization": f"Bearer {self.scim}", "Content-Type": "application/scim+json"}
 
 
-def start_server(settings: Settings, **env: str) -> tuple[subprocess.Popen[str], str]:
-    """`python -m app serve` on a free port; returns the process and its base URL."""
-    port = free_port()
+def start_server(
+    settings: Settings, port: int | None = None, **env: str
+) -> tuple[subprocess.Popen[str], str]:
+    """`python -m app serve` on ``port`` (a free one by default); returns the process and its
+    base URL."""
+    port = port or free_port()
     full = {
         **os.environ,
         "ROSTER_DATABASE_URL": settings.database_url,
