@@ -12,9 +12,10 @@ import pytest
 
 from app.domain.catalogue import create_custom_attribute, update_profile_attribute
 from app.domain.clock import new_id, now_iso
+from app.domain.directory import Compare
+from app.domain.directory.compiler import compile_predicate
+from app.domain.directory.fields import GROUP_FIELDS
 from app.domain.groups import insert_group
-from app.domain.predicates import Compare
-from app.domain.query_sql import GROUP_FIELDS, compile_predicate
 from app.domain.types import AttributeStatus, Datatype, GroupRecord, UserRecord
 from app.domain.user_store import insert_user
 from app.errors import AlreadyExists

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from app.domain.access import Action, Denial, Target, cannot_update_reasons, may, user_view
 from app.domain.catalogue import Catalogue
-from app.domain.paging import Page, encode_cursor
+from app.domain.directory import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
 from app.domain.users import locked_fields as idp_locked_fields
 from app.domain.visibility import visible_profile
