@@ -211,8 +211,8 @@ def _purge(settings: Settings, args: argparse.Namespace) -> int:
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
     """`roster token create-admin`; an out-of-range --ttl-days exits 2 before any write."""
-    from app.domain.bootstrap import issue_admin_token
-    from app.domain.tokens import check_api_token_ttl
+    from app.domain.access.api_tokens import check_api_token_ttl
+    from app.domain.access.bootstrap import issue_admin_token
     from app.errors import InvalidValue
 
     try:
@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrations.upgrade(settings)
         print(f"migrated to {migrations.head_revision()}", file=sys.stderr)
         return 0
-    from app.domain.bootstrap import issue_scim_token
+    from app.domain.access.bootstrap import issue_scim_token
     from app.errors import RosterError
 
     migrations.upgrade(settings)

@@ -12,7 +12,8 @@ from functools import partial
 from typing import Any
 
 from app.db import Database, Tx
-from app.domain import activity, audit, directory, events, lookups, memberships, roles
+from app.domain import activity, audit, directory, events, lookups, memberships
+from app.domain.access import roles
 from app.domain.activity import AuditFilter, EventFilter
 from app.domain.clock import iso_in, new_id
 from app.domain.directory import GroupFilter, Order, PageRequest, UserFilter, encode_cursor

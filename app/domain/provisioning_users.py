@@ -6,14 +6,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.db import Tx
-from app.domain.access import Action, require, user_target
+from app.domain.access.decision import Action, require, user_target
+from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
 from app.domain.locks import apply_idp_active, restored_status
 from app.domain.names import name_key
-from app.domain.roles import ensure_an_owner_remains
 from app.domain.scim_extras import validate_scim_extras
 from app.domain.types import Actor, UserRecord, UserStatus
 from app.domain.user_store import (

@@ -17,8 +17,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from app.db import Database
+from app.domain.access.api_tokens import authenticate_admin
 from app.domain.clock import new_id
-from app.domain.tokens import authenticate_admin
 from app.domain.types import Actor
 from app.domain.visibility import may_read_hidden
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated

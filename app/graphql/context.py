@@ -12,7 +12,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.db import Database, Tx
-from app.domain import lookups, tokens
+from app.domain import lookups
+from app.domain.access import api_tokens, scim_tokens
 from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.lookups import UserRoles
 from app.domain.types import Actor, GroupRecord, UserRecord
@@ -37,8 +38,8 @@ class Loaders:
         # Objects a log entry links to (actor, target, token, resource), soft-deleted users too.
         self.users = DataLoader(self._by_ids(partial(lookups.users_by_ids, include_deleted=True)))
         self.groups = DataLoader(self._by_ids(lookups.groups_by_ids))
-        self.scim_tokens = DataLoader(self._by_ids(tokens.scim_tokens_by_ids))
-        self.api_tokens = DataLoader(self._by_ids(tokens.api_tokens_by_ids))
+        self.scim_tokens = DataLoader(self._by_ids(scim_tokens.scim_tokens_by_ids))
+        self.api_tokens = DataLoader(self._by_ids(api_tokens.api_tokens_by_ids))
 
     def _by_ids(
         self, read: Callable[[Tx, Sequence[str]], Awaitable[dict[str, R]]]

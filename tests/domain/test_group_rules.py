@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import Tx
+from app.domain.access.roles import effective_roles, grant_roles
 from app.domain.auth_settings import configure_authentication
 from app.domain.groups import (
     add_group_members,
@@ -21,7 +22,6 @@ from app.domain.provisioning_groups import (
     provision_delete_group,
     provision_update_group,
 )
-from app.domain.roles import effective_roles, grant_roles
 from app.domain.types import AuthType
 from app.domain.users import UserCreate, create_user
 from app.errors import AlreadyExists, LastOwner, ManagedByIdp, ProtectedAdmin

@@ -6,6 +6,7 @@ import orjson
 import pytest
 
 from app.db import Tx
+from app.domain.access.roles import effective_roles, grant_roles
 from app.domain.auth_settings import configure_authentication
 from app.domain.catalogue import update_profile_attribute
 from app.domain.provisioning_users import (
@@ -14,7 +15,6 @@ from app.domain.provisioning_users import (
     provision_delete_user,
     provision_update_user,
 )
-from app.domain.roles import effective_roles, grant_roles
 from app.domain.types import AuthType, SourcePriority, UserRecord
 from app.domain.user_store import find_user_by_login, load_user
 from app.domain.users import (

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.db import Database
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.domain.catalogue import create_custom_attribute
 from app.domain.types import Datatype
 from app.domain.users import UserCreate, create_user

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.access import Action, Denial, Target, cannot_update_reasons, may, user_view
+from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may, user_view
 from app.domain.catalogue import Catalogue
 from app.domain.directory import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
