@@ -18,7 +18,7 @@ from app.domain.activity import AuditFilter, EventFilter
 from app.domain.clock import iso_in, new_id
 from app.domain.directory import GroupFilter, Order, PageRequest, UserFilter, encode_cursor
 from app.domain.types import Actor, ActorKind
-from app.domain.users import set_user_status
+from app.domain.users.service import set_user_status
 from app.scim.filters import parse_group_filter, parse_user_filter
 
 Work = Callable[..., Awaitable[Any]]

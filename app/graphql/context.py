@@ -17,7 +17,7 @@ from app.domain.access import api_tokens, scim_tokens
 from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.lookups import UserRoles
 from app.domain.types import Actor, GroupRecord, UserRecord
-from app.domain.visibility import hidden_names, may_read_hidden
+from app.domain.users.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden
 from app.graphql.types.builtin import BUILTIN_FIELDS
 from app.settings import Settings
@@ -162,7 +162,7 @@ class Context:
 
     @property
     def hidden(self) -> frozenset[str]:
-        """Attributes whose values the actor may not read (app.domain.visibility).
+        """Attributes whose values the actor may not read (app.domain.users.visibility).
 
         The view reads the catalogue up front for such actors; without it, every built-in
         attribute that may be hidden is withheld (fail closed).

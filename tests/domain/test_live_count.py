@@ -6,13 +6,13 @@ import pytest
 
 from app.db import Tx
 from app.domain.directory import TRUE, search_users
-from app.domain.provisioning_users import (
+from app.domain.types import SYSTEM
+from app.domain.users.provisioning import (
     ProvisionedUser,
     provision_create_user,
     provision_delete_user,
 )
-from app.domain.types import SYSTEM
-from app.domain.users import UserCreate, create_user, delete_user, restore_user
+from app.domain.users.service import UserCreate, create_user, delete_user, restore_user
 from app.seeding import seed_users
 from tests.support import counting, owner, scim_actor
 

@@ -22,7 +22,7 @@ from app.domain.directory import (
     search_groups,
     search_users,
 )
-from app.domain.users import UserCreate, create_user, delete_user
+from app.domain.users.service import UserCreate, create_user, delete_user
 from app.errors import InvalidValue
 from tests.support import owner
 

@@ -23,7 +23,7 @@ from app.domain.directory import (
 from app.domain.groups import create_group
 from app.domain.memberships import add_members
 from app.domain.types import Datatype
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from app.errors import InvalidValue
 from tests.domain.test_query import _logins, _seed, _set
 from tests.support import owner

@@ -20,9 +20,9 @@ from app.domain.auth_settings import (
     convert_users_to_local,
     get_auth_settings,
 )
-from app.domain.provisioning_users import ProvisionedUser, provision_create_user
 from app.domain.types import AuthType
-from app.domain.users import UserCreate, create_user
+from app.domain.users.provisioning import ProvisionedUser, provision_create_user
+from app.domain.users.service import UserCreate, create_user
 from app.errors import (
     AlreadyExists,
     IdpLocked,
@@ -145,7 +145,7 @@ async def test_rule13_a_failed_write_changes_nothing(clean_db: Database) -> None
 
 
 async def test_rule13_every_write_bumps_version_and_is_audited(tx: Tx) -> None:
-    from app.domain.users import UserUpdate, update_user
+    from app.domain.users.service import UserUpdate, update_user
 
     user = await create_user(tx, actor=owner(), data=UserCreate(login_id="v@x.com"))
     updated = await update_user(

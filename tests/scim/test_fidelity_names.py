@@ -17,7 +17,7 @@ from app.domain.directory.compiler import compile_predicate
 from app.domain.directory.fields import GROUP_FIELDS
 from app.domain.groups import insert_group
 from app.domain.types import AttributeStatus, Datatype, GroupRecord, UserRecord
-from app.domain.user_store import insert_user
+from app.domain.users.store import insert_user
 from app.errors import AlreadyExists
 from tests.scim.conftest import GROUP, ROSTER, USER, Scim, error
 from tests.support import owner

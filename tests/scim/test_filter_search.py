@@ -13,7 +13,7 @@ from app.domain.directory import search_groups, search_users
 from app.domain.groups import create_group
 from app.domain.memberships import add_members
 from app.domain.types import Datatype
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from app.scim.filters import parse_group_filter, parse_sort, parse_user_filter
 from tests.support import owner
 

@@ -16,7 +16,7 @@ from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.types import Actor, UserLock, UserRecord, UserStatus
-from app.domain.user_store import load_user, save_user, snapshot
+from app.domain.users.store import load_user, save_user, snapshot
 from app.errors import InvalidValue
 
 
