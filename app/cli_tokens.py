@@ -91,8 +91,9 @@ def with_db(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
 
 
 async def _listed(tx: Any) -> list[Listed]:
-    from app.domain.tokens import list_api_tokens, list_scim_tokens
-    from app.domain.user_store import find_user
+    from app.domain.access.api_tokens import list_api_tokens
+    from app.domain.access.scim_tokens import list_scim_tokens
+    from app.domain.users.store import find_user
 
     out: list[Listed] = []
     for t in await list_api_tokens(tx):
@@ -149,7 +150,8 @@ def _pick(tokens: list[Listed], wanted: str) -> Listed | None:
 
 
 def _revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from app.domain.tokens import revoke_api_token, revoke_scim_token
+    from app.domain.access.api_tokens import revoke_api_token
+    from app.domain.access.scim_tokens import revoke_scim_token
     from app.domain.types import SYSTEM
 
     async def work(tx: Any) -> tuple[Listed | None, bool]:
@@ -180,8 +182,8 @@ def _revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
     """An out-of-range --ttl-days exits 2 before any write."""
-    from app.domain.bootstrap import issue_admin_token
-    from app.domain.tokens import check_api_token_ttl
+    from app.domain.access.api_tokens import check_api_token_ttl
+    from app.domain.access.bootstrap import issue_admin_token
     from app.errors import InvalidValue
 
     try:
@@ -202,7 +204,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
 
 
 def _create_scim(settings: Settings, args: argparse.Namespace) -> str:
-    from app.domain.bootstrap import issue_scim_token
+    from app.domain.access.bootstrap import issue_scim_token
 
     return with_db(
         settings,

@@ -177,7 +177,7 @@ async def seed_directory(tmp: Path, users: int) -> Any:
     """A migrated SQLite directory: ``users`` users, 20 groups of 50, roles on some users."""
     from app import migrations
     from app.db import Database
-    from app.domain.roles import grant_roles
+    from app.domain.access.roles import grant_roles
     from app.domain.types import SYSTEM
     from app.seeding import seed_groups, seed_users
     from app.settings import Settings

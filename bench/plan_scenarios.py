@@ -12,13 +12,13 @@ from functools import partial
 from typing import Any
 
 from app.db import Database, Tx
-from app.domain import activity, audit, directory, events, lookups, memberships, query, roles
+from app.domain import activity, audit, directory, events, lookups, memberships
+from app.domain.access import roles
 from app.domain.activity import AuditFilter, EventFilter
 from app.domain.clock import iso_in, new_id
-from app.domain.directory import GroupFilter, Order, UserFilter
-from app.domain.paging import PageRequest, encode_cursor
+from app.domain.directory import GroupFilter, Order, PageRequest, UserFilter, encode_cursor
 from app.domain.types import Actor, ActorKind
-from app.domain.users import set_user_status
+from app.domain.users.service import set_user_status
 from app.scim.filters import parse_group_filter, parse_user_filter
 
 Work = Callable[..., Awaitable[Any]]
@@ -59,17 +59,17 @@ def scim_scenarios(s: dict[str, Any]) -> list[Scenario]:
     cat, ext, deep = s["catalogue"], "ext-" + s["login"].split("@")[0], s["half"] * 2 - 100
 
     async def users(tx: Tx, **search: Any) -> Any:
-        return await query.UserSearch(catalogue=cat, **search).with_groups(tx)
+        return await directory.UserSearch(catalogue=cat, **search).with_groups(tx)
 
     eq = [f'userName eq "{s["login"]}"', f'externalId eq "{ext}"']
     named = f'displayName eq "{s["group_name"]}"'
     page = partial(memberships.member_page, group_id=s["gid"], after=s["mid_member"])
     add = partial(memberships.add_members, group_id=s["gid"], user_ids=s["non_members"])
-    groups = query.search_groups
+    groups = directory.search_groups
     return [
         Scenario("SCIM GET /Users/{id}", partial(lookups.user_with_groups, user_id=s["mid"])),
         *(Scenario(f"SCIM Users {f}", partial(users, where=parse_user_filter(f, cat))) for f in eq),
-        Scenario(f"SCIM Users offset {deep}", partial(users, where=query.TRUE, offset=deep)),
+        Scenario(f"SCIM Users offset {deep}", partial(users, where=directory.TRUE, offset=deep)),
         Scenario("SCIM members of the big group: 1000 after a mid id", partial(page, limit=1000)),
         Scenario("SCIM PATCH: add 100 members to the big group", add, writes=True),
         Scenario(f"SCIM Groups {named}", partial(groups, where=parse_group_filter(named))),

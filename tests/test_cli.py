@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.tokens import hash_token
+from app.domain.access.tokens import hash_token
 from app.settings import Settings
 from tests.conftest import engine_settings
 

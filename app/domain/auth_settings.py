@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 from app.db import Tx
+from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.conversion import convert_to_local
-from app.domain.permissions import require_writer
 from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep
 from app.errors import IdpLocked, InvalidValue
 

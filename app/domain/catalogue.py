@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.db import CacheKey, Tx
+from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
-from app.domain.permissions import require_writer
 from app.domain.types import Actor, AttributeStatus, Datatype, SourcePriority
 from app.errors import AlreadyExists, InvalidValue, NotFound
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.db import Row, Tx
+from app.domain.access.permissions import require_writer
 from app.domain.audit import record_audit
 from app.domain.clock import now_iso
-from app.domain.permissions import require_writer
 from app.domain.types import Actor, AuthProvider, Change
-from app.domain.user_store import USER_COLUMNS, row_to_user, save_user
+from app.domain.users.store import USER_COLUMNS, row_to_user, save_user
 
 
 @dataclass(frozen=True, slots=True)

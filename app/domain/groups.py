@@ -7,13 +7,13 @@ from dataclasses import replace
 from typing import Any
 
 from app.db import Row, Tx
-from app.domain.access import Action, group_target, require
+from app.domain.access.decision import Action, group_target, require
+from app.domain.access.permissions import require_writer
+from app.domain.access.roles import direct_roles, ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.memberships import add_members, remove_members
 from app.domain.names import name_key, search_fold
-from app.domain.permissions import require_writer
-from app.domain.roles import direct_roles, ensure_an_owner_remains
 from app.domain.types import Actor, AuthProvider, Change, GroupRecord, MembershipResult
 from app.errors import AlreadyExists, InvalidValue, NotFound, VersionConflict
 

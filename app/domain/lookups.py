@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from app.db import Dialect, Tx
 from app.domain.groups import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
-from app.domain.user_store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
+from app.domain.users.store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
 from app.errors import NotFound
 
 

@@ -17,10 +17,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from app.db import Database
+from app.domain.access.api_tokens import authenticate_admin
 from app.domain.clock import new_id
-from app.domain.tokens import authenticate_admin
 from app.domain.types import Actor
-from app.domain.visibility import may_read_hidden
+from app.domain.users.visibility import may_read_hidden
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 from app.graphql.context import Context
 from app.graphql.ide import page
@@ -123,7 +123,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         ctx.actor = await self.authenticate(request.headers.get("authorization"), request_id)
         request.scope.setdefault("state", {})["actor"] = ctx.actor.label  # the access line's
         if not may_read_hidden(ctx.actor):
-            await ctx.catalogue()  # which values to withhold (app.domain.visibility)
+            await ctx.catalogue()  # which values to withhold (app.domain.users.visibility)
         return ctx
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

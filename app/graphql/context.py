@@ -12,11 +12,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.db import Database, Tx
-from app.domain import lookups, tokens
+from app.domain import lookups
+from app.domain.access import api_tokens, scim_tokens
 from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.lookups import UserRoles
 from app.domain.types import Actor, GroupRecord, UserRecord
-from app.domain.visibility import hidden_names, may_read_hidden
+from app.domain.users.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden
 from app.graphql.types.builtin import BUILTIN_FIELDS
 from app.settings import Settings
@@ -37,8 +38,8 @@ class Loaders:
         # Objects a log entry links to (actor, target, token, resource), soft-deleted users too.
         self.users = DataLoader(self._by_ids(partial(lookups.users_by_ids, include_deleted=True)))
         self.groups = DataLoader(self._by_ids(lookups.groups_by_ids))
-        self.scim_tokens = DataLoader(self._by_ids(tokens.scim_tokens_by_ids))
-        self.api_tokens = DataLoader(self._by_ids(tokens.api_tokens_by_ids))
+        self.scim_tokens = DataLoader(self._by_ids(scim_tokens.scim_tokens_by_ids))
+        self.api_tokens = DataLoader(self._by_ids(api_tokens.api_tokens_by_ids))
 
     def _by_ids(
         self, read: Callable[[Tx, Sequence[str]], Awaitable[dict[str, R]]]
@@ -161,7 +162,7 @@ class Context:
 
     @property
     def hidden(self) -> frozenset[str]:
-        """Attributes whose values the actor may not read (app.domain.visibility).
+        """Attributes whose values the actor may not read (app.domain.users.visibility).
 
         The view reads the catalogue up front for such actors; without it, every built-in
         attribute that may be hidden is withheld (fail closed).

@@ -11,6 +11,8 @@ import strawberry
 
 from app.db import Tx
 from app.domain import directory
+from app.domain.access.api_tokens import list_api_tokens
+from app.domain.access.scim_tokens import provisioning_enabled
 from app.domain.activity import (
     AuditFilter,
     audit_entry_by_id,
@@ -21,8 +23,7 @@ from app.domain.activity import (
 from app.domain.auth_settings import get_auth_settings
 from app.domain.directory import GroupFilter, UserFilter
 from app.domain.lookups import groups_by_ids
-from app.domain.tokens import list_api_tokens, provisioning_enabled
-from app.domain.user_store import find_user, find_user_by_login
+from app.domain.users.store import find_user, find_user_by_login
 from app.errors import InvalidValue
 from app.graphql.context import Context, Info
 from app.graphql.filters import (

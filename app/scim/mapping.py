@@ -38,7 +38,7 @@ class Slot:
     sub: str | None
     type: str | None  # the `type` of the multi-valued element
     datatype: Datatype
-    hidden: bool = False  # HIDDEN: stored and written, never returned (app.domain.visibility)
+    hidden: bool = False  # HIDDEN: stored and written, never returned (app.domain.users.visibility)
 
     @property
     def path(self) -> str:

@@ -7,15 +7,15 @@ from typing import Any
 from starlette.responses import Response
 
 from app.domain.lookups import groups_of_users, user_with_groups
-from app.domain.provisioning_users import (
+from app.domain.types import UserRecord
+from app.domain.users.provisioning import (
     ProvisionedUser,
     ignored_by_source,
     provision_create_user,
     provision_delete_user,
     provision_update_user,
 )
-from app.domain.types import UserRecord
-from app.domain.user_store import load_user
+from app.domain.users.store import load_user
 from app.errors import AlreadyExists, InvalidValue, RosterError
 from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource

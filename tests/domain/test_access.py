@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.access import Action, Denial, Target, cannot_update_reasons, may
+from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may
 from app.domain.types import Actor, ActorKind
 from app.errors import Forbidden, ManagedByIdp, NotFound, ProtectedAdmin
 

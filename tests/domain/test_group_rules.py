@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import Tx
+from app.domain.access.roles import effective_roles, grant_roles
 from app.domain.auth_settings import configure_authentication
 from app.domain.groups import (
     add_group_members,
@@ -21,9 +22,8 @@ from app.domain.provisioning_groups import (
     provision_delete_group,
     provision_update_group,
 )
-from app.domain.roles import effective_roles, grant_roles
 from app.domain.types import AuthType
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from app.errors import AlreadyExists, LastOwner, ManagedByIdp, ProtectedAdmin
 from tests.support import owner, scim_actor
 
@@ -73,7 +73,7 @@ async def test_rule9_idp_groups_are_read_only_but_take_roles(tx: Tx) -> None:
 
 
 async def test_rule9_admins_add_idp_users_to_local_groups(tx: Tx) -> None:
-    from app.domain.provisioning_users import ProvisionedUser, provision_create_user
+    from app.domain.users.provisioning import ProvisionedUser, provision_create_user
 
     await configure_authentication(tx, actor=owner(), type=AuthType.OKTA)
     idp_user, _ = await provision_create_user(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.db import Tx
-from app.domain.provisioning_users import (
+from app.domain.directory import TRUE, search_users
+from app.domain.types import SYSTEM
+from app.domain.users.provisioning import (
     ProvisionedUser,
     provision_create_user,
     provision_delete_user,
 )
-from app.domain.query import TRUE, search_users
-from app.domain.types import SYSTEM
-from app.domain.users import UserCreate, create_user, delete_user, restore_user
+from app.domain.users.service import UserCreate, create_user, delete_user, restore_user
 from app.seeding import seed_users
 from tests.support import counting, owner, scim_actor
 
@@ -82,7 +82,7 @@ async def test_unfiltered_pages_walk_the_directory_in_id_order(tx: Tx) -> None:
 
 
 async def test_deep_pages_use_checkpoints_and_see_changes(tx: Tx) -> None:
-    from app.domain import query
+    from app.domain.directory import store as query
 
     ids = sorted(await seed_users(tx, actor=SYSTEM, count=2600, prefix="k-"))
     _, page = await search_users(tx, where=TRUE, offset=2100, limit=5)

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from app.db import Database, Tx
+from app.domain.access.roles import count_active_owners, grant_roles
 from app.domain.groups import add_group_members, create_group, remove_group_members
-from app.domain.provisioning_users import ProvisionedUser, provision_update_user
-from app.domain.roles import count_active_owners, grant_roles
 from app.domain.types import SYSTEM
-from app.domain.users import UserCreate, create_user, set_user_status
+from app.domain.users.provisioning import ProvisionedUser, provision_update_user
+from app.domain.users.service import UserCreate, create_user, set_user_status
 from app.errors import DatabaseUnavailable, LastOwner
 from app.settings import Settings
 from tests.domain.test_pool import _every_connection_is_clean

@@ -1,4 +1,4 @@
-"""Directory search (app.domain.query): predicates compiled to SQL, on SQLite and PostgreSQL."""
+"""Directory search (app.domain.directory): predicates compiled to SQL, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.db import Tx
-from app.domain.query import (
+from app.domain.directory import (
     FALSE,
     TRUE,
     And,
@@ -22,7 +22,7 @@ from app.domain.query import (
     search_groups,
     search_users,
 )
-from app.domain.users import UserCreate, create_user, delete_user
+from app.domain.users.service import UserCreate, create_user, delete_user
 from app.errors import InvalidValue
 from tests.support import owner
 
@@ -275,7 +275,7 @@ async def test_a_lookup_by_a_unique_field_is_not_ordered(
     tx: Tx, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An equality on a unique field finds one row at most: no ORDER BY, so that no planner
-    statistics can turn the index probe into a walk of the id index (app.domain.query)."""
+    statistics can turn the index probe into a walk of the id index (app.domain.directory)."""
     from app.db import drivers
     from app.domain.groups import create_group
     from app.domain.types import SYSTEM

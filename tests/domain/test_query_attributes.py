@@ -8,9 +8,7 @@ import pytest
 
 from app.db import Tx
 from app.domain.catalogue import create_custom_attribute
-from app.domain.groups import create_group
-from app.domain.memberships import add_members
-from app.domain.query import (
+from app.domain.directory import (
     TRUE,
     And,
     Compare,
@@ -22,8 +20,10 @@ from app.domain.query import (
     search_groups,
     search_users,
 )
+from app.domain.groups import create_group
+from app.domain.memberships import add_members
 from app.domain.types import Datatype
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from app.errors import InvalidValue
 from tests.domain.test_query import _logins, _seed, _set
 from tests.support import owner

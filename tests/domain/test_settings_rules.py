@@ -5,25 +5,24 @@ from __future__ import annotations
 import pytest
 
 from app.db import Database, Tx
+from app.domain.access.api_tokens import authenticate_admin
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.access.scim_tokens import (
+    authenticate_scim,
+    create_scim_token,
+    list_scim_tokens,
+    revoke_scim_token,
+    set_provisioning_enabled,
+)
+from app.domain.access.tokens import TokenState, hash_token
 from app.domain.auth_settings import (
     configure_authentication,
     convert_users_to_local,
     get_auth_settings,
 )
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
-from app.domain.provisioning_users import ProvisionedUser, provision_create_user
-from app.domain.tokens import (
-    TokenState,
-    authenticate_admin,
-    authenticate_scim,
-    create_scim_token,
-    hash_token,
-    list_scim_tokens,
-    revoke_scim_token,
-    set_provisioning_enabled,
-)
 from app.domain.types import AuthType
-from app.domain.users import UserCreate, create_user
+from app.domain.users.provisioning import ProvisionedUser, provision_create_user
+from app.domain.users.service import UserCreate, create_user
 from app.errors import (
     AlreadyExists,
     IdpLocked,
@@ -146,7 +145,7 @@ async def test_rule13_a_failed_write_changes_nothing(clean_db: Database) -> None
 
 
 async def test_rule13_every_write_bumps_version_and_is_audited(tx: Tx) -> None:
-    from app.domain.users import UserUpdate, update_user
+    from app.domain.users.service import UserUpdate, update_user
 
     user = await create_user(tx, actor=owner(), data=UserCreate(login_id="v@x.com"))
     updated = await update_user(

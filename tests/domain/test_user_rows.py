@@ -6,8 +6,8 @@ import dataclasses
 
 from app.db import Tx
 from app.domain.types import UserLock
-from app.domain.user_store import USER_COLUMNS, row_to_user
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
+from app.domain.users.store import USER_COLUMNS, row_to_user
 from tests.support import owner
 
 

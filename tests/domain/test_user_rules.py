@@ -6,18 +6,17 @@ import orjson
 import pytest
 
 from app.db import Tx
+from app.domain.access.roles import effective_roles, grant_roles
 from app.domain.auth_settings import configure_authentication
 from app.domain.catalogue import update_profile_attribute
-from app.domain.provisioning_users import (
+from app.domain.types import AuthType, SourcePriority, UserRecord
+from app.domain.users.provisioning import (
     ProvisionedUser,
     provision_create_user,
     provision_delete_user,
     provision_update_user,
 )
-from app.domain.roles import effective_roles, grant_roles
-from app.domain.types import AuthType, SourcePriority, UserRecord
-from app.domain.user_store import find_user_by_login, load_user
-from app.domain.users import (
+from app.domain.users.service import (
     UserCreate,
     UserUpdate,
     create_user,
@@ -26,6 +25,7 @@ from app.domain.users import (
     set_user_status,
     update_user,
 )
+from app.domain.users.store import find_user_by_login, load_user
 from app.errors import (
     AlreadyExists,
     InvalidValue,

@@ -19,7 +19,7 @@ import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 from tests.support import reset_database

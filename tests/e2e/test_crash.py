@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from app.db import Database
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.settings import Settings
 from tests.e2e.conftest import start_server, stop_server
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.settings import Settings
 from tests.conftest import POSTGRES_URL, SKIP_PG
 from tests.e2e.conftest import spawn_server, start_server, stop_server

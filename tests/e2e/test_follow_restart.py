@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 from tests.e2e.test_health import free_port

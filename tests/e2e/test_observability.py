@@ -14,8 +14,8 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.typing import Subprotocol
 
 from app.db import Database
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
 from app.domain.auth_settings import configure_authentication
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
 from app.domain.types import SYSTEM, AuthType
 from app.main import create_app
 from app.metrics import FAMILIES, Metrics

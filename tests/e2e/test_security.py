@@ -25,8 +25,10 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
-from app.domain.tokens import authenticate_admin, authenticate_scim, hash_token
+from app.domain.access.api_tokens import authenticate_admin
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.access.scim_tokens import authenticate_scim
+from app.domain.access.tokens import hash_token
 from app.settings import Settings
 from tests.e2e.conftest import Live
 from tests.e2e.test_health import free_port

@@ -18,7 +18,7 @@ from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 

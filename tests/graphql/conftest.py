@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token
+from app.domain.access.bootstrap import issue_admin_token
 from app.main import create_app
 from app.settings import Settings
 

@@ -8,8 +8,8 @@ from typing import Any
 from app.db import Database
 from app.domain.auth_settings import configure_authentication
 from app.domain.catalogue import update_profile_attribute
-from app.domain.provisioning_users import ProvisionedUser, provision_create_user
 from app.domain.types import AuthType, SourcePriority, UserRecord
+from app.domain.users.provisioning import ProvisionedUser, provision_create_user
 from tests.support import owner, scim_actor
 
 USER_FIELDS = "id loginId authProvider status version firstName lastName title department"

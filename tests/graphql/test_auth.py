@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.main import create_app
 from app.settings import Settings
 from tests.graphql.conftest import Api

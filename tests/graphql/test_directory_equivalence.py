@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.db import Database
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.domain.catalogue import create_custom_attribute
 from app.domain.types import Datatype
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from tests.graphql.conftest import Api
 from tests.support import owner
 
@@ -246,7 +246,7 @@ async def test_a_malformed_condition_is_refused_whole(api: Api) -> None:
 
 async def test_viewers_cannot_probe_hidden_values_by_a_condition(api: Api) -> None:
     """`where:` is a filter like the others: a HIDDEN attribute answers no question of a VIEWER
-    (app.domain.visibility), however the condition is wrapped; its owner may ask."""
+    (app.domain.users.visibility), however the condition is wrapped; its owner may ask."""
     owner_token = await api.token("owner@example.com", "owner")
     hide = (
         'mutation { updateProfileAttribute(input: {name: "title", status: HIDDEN})'

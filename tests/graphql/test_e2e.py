@@ -15,7 +15,7 @@ from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token
+from app.domain.access.bootstrap import issue_admin_token
 from app.domain.events import record_provisioning_event
 from app.domain.notify import provisioning_events
 from app.main import create_app

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import gid, use_idp, user_error
 

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from graphql import GraphQLEnumType
 
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.graphql.ids import to_global_id
 from app.graphql.schema import build_schema
 from app.graphql.types.enums import AuditAction

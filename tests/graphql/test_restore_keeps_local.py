@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import orjson
 
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import gid, use_idp
 

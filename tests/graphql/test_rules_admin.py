@@ -7,7 +7,7 @@ from base64 import b64decode
 import pytest
 
 from app.domain.provisioning_groups import provision_create_group
-from app.domain.provisioning_users import ProvisionedUser, provision_update_user
+from app.domain.users.provisioning import ProvisionedUser, provision_update_user
 from app.errors import ProtectedAdmin
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import ERRORS, gid, scim_create, use_idp, user_error

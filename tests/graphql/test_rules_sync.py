@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.provisioning_users import (
+from app.domain.users.provisioning import (
     ProvisionedUser,
     provision_delete_user,
     provision_update_user,

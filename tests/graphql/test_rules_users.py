@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from app.domain.provisioning_users import (
-    ProvisionedUser,
-    provision_update_user,
-)
 from app.domain.types import SourcePriority
+from app.domain.users.provisioning import ProvisionedUser, provision_update_user
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import (
     GET_USER,

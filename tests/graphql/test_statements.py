@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.access.roles import grant_roles
 from app.domain.groups import create_group
 from app.domain.memberships import add_members
-from app.domain.roles import grant_roles
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from tests.graphql.conftest import Api
 from tests.support import counting
 from tests.support import owner as owner_actor

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app.db import Database
-from app.domain.bootstrap import issue_scim_token
+from app.domain.access.bootstrap import issue_scim_token
 from app.scim.app import build_scim_app
 from app.scim.wire import MOUNT
 from app.settings import Settings

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from app.domain.access.roles import grant_roles
 from app.domain.groups import add_group_members, create_group
-from app.domain.roles import grant_roles
 from tests.scim.conftest import BASE, ENT, GROUP, PATCH_OP, USER, Scim, error
 from tests.support import counting, owner
 

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from app.domain.catalogue import create_custom_attribute
-from app.domain.seek import Position
+from app.domain.directory import Position
 from app.domain.types import Datatype
 from app.scim.cursors import CursorState, issue_cursor, query_scope
 from app.settings import Settings

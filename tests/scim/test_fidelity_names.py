@@ -1,6 +1,6 @@
 """Issue 13 over SCIM HTTP, on each engine: userName and group displayName compare after
 Unicode NFC and case folding, names stored and returned as sent (rules 6 and 18); and a
-HIDDEN attribute is stored but never returned (app.domain.visibility)."""
+HIDDEN attribute is stored but never returned (app.domain.users.visibility)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import pytest
 
 from app.domain.catalogue import create_custom_attribute, update_profile_attribute
 from app.domain.clock import new_id, now_iso
+from app.domain.directory import Compare
+from app.domain.directory.compiler import compile_predicate
+from app.domain.directory.fields import GROUP_FIELDS
 from app.domain.groups import insert_group
-from app.domain.predicates import Compare
-from app.domain.query_sql import GROUP_FIELDS, compile_predicate
 from app.domain.types import AttributeStatus, Datatype, GroupRecord, UserRecord
-from app.domain.user_store import insert_user
+from app.domain.users.store import insert_user
 from app.errors import AlreadyExists
 from tests.scim.conftest import GROUP, ROSTER, USER, Scim, error
 from tests.support import owner

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from app.db import Tx
 from app.domain.catalogue import create_custom_attribute
 from app.domain.types import Datatype
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from tests.scim.test_filter_search import ROSTER, _users
 from tests.support import owner
 

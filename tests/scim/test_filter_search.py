@@ -9,11 +9,11 @@ import pytest
 
 from app.db import Tx
 from app.domain.catalogue import create_custom_attribute, get_catalogue
+from app.domain.directory import search_groups, search_users
 from app.domain.groups import create_group
 from app.domain.memberships import add_members
-from app.domain.query import search_groups, search_users
 from app.domain.types import Datatype
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from app.scim.filters import parse_group_filter, parse_sort, parse_user_filter
 from tests.support import owner
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.db import Tx
 from app.domain.catalogue import Catalogue, create_custom_attribute, get_catalogue
-from app.domain.query import FALSE, TRUE, And, Compare, Not, Or, Predicate, Present
+from app.domain.directory import FALSE, TRUE, And, Compare, Not, Or, Predicate, Present
 from app.domain.types import Datatype
 from app.scim.filters import FilterError, parse_group_filter, parse_sort, parse_user_filter
 from tests.support import owner

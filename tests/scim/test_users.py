@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.access.roles import grant_roles
 from app.domain.auth_settings import configure_authentication
 from app.domain.catalogue import update_profile_attribute
-from app.domain.roles import grant_roles
 from app.domain.types import AuthType, SourcePriority
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
 from tests.scim.conftest import BASE, ENT, USER, Scim, error, scrub
 from tests.support import owner
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token
+from app.domain.access.bootstrap import issue_admin_token
 from app.graphql.ids import to_global_id
 from tests.e2e.conftest import Live
 

@@ -21,7 +21,7 @@ import pytest
 
 from app import migrations
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
 from app.settings import Settings
 from tests.conftest import POSTGRES_URL, SKIP_PG
 from tests.e2e.conftest import start_server, stop_server

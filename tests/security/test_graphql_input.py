@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token
+from app.domain.access.bootstrap import issue_admin_token
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 from tests.security.graphql_support import post

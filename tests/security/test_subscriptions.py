@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from app.db import Database
-from app.domain.bootstrap import issue_admin_token
+from app.domain.access.bootstrap import issue_admin_token
 from tests.e2e.conftest import Live
 from tests.security.graphql_support import post
 

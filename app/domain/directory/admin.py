@@ -37,7 +37,7 @@ from app.domain.directory.predicates import (
 )
 from app.domain.groups import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
-from app.domain.user_store import USER_COLUMNS, row_to_user
+from app.domain.users.store import USER_COLUMNS, row_to_user
 from app.errors import InvalidValue
 
 SEARCHED_PROFILE_KEYS = ("firstName", "lastName", "displayName", "email")
@@ -63,7 +63,7 @@ class UserFilter:
     include_deleted: bool = False
     # Any further condition, in the predicate language SCIM filters compile to.
     where: Predicate = TRUE
-    # Attributes the reader may not see (app.domain.visibility): not searched, not filterable.
+    # Attributes the reader may not see (app.domain.users.visibility): not searched, not filterable.
     hidden: frozenset[str] = frozenset()
 
 

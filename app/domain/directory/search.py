@@ -25,7 +25,7 @@ from app.domain.directory.pager import Seek, SeekPage, Window, key_order, read_k
 from app.domain.directory.predicates import TRUE, And, Compare, Predicate
 from app.domain.groups import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
-from app.domain.user_store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
+from app.domain.users.store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
 from app.errors import InvalidValue
 
 USER_SORTS = ("id", "loginId", "externalId", "createdAt", "updatedAt", "profile.<attribute>")

@@ -11,7 +11,7 @@ import strawberry
 from app.db import Tx
 from app.domain import groups as group_rules
 from app.domain import lookups
-from app.domain import roles as role_rules
+from app.domain.access import roles as role_rules
 from app.domain.types import Actor, GroupRecord, UserRecord
 from app.graphql.context import Info
 from app.graphql.errors import UserError

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 
 from app.db import Tx
-from app.domain.locks import unlock_user
 from app.domain.types import Actor
+from app.domain.users.locks import unlock_user
 from app.graphql.context import Info
 from app.graphql.ids import decode_id
 from app.graphql.mutations.base import run_mutation

@@ -7,8 +7,8 @@ from __future__ import annotations
 import strawberry
 
 from app.db import Tx
-from app.domain import tokens
-from app.domain.tokens import TokenRecord
+from app.domain.access import api_tokens, scim_tokens
+from app.domain.access.tokens import TokenRecord
 from app.domain.types import Actor
 from app.graphql.context import Info
 from app.graphql.ids import decode_id
@@ -105,7 +105,9 @@ class TokenMutations:
         self, info: Info, input: SetProvisioningEnabledInput
     ) -> SetProvisioningEnabledPayload:
         async def act(tx: Tx, actor: Actor) -> bool:
-            return await tokens.set_provisioning_enabled(tx, actor=actor, enabled=input.enabled)
+            return await scim_tokens.set_provisioning_enabled(
+                tx, actor=actor, enabled=input.enabled
+            )
 
         enabled, errors = await run_mutation(info, act)
         return SetProvisioningEnabledPayload(enabled=enabled, user_errors=errors)
@@ -117,7 +119,7 @@ class TokenMutations:
         settings = info.context.settings
 
         async def act(tx: Tx, actor: Actor) -> tuple[TokenRecord, str]:
-            return await tokens.create_scim_token(
+            return await scim_tokens.create_scim_token(
                 tx,
                 actor=actor,
                 name=input.name,
@@ -137,7 +139,7 @@ class TokenMutations:
     ) -> RevokeScimTokenPayload:
         async def act(tx: Tx, actor: Actor) -> TokenRecord:
             token_id = decode_id(input.id, "ScimToken")
-            return await tokens.revoke_scim_token(tx, actor=actor, token_id=token_id)
+            return await scim_tokens.revoke_scim_token(tx, actor=actor, token_id=token_id)
 
         record, errors = await run_mutation(info, act)
         token = ScimToken.of(record) if record else None
@@ -148,7 +150,7 @@ class TokenMutations:
         self, info: Info, input: CreateApiTokenInput
     ) -> CreateApiTokenPayload:
         async def act(tx: Tx, actor: Actor) -> tuple[TokenRecord, str]:
-            return await tokens.create_api_token(
+            return await api_tokens.create_api_token(
                 tx,
                 actor=actor,
                 user_id=decode_id(input.user_id, "User", "userId"),
@@ -169,7 +171,7 @@ class TokenMutations:
     ) -> RevokeApiTokenPayload:
         async def act(tx: Tx, actor: Actor) -> TokenRecord:
             token_id = decode_id(input.id, "ApiToken")
-            return await tokens.revoke_api_token(tx, actor=actor, token_id=token_id)
+            return await api_tokens.revoke_api_token(tx, actor=actor, token_id=token_id)
 
         record, errors = await run_mutation(info, act)
         token = ApiToken.of(record) if record else None

@@ -10,9 +10,9 @@ import strawberry
 from strawberry import UNSET
 
 from app.db import Tx
-from app.domain import users as user_rules
 from app.domain.conversion import Conversion, ConversionReport, convert_to_local
 from app.domain.types import Actor
+from app.domain.users import service as user_rules
 from app.graphql.context import Info
 from app.graphql.errors import UserError, UserErrorCode
 from app.graphql.ids import decode_id, decode_ids, to_global_id

@@ -7,8 +7,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from app.domain.access.tokens import TokenRecord, TokenState
 from app.domain.auth_settings import AuthSettingsRecord
-from app.domain.tokens import TokenRecord, TokenState
 from app.domain.types import Actor, AuthProvider, AuthType
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from app.domain.activity import AuditEntryRecord
 from app.domain.types import ActorKind
-from app.domain.visibility import MASK, masks_change
+from app.domain.users.visibility import MASK, masks_change
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from app.domain.paging import Page, PageRequest
+from app.domain.directory import Page, PageRequest
 from app.domain.types import (
     AttributeStatus,
     AuthProvider,

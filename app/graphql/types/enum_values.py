@@ -3,7 +3,7 @@ codes), given in one place; `schema.py` imports this before it builds the schema
 
 from __future__ import annotations
 
-from app.domain.tokens import TokenState
+from app.domain.access.tokens import TokenState
 from app.domain.types import (
     AttributeStatus,
     AuthProvider,

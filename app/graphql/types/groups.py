@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import strawberry
 
-from app.domain.access import Action, Target, cannot_update_reasons, group_view, may
-from app.domain.paging import Page, PageRequest, decode_cursor, encode_cursor
+from app.domain.access.decision import Action, Target, cannot_update_reasons, group_view, may
+from app.domain.directory import Page, PageRequest, decode_cursor, encode_cursor
 from app.domain.types import AuthProvider, GroupRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id

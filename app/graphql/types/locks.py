@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from app.domain.types import UserLock, UserRecord
-from app.domain.user_store import find_user
+from app.domain.users.store import find_user
 from app.graphql.context import Info
 from app.graphql.scalars import DateTime
 

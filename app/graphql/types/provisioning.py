@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import strawberry
 
+from app.domain.access.scim_tokens import list_scim_tokens
 from app.domain.activity import (
     EventFilter,
     count_provisioning_events,
     list_provisioning_events,
     provisioning_stats,
 )
-from app.domain.tokens import list_scim_tokens
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEventConnection, ProvisioningStatsType

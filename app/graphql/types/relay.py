@@ -1,7 +1,7 @@
 # mypy: disable-error-code="untyped-decorator"
 # (strawberry.field(...) with arguments is typed Any: it doubles as a dataclass field)
 """One Relay connection for every list: `Connection[T]` and `Edge[T]` (named `TConnection` and
-`TEdge` in the schema), over a domain page and its cursors (app.domain.paging's codec)."""
+`TEdge` in the schema), over a domain page and its cursors (app.domain.directory's codec)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 
-from app.domain.paging import Page
+from app.domain.directory import Page
 from app.graphql.types.common import PageInfo
 
 T = TypeVar("T")

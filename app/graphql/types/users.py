@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.access import Action, Denial, Target, cannot_update_reasons, may, user_view
+from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may, user_view
 from app.domain.catalogue import Catalogue
-from app.domain.paging import Page, encode_cursor
+from app.domain.directory import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
-from app.domain.users import locked_fields as idp_locked_fields
-from app.domain.visibility import visible_profile
+from app.domain.users.service import locked_fields as idp_locked_fields
+from app.domain.users.visibility import visible_profile
 from app.graphql.context import Context, Info
 from app.graphql.ids import to_global_id
 from app.graphql.prefetch import Later, prefetch_users

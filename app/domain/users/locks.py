@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.db import Tx
-from app.domain.access import Action, require, user_target
+from app.domain.access.decision import Action, require, user_target
+from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
-from app.domain.permissions import require_writer
 from app.domain.types import Actor, UserLock, UserRecord, UserStatus
-from app.domain.user_store import load_user, save_user, snapshot
+from app.domain.users.store import load_user, save_user, snapshot
 from app.errors import InvalidValue
 
 

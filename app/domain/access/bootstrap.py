@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app.db import Tx
-from app.domain.roles import grant_roles
-from app.domain.tokens import create_api_token, create_scim_token
+from app.domain.access.api_tokens import create_api_token
+from app.domain.access.roles import grant_roles
+from app.domain.access.scim_tokens import create_scim_token
 from app.domain.types import SYSTEM, Actor
-from app.domain.user_store import find_user_by_login
-from app.domain.users import UserCreate, create_user
+from app.domain.users.service import UserCreate, create_user
+from app.domain.users.store import find_user_by_login
 
 
 async def issue_admin_token(

@@ -6,18 +6,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.db import Tx
-from app.domain.access import Action, require, user_target
+from app.domain.access.credentials import revoke_user_api_tokens
+from app.domain.access.decision import Action, require, user_target
+from app.domain.access.permissions import require_writer
+from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
-from app.domain.credentials import revoke_user_api_tokens
-from app.domain.locks import status_change
 from app.domain.memberships import remove_user_from_all_groups
 from app.domain.names import name_key
-from app.domain.permissions import require_writer
-from app.domain.roles import ensure_an_owner_remains
 from app.domain.types import Actor, AuthProvider, UserRecord, UserStatus
-from app.domain.user_store import (
+from app.domain.users.locks import status_change
+from app.domain.users.store import (
     ensure_external_id_free,
     ensure_login_free,
     insert_user,
@@ -195,7 +195,7 @@ async def set_user_status(
     tx: Tx, *, actor: Actor, user_id: str, active: bool, reason: str
 ) -> UserRecord:
     """Deactivate or reactivate; deactivating an IdP-owned user locks it (rule 17, see
-    app.domain.locks), reactivating lifts the lock.
+    app.domain.users.locks), reactivating lifts the lock.
 
     Raises InvalidValue without a reason, LastOwner, Forbidden (a user holding OWNER needs an
     OWNER, rule 14), NotFound.

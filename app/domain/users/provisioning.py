@@ -6,17 +6,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.db import Tx
-from app.domain.access import Action, require, user_target
+from app.domain.access.decision import Action, require, user_target
+from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.clock import new_id, now_iso
-from app.domain.locks import apply_idp_active, restored_status
 from app.domain.names import name_key
-from app.domain.roles import ensure_an_owner_remains
-from app.domain.scim_extras import validate_scim_extras
 from app.domain.types import Actor, UserRecord, UserStatus
-from app.domain.user_store import (
+from app.domain.users.locks import apply_idp_active, restored_status
+from app.domain.users.scim_extras import validate_scim_extras
+from app.domain.users.service import soft_delete_user, write_user_update
+from app.domain.users.store import (
     USER_COLUMNS,
     ensure_external_id_free,
     ensure_login_free,
@@ -27,7 +28,6 @@ from app.domain.user_store import (
     save_user,
     snapshot,
 )
-from app.domain.users import soft_delete_user, write_user_update
 from app.errors import InvalidValue, Mutability, VersionConflict
 
 

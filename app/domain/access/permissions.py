@@ -1,4 +1,4 @@
-"""Who may use the admin API at all (what they may do there: app.domain.access)."""
+"""Who may use the admin API at all (what they may do there: app.domain.access.decision)."""
 
 from __future__ import annotations
 

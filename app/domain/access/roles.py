@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 
 from app.db import Tx
-from app.domain.access import Action, Target, group_target_by_id, require
+from app.domain.access.decision import Action, Target, group_target_by_id, require
+from app.domain.access.permissions import require_writer
 from app.domain.audit import record_audit
 from app.domain.clock import new_id, now_iso
-from app.domain.permissions import require_writer
 from app.domain.types import Actor, Change
 from app.errors import InvalidValue, LastOwner, NotFound
 

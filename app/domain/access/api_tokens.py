@@ -1,0 +1,192 @@
+"""Admin API tokens (rule 15): lifetime, create, list, revoke, and the per-request check."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import replace
+
+from app.db import Tx
+from app.domain.access.decision import Action, Target, require
+from app.domain.access.permissions import require_writer
+from app.domain.access.roles import effective_roles
+from app.domain.access.tokens import (
+    ADMIN_PREFIX,
+    TokenRecord,
+    check_token_name,
+    hash_token,
+    new_secret,
+    stale_use,
+    token_record,
+)
+from app.domain.audit import record_audit
+from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.types import Actor, ActorKind, Change
+from app.errors import (
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    Unauthenticated,
+)
+
+DEFAULT_API_TOKEN_TTL_DAYS = 90
+
+
+def check_api_token_ttl(ttl_days: int | None, max_ttl_days: int) -> int:
+    """The lifetime of a new admin API token in days: 90 when omitted, else 1 to
+    ``max_ttl_days`` (rule 15: admin API tokens always expire). Raises InvalidValue."""
+    if ttl_days is None:
+        return min(DEFAULT_API_TOKEN_TTL_DAYS, max_ttl_days)
+    if isinstance(ttl_days, bool) or not 1 <= ttl_days <= max_ttl_days:
+        raise InvalidValue(
+            f"ttlDays must be between 1 and {max_ttl_days} (got {ttl_days})", fields=["ttlDays"]
+        )
+    return ttl_days
+
+
+async def create_api_token(
+    tx: Tx,
+    *,
+    actor: Actor,
+    user_id: str,
+    name: str,
+    ttl_days: int | None = None,
+    max_ttl_days: int = 365,
+) -> tuple[TokenRecord, str]:
+    """An admin API token for a user, and its secret (shown once), expiring after ``ttl_days``
+    (see `check_api_token_ttl`).
+
+    Raises NotFound, InvalidValue, Forbidden (a token for an OWNER needs an OWNER).
+    """
+    require_writer(actor)
+    name = check_token_name(name)
+    ttl_days = check_api_token_ttl(ttl_days, max_ttl_days)
+    exists = await tx.fetchval(
+        "SELECT 1 FROM users WHERE id = :id AND deleted_at IS NULL", {"id": user_id}
+    )
+    if exists is None:
+        raise NotFound(f"no user with id {user_id!r}", fields=["userId"])
+    roles = await effective_roles(tx, user_id)
+    owner = "OWNER" in roles
+    require(actor, Action.CREATE_USER_TOKEN, Target("user", holds_owner=owner))
+    if not roles & {"OWNER", "ADMIN", "VIEWER"}:
+        raise InvalidValue("the user holds no admin role (OWNER, ADMIN or VIEWER)", ["userId"])
+    secret = new_secret(ADMIN_PREFIX)
+    now = now_iso()
+    expires = iso_in(ttl_days)
+    record = TokenRecord(
+        new_id(), name, secret[-4:], actor.label, now, expires, None, None, user_id
+    )
+    await tx.execute(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_by, created_at,"
+        " expires_at) VALUES (:id, :u, :n, :h, :hint, :by, :now, :exp)",
+        {
+            "id": record.id,
+            "u": user_id,
+            "n": name,
+            "h": hash_token(secret),
+            "hint": record.hint,
+            "by": actor.label,
+            "now": now,
+            "exp": expires,
+        },
+    )
+    await record_audit(
+        tx,
+        actor=actor,
+        action="apiToken.create",
+        target_type="ApiToken",
+        target_id=record.id,
+        target_label=name,
+        changes=[Change("userId", None, user_id)],
+    )
+    return record, secret
+
+
+async def list_api_tokens(tx: Tx) -> list[TokenRecord]:
+    """Every admin API token, newest first."""
+    rows = await tx.fetch(
+        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+        " last_used_at FROM api_tokens ORDER BY created_at DESC, id DESC"
+    )
+    return [token_record(r) for r in rows]
+
+
+async def api_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
+    """The admin API tokens with these ids, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    rows = await tx.fetch(
+        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+        f" last_used_at FROM api_tokens WHERE {d.in_list('id', 'ids')}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: token_record(r) for r in rows}
+
+
+_API_ROW_SQL = (
+    "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+    " last_used_at FROM api_tokens WHERE id = :id"
+)
+
+
+async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:
+    """Revoke an admin API token; raises NotFound, Forbidden."""
+    require_writer(actor)
+    row = await tx.fetchrow(_API_ROW_SQL, {"id": token_id})
+    if row is None:
+        raise NotFound(f"no API token with id {token_id!r}", fields=["id"])
+    owner = "OWNER" in await effective_roles(tx, row["user_id"])
+    own = row["user_id"] == actor.id
+    require(actor, Action.REVOKE_USER_TOKEN, Target("user", holds_owner=owner, own=own))
+    record = token_record(row)
+    if record.revoked_at is not None:
+        return record
+    now = now_iso()
+    await tx.execute(
+        "UPDATE api_tokens SET revoked_at = :now WHERE id = :id", {"now": now, "id": token_id}
+    )
+    await record_audit(
+        tx,
+        actor=actor,
+        action="apiToken.revoke",
+        target_type="ApiToken",
+        target_id=token_id,
+        target_label=record.name,
+        changes=[Change("state", "ACTIVE", "REVOKED")],
+    )
+    return replace(record, revoked_at=now)
+
+
+async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None) -> Actor:
+    """Check an admin bearer token; the actor carries the user's effective roles.
+
+    Raises Unauthenticated (bad, revoked or expired token; deleted or inactive user) and
+    Forbidden (the user holds no admin role).
+    """
+    if not secret.startswith(ADMIN_PREFIX):
+        raise Unauthenticated("not an admin API token")
+    digest = hash_token(secret)
+    row = await tx.fetchrow(
+        "SELECT t.id, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id,"
+        " u.login_id FROM api_tokens t JOIN users u ON u.id = t.user_id"
+        " WHERE t.token_hash = :h AND u.deleted_at IS NULL AND u.status = 'ACTIVE'",
+        {"h": digest},
+    )
+    now = now_iso()
+    if row is None or not hmac.compare_digest(row["token_hash"], digest):
+        raise Unauthenticated("invalid admin API token")
+    if row["revoked_at"] is not None:
+        raise Unauthenticated("this API token was revoked")
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise Unauthenticated("this API token has expired")
+    roles = await effective_roles(tx, row["user_id"])
+    if not roles & {"OWNER", "ADMIN", "VIEWER"}:
+        raise Forbidden("the token's user holds no admin role")
+    if stale_use(row["last_used_at"], now):
+        await tx.execute(
+            "UPDATE api_tokens SET last_used_at = :now WHERE id = :id",
+            {"now": now, "id": row["id"]},
+        )
+    return Actor(ActorKind.ADMIN, row["user_id"], row["login_id"], roles, request_id)

@@ -1,0 +1,207 @@
+"""SCIM tokens (rule 12): provisioning on/off, create, list, revoke, and the per-request check."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.db import Tx
+from app.domain.access.permissions import require_writer
+from app.domain.access.tokens import (
+    SCIM_PREFIX,
+    SCIM_TOKENS_LOCK,
+    TokenRecord,
+    check_token_name,
+    hash_token,
+    new_secret,
+    stale_use,
+    token_record,
+)
+from app.domain.audit import record_audit
+from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.types import Actor, ActorKind, Change
+from app.errors import (
+    NotFound,
+    ProvisioningDisabled,
+    TokenLimitReached,
+    Unauthenticated,
+)
+
+
+async def provisioning_enabled(tx: Tx) -> bool:
+    """SCIM provisioning is on."""
+    return bool(await tx.fetchval("SELECT provisioning_enabled FROM service_state WHERE id = 1"))
+
+
+async def set_provisioning_enabled(tx: Tx, *, actor: Actor, enabled: bool) -> bool:
+    """Turn provisioning on or off; off revokes every SCIM token (rule 12). Raises Forbidden."""
+    require_writer(actor)
+    before = await provisioning_enabled(tx)
+    now = now_iso()
+    await tx.execute(
+        "UPDATE service_state SET provisioning_enabled = :e, updated_at = :now WHERE id = 1",
+        {"e": enabled, "now": now},
+    )
+    revoked = 0
+    if not enabled:
+        revoked = await tx.execute(
+            "UPDATE scim_tokens SET revoked_at = :now WHERE revoked_at IS NULL", {"now": now}
+        )
+    if before != enabled or revoked:
+        await record_audit(
+            tx,
+            actor=actor,
+            action="provisioning.enable" if enabled else "provisioning.disable",
+            target_type="Provisioning",
+            target_id="1",
+            changes=[Change("enabled", before, enabled)]
+            + ([Change("revokedTokens", None, revoked)] if revoked else []),
+        )
+    return enabled
+
+
+async def list_scim_tokens(tx: Tx) -> list[TokenRecord]:
+    """Every SCIM token, newest first."""
+    rows = await tx.fetch(
+        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
+        " FROM scim_tokens ORDER BY created_at DESC, id DESC"
+    )
+    return [token_record(r) for r in rows]
+
+
+async def scim_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
+    """The SCIM tokens with these ids, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    rows = await tx.fetch(
+        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
+        f" FROM scim_tokens WHERE {d.in_list('id', 'ids')}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: token_record(r) for r in rows}
+
+
+async def create_scim_token(
+    tx: Tx, *, actor: Actor, name: str, ttl_days: int, max_active: int, enable: bool = False
+) -> tuple[TokenRecord, str]:
+    """A new SCIM token and its secret (shown once).
+
+    Raises ProvisioningDisabled (unless ``enable``), TokenLimitReached, Forbidden.
+    """
+    require_writer(actor)
+    name = check_token_name(name)
+    # Count-then-insert is one step for concurrent creates on any worker: the lock comes
+    # first, before any row lock, and the count after it sees every earlier create committed.
+    await tx.lock(SCIM_TOKENS_LOCK)
+    if not await provisioning_enabled(tx):
+        if not enable:
+            raise ProvisioningDisabled("enable provisioning before creating SCIM tokens")
+        await set_provisioning_enabled(tx, actor=actor, enabled=True)
+    now = now_iso()
+    active = await tx.fetchval(
+        "SELECT COUNT(*) FROM scim_tokens WHERE revoked_at IS NULL AND expires_at > :now",
+        {"now": now},
+    )
+    if int(active) >= max_active:
+        raise TokenLimitReached(
+            f"at most {max_active} active SCIM tokens may exist: revoke one first"
+        )
+    secret = new_secret(SCIM_PREFIX)
+    record = TokenRecord(
+        new_id(), name, secret[-4:], actor.label, now, iso_in(ttl_days), None, None
+    )
+    await tx.execute(
+        "INSERT INTO scim_tokens (id, name, token_hash, hint, created_by, created_at,"
+        " expires_at) VALUES (:id, :n, :h, :hint, :by, :now, :exp)",
+        {
+            "id": record.id,
+            "n": name,
+            "h": hash_token(secret),
+            "hint": record.hint,
+            "by": actor.label,
+            "now": now,
+            "exp": record.expires_at,
+        },
+    )
+    await record_audit(
+        tx,
+        actor=actor,
+        action="scimToken.create",
+        target_type="ScimToken",
+        target_id=record.id,
+        target_label=name,
+        changes=[Change("expiresAt", None, record.expires_at)],
+    )
+    return record, secret
+
+
+async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:
+    """Revoke a SCIM token at once (every worker checks the database); raises NotFound."""
+    require_writer(actor)
+    count = await tx.execute(
+        "UPDATE scim_tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL",
+        {"now": now_iso(), "id": token_id},
+    )
+    row = await tx.fetchrow(
+        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
+        " FROM scim_tokens WHERE id = :id",
+        {"id": token_id},
+    )
+    if row is None:
+        raise NotFound(f"no SCIM token with id {token_id!r}", fields=["id"])
+    if count:
+        await record_audit(
+            tx,
+            actor=actor,
+            action="scimToken.revoke",
+            target_type="ScimToken",
+            target_id=token_id,
+            target_label=row["name"],
+            changes=[Change("state", "ACTIVE", "REVOKED")],
+        )
+    return token_record(row)
+
+
+@dataclass(frozen=True, slots=True)
+class ScimPrincipal:
+    """What a valid SCIM token tells a request."""
+
+    token_id: str
+    name: str
+
+    def actor(self, request_id: str | None = None) -> Actor:
+        """The audit actor for this token."""
+        return Actor(ActorKind.SCIM, self.token_id, f"scim:{self.name}", request_id=request_id)
+
+
+async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
+    """Check a SCIM bearer token: one indexed read. Raises Unauthenticated."""
+    if not secret.startswith(SCIM_PREFIX):
+        raise Unauthenticated("not a SCIM token")
+    digest = hash_token(secret)
+    row = await tx.fetchrow(
+        "SELECT t.id, t.name, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at,"
+        " s.provisioning_enabled, s.catalogue_version, a.type AS auth_type"
+        " FROM scim_tokens t, service_state s, auth_settings a"
+        " WHERE t.token_hash = :h AND s.id = 1 AND a.id = 1",
+        {"h": digest},
+    )
+    now = now_iso()
+    if row is None or not hmac.compare_digest(row["token_hash"], digest):
+        raise Unauthenticated("invalid SCIM token")
+    if row["revoked_at"] is not None or not row["provisioning_enabled"]:
+        raise Unauthenticated("this SCIM token was revoked")
+    if row["expires_at"] <= now:
+        raise Unauthenticated("this SCIM token has expired")
+    if stale_use(row["last_used_at"], now):
+        await tx.execute(
+            "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id",
+            {"now": now, "id": row["id"]},
+        )
+    # What every SCIM request reads next (get_catalogue, current_provider), read here in the
+    # same statement and left in the transaction's memo.
+    tx.memo["catalogue_version"] = int(row["catalogue_version"])
+    tx.memo["auth_type"] = row["auth_type"]
+    return ScimPrincipal(row["id"], row["name"])
