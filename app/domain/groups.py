@@ -11,6 +11,7 @@ from app.domain.access.decision import Action, group_target, require
 from app.domain.access.permissions import require_writer
 from app.domain.access.roles import direct_roles, ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
+from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.memberships import add_members, remove_members
 from app.domain.names import name_key, search_fold
@@ -158,6 +159,7 @@ async def create_group(
     """Create a LOCAL group; raises Forbidden, InvalidValue, AlreadyExists."""
     require_writer(actor)
     name = validate_display_name(display_name)
+    external_id = check_external_id(external_id)
     await ensure_group_name_free(tx, name)
     await ensure_group_external_free(tx, AuthProvider.LOCAL, external_id)
     now = now_iso()
@@ -184,8 +186,7 @@ async def update_group(
     require_writer(actor)
     group = await load_group(tx, group_id, for_update=True)
     require(actor, Action.UPDATE_GROUP, await group_target(tx, group))
-    if expected_version is not None and expected_version != group.version:
-        raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    check_version("group", group.id, group.version, expected_version)
     name = validate_display_name(display_name)
     if name == group.display_name:
         return group

@@ -10,6 +10,7 @@ from app.domain.access.decision import Action, Target, group_target, idp_control
 from app.domain.access.roles import direct_roles, ensure_an_owner_remains
 from app.domain.audit import record_audit
 from app.domain.auth_settings import current_provider
+from app.domain.checks import check_external_id
 from app.domain.clock import new_id, now_iso
 from app.domain.groups import (
     drop_group,
@@ -46,6 +47,7 @@ async def provision_create_group(
 ) -> tuple[GroupRecord, MembershipResult]:
     """Create a group for the IdP with its first members; raises AlreadyExists, InvalidValue."""
     name = validate_display_name(display_name)
+    external_id = check_external_id(external_id)
     provider = (await current_provider(tx)).value
     await ensure_group_name_free(tx, name)
     await ensure_group_external_free(tx, provider, external_id)
@@ -105,6 +107,7 @@ async def _attribute_changes(
     """``group`` renamed and re-keyed in memory, checked for uniqueness; nothing written."""
     changes: list[Change] = []
     updated = replace(group)
+    external_id = check_external_id(external_id)
     if display_name is not None:
         name = _scim_name(group, validate_display_name(display_name))
         if name != group.display_name:

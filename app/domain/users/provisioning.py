@@ -11,6 +11,7 @@ from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
 from app.domain.auth_settings import current_provider
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
+from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.names import name_key
 from app.domain.types import Actor, UserRecord, UserStatus
@@ -28,7 +29,7 @@ from app.domain.users.store import (
     save_user,
     snapshot,
 )
-from app.errors import InvalidValue, Mutability, VersionConflict
+from app.errors import Mutability
 
 
 @dataclass(slots=True)
@@ -68,17 +69,6 @@ def ignored_by_source(
         return []
     kept = source_filtered(False, catalogue, profile)
     return [k for k, v in profile.items() if v is not None and k not in kept]
-
-
-def _check_external(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 255 or "\x00" in value:
-        raise InvalidValue(
-            "externalId must be a string of at most 255 characters, without U+0000",
-            ["externalId"],
-        )
-    return value
 
 
 async def _deleted_twin(tx: Tx, provider: str, external_id: str | None) -> UserRecord | None:
@@ -137,7 +127,7 @@ async def _restore(
 
 def _new_user(catalogue: Catalogue, provider: str, data: ProvisionedUser) -> UserRecord:
     login_id = validate_login_id(data.login_id, field="userName")
-    external_id = _check_external(data.external_id)
+    external_id = check_external_id(data.external_id)
     values = validate_profile(catalogue, data.profile)
     now = now_iso()
     return UserRecord(
@@ -205,7 +195,7 @@ async def _apply_identity(
         elif not user.is_local:
             updated.login_id = login_id
     if "externalId" in data.touch:
-        updated.external_id = _check_external(data.external_id)
+        updated.external_id = check_external_id(data.external_id)
         await ensure_external_id_free(
             tx, user.auth_provider, updated.external_id, except_id=user.id
         )
@@ -239,8 +229,7 @@ async def provision_update_user(
     (rule 10), VersionConflict, AlreadyExists, InvalidValue, NotFound.
     """
     user = await load_user(tx, user_id, for_update=True)
-    if expected_version is not None and expected_version != user.version:
-        raise VersionConflict(f"user is at version {user.version}", fields=["version"])
+    check_version("user", user.id, user.version, expected_version)
     catalogue = await get_catalogue(tx)
     updated = replace(user, profile=dict(user.profile))
     await _apply_identity(tx, user, updated, data)
@@ -263,7 +252,6 @@ async def provision_delete_user(
 ) -> UserRecord:
     """Soft-delete for the IdP (rule 8); raises ProtectedAdmin for OWNERs (rule 10), NotFound."""
     user = await load_user(tx, user_id, for_update=True)
-    if expected_version is not None and expected_version != user.version:
-        raise VersionConflict(f"user is at version {user.version}", fields=["version"])
+    check_version("user", user.id, user.version, expected_version)
     require(actor, Action.DELETE_USER, await user_target(tx, actor, user))
     return await soft_delete_user(tx, actor=actor, user=user)

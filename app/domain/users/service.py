@@ -12,6 +12,7 @@ from app.domain.access.permissions import require_writer
 from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
 from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
+from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.memberships import remove_user_from_all_groups
 from app.domain.names import name_key
@@ -25,7 +26,7 @@ from app.domain.users.store import (
     save_user,
     snapshot,
 )
-from app.errors import InvalidValue, ManagedByIdp, NotFound, VersionConflict
+from app.errors import InvalidValue, ManagedByIdp, NotFound
 
 MAX_NOTES = 4000
 MAX_REASON = 1000
@@ -86,7 +87,7 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
     login_id = validate_login_id(data.login_id)
     catalogue = await get_catalogue(tx)
     profile = {k: v for k, v in validate_profile(catalogue, data.profile).items() if v is not None}
-    external_id = _check_text("externalId", data.external_id, 255)
+    external_id = check_external_id(data.external_id)
     await ensure_login_free(tx, login_id)
     await ensure_external_id_free(tx, AuthProvider.LOCAL, external_id)
     now = now_iso()
@@ -117,13 +118,6 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
     return user
 
 
-def _check_version(user: UserRecord, expected: int | None) -> None:
-    if expected is not None and expected != user.version:
-        raise VersionConflict(
-            f"user {user.id} is at version {user.version}, not {expected}", fields=["version"]
-        )
-
-
 async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -> UserRecord:
     """Apply an admin edit as a whole or not at all.
 
@@ -133,7 +127,7 @@ async def update_user(tx: Tx, *, actor: Actor, user_id: str, data: UserUpdate) -
     require_writer(actor)
     user = await load_user(tx, user_id, for_update=True)
     require(actor, Action.UPDATE_USER, await user_target(tx, actor, user))
-    _check_version(user, data.expected_version)
+    check_version("user", user.id, user.version, data.expected_version)
     catalogue = await get_catalogue(tx)
     values = dict(data.values)
     locked = locked_fields(user, catalogue)
@@ -177,7 +171,7 @@ async def _apply_admin_values(
         if name_key(updated.login_id) != name_key(user.login_id):
             await ensure_login_free(tx, updated.login_id, except_id=user.id)
     if "externalId" in values:
-        updated.external_id = _check_text("externalId", values.pop("externalId"), 255)
+        updated.external_id = check_external_id(values.pop("externalId"))
         await ensure_external_id_free(
             tx, user.auth_provider, updated.external_id, except_id=user.id
         )
