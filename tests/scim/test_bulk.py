@@ -187,7 +187,7 @@ async def test_version_is_if_match_and_delete_by_bulk_id(scim: Scim) -> None:
         "method": "PUT",
         "location": f"{BASE}/Users/{ada}",
         "status": "412",
-        "response": error(412, "user is at version 1"),
+        "response": error(412, f"user {ada} is at version 1, not 7"),
     }
     assert done["Operations"][2] == {
         "method": "DELETE",

@@ -139,7 +139,7 @@ async def test_if_match_and_if_none_match(scim: Scim) -> None:
         f"/Users/{ada}", {"schemas": [USER], "userName": "v@x.com"}, headers={"If-Match": 'W/"7"'}
     )
     assert stale.status_code == 412
-    assert stale.json() == error(412, "user is at version 1")
+    assert stale.json() == error(412, f"user {ada} is at version 1, not 7")
     ok = await scim.patch(
         f"/Users/{ada}",
         [{"op": "replace", "path": "title", "value": "x"}],
