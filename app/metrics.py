@@ -30,6 +30,14 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "counter",
         "SCIM writes by the configured IdP of the token, method and outcome.",
     ),
+    "roster_scim_errors_total": (
+        "counter",
+        "SCIM requests answered with an error, by HTTP status code.",
+    ),
+    "roster_scim_token_expiry_seconds": (
+        "gauge",
+        "Seconds until each live SCIM token expires (negative never: expired tokens drop out).",
+    ),
     "roster_build_info": ("gauge", "Always 1: the Roster and Python versions of this process."),
     "roster_db_pool_size": ("gauge", "Database connections open in this worker's pool."),
     "roster_db_pool_in_use": ("gauge", "Database connections of this worker's pool in use."),
@@ -62,8 +70,13 @@ class Metrics:
         assert name in FAMILIES, name
         self.counters[(name, tuple(sorted(labels.items())))] += 1
 
-    def render(self, gauges: dict[str, float]) -> str:
-        """The exposition text: these metrics, ``gauges``, build info and process metrics."""
+    def render(
+        self,
+        gauges: dict[str, float],
+        labelled: dict[str, list[tuple[Labels, float]]] | None = None,
+    ) -> str:
+        """The exposition text: these metrics, ``gauges`` and ``labelled`` gauges, build info
+        and process metrics."""
         samples: dict[str, list[str]] = defaultdict(list)
         for (surface, method, route, status), n in sorted(self.requests.items()):
             labels = (("surface", surface), ("method", method), ("route", route))
@@ -82,6 +95,9 @@ class Metrics:
         samples["roster_build_info"].append(_sample("roster_build_info", info, 1))
         for name, value in (*gauges.items(), *process_metrics().items()):
             samples[name].append(_sample(name, (), value))
+        for name, found in (labelled or {}).items():
+            if found:
+                samples[name] += [_sample(name, labels, value) for labels, value in found]
         out: list[str] = []
         for name, lines in samples.items():
             kind, text = FAMILIES.get(name, ("gauge", name.replace("_", " ")))

@@ -16,6 +16,7 @@ DATA_TABLES = (
     "role_grants",
     "api_tokens",
     "scim_tokens",
+    "scim_token_usage",
     "provisioning_events",
     "audit_entries",
     "groups",

@@ -28,6 +28,7 @@ TABLES = {
     "service_state",
     "profile_attributes",
     "scim_tokens",
+    "scim_token_usage",
     "api_tokens",
     "provisioning_events",
     "audit_entries",

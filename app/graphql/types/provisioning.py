@@ -13,11 +13,13 @@ from app.domain.activity import (
     list_provisioning_events,
     provisioning_stats,
 )
+from app.domain.provisioning.health import provisioning_health
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEventConnection, ProvisioningStatsType
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import page_request
+from app.graphql.types.health import ProvisioningHealthType
 from app.graphql.types.links import LOG_COUNT_CAP
 
 
@@ -33,6 +35,11 @@ class Provisioning:
         async with info.context.read() as tx:
             records = await list_scim_tokens(tx)
         return [ScimToken.of(t) for t in records]
+
+    @strawberry.field(description="Token health and SCIM writes per hour over the last 7 days.")
+    async def health(self, info: Info) -> ProvisioningHealthType:
+        async with info.context.read() as tx:
+            return ProvisioningHealthType(health=await provisioning_health(tx))
 
     @strawberry.field(description="Owned records per provider and SCIM traffic of the last 24h.")
     async def stats(self, info: Info) -> ProvisioningStatsType:
