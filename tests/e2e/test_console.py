@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright, 
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.provisioning.health import record_usage
+from app.domain.provisioning.usage import UsageBatch
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 from tests.support import reset_database
@@ -54,7 +57,7 @@ async def live(settings: Settings, database: Database) -> AsyncIterator[Live]:
     async with database.transaction() as tx:
         scim = await issue_scim_token(tx, name="okta-e2e", ttl_days=30, max_active=2)
         admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
-    proc, base = start_server(settings)
+    proc, base = start_server(settings, ROSTER_HEALTH_FLUSH_SECONDS="0.5")
     try:
         yield Live(base, scim, admin, settings)
     finally:
@@ -701,6 +704,70 @@ async def test_provisioning_events_and_audit_show_names(
     )
     await expect(created.get_by_role("link", name="lin@example.com")).to_be_visible()
     await shoot(page, shots, "audit")
+
+
+async def seed_week_of_writes(database: Database, name: str) -> None:
+    """A week of an IdP's hourly syncs for token ``name``, as the workers' flushes record it:
+    busier in working hours, a burst of failures two days ago."""
+    async with database.transaction() as tx:
+        token = await tx.fetchval("SELECT id FROM scim_tokens WHERE name = :n", {"n": name})
+        now = int(time.time()) // 3600 * 3600
+        batch = UsageBatch()
+        for back in range(1, 7 * 24):
+            hour = now - back * 3600
+            writes = 4 + (hour // 3600 % 24 in range(7, 19)) * 20 + back % 5
+            errors = 12 if back in (47, 48) else back % 23 == 0
+            batch.counts[(token, hour)] = [writes + 2, int(errors), writes, int(errors)]
+        await record_usage(tx, batch)
+
+
+async def test_provisioning_health_chart_and_expiring_token_banner(
+    live: Live, page: Page, shots: Path, database: Database
+) -> None:
+    async with database.transaction() as tx:
+        await issue_scim_token(tx, name="entra-old", ttl_days=5, max_active=5)
+    await seed_week_of_writes(database, "okta-e2e")
+    # The IdP's "Test connection" (a lookup of a random userName) and a lookup that fails.
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        probe = 'userName eq "5d0f3a9e-8c41-4b7e-9a2f-61c3d7e0b4a8"'
+        found = await client.get(
+            "/scim/v2/Users", params={"filter": probe}, headers=live.scim_headers()
+        )
+        assert found.json()["totalResults"] == 0
+        missing = await client.get("/scim/v2/Users/gone", headers=live.scim_headers())
+        assert missing.status_code == 404
+    query = "{ provisioning { health { connectionTestedAt } } }"
+    for _ in range(60):  # the server adds what it counted every half second
+        if (await graphql(live, query))["provisioning"]["health"]["connectionTestedAt"]:
+            break
+        await asyncio.sleep(0.25)
+
+    # Every page shows the banner while a token expires within 14 days.
+    await page.get_by_role("link", name="Groups").click()
+    banner = page.locator("#banners").get_by_role("status")
+    await expect(banner).to_contain_text("SCIM token entra-old")
+    await expect(banner).to_contain_text("give it to the IdP before then")
+    await shoot(page, shots, "banner-token-expiry")
+
+    await banner.get_by_role("link", name="Provisioning page").click()
+    health = page.get_by_role("table", name=re.compile("Token health"))
+    okta = health.get_by_role("row").filter(has_text="okta-e2e")
+    await expect(okta).to_contain_text("404: no user with id 'gone'")
+    await expect(okta).not_to_contain_text("not seen")
+    old = health.get_by_role("row").filter(has_text="entra-old")
+    await expect(old).to_contain_text("expires soon")
+    await expect(old).to_contain_text("not seen")
+    chart = page.get_by_role("img", name="SCIM writes per hour, last 7 days")
+    await expect(chart).to_be_visible()
+    assert await page.locator("#writes-chart g.hour").count() == 7 * 24 - 1
+    assert await page.locator("#writes-chart rect.errors").count() > 2
+    caption = page.locator("figure.chart figcaption")
+    await expect(caption).to_contain_text(
+        re.compile(r"\d+ SCIM writes in the last 7 days, \d+ failed")
+    )
+    section = page.locator("section[aria-labelledby=health-title]")
+    await section.scroll_into_view_if_needed()
+    await section.screenshot(path=str(shots / "provisioning-health.png"))
 
 
 async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:

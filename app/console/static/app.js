@@ -3,6 +3,7 @@
 import { gql, subscribe, token } from "./api.js";
 import { errorBox, fill, h, parseHash } from "./dom.js";
 import * as audit from "./audit.js";
+import { refreshBanners } from "./banner.js";
 import * as groups from "./groups.js";
 import { forgetNames } from "./names.js";
 import * as profileEditor from "./profile_editor.js";
@@ -84,6 +85,7 @@ function signOut(message) {
   setLive("off");
   nav.hidden = true;
   session.hidden = true;
+  fill(document.getElementById("banners"));
   renderSignIn(message);
 }
 
@@ -161,6 +163,7 @@ async function route() {
   document.title = `${title} · Roster`;
   const view = h("div", { class: "view" });
   fill(main, view);
+  refreshBanners();
   try {
     await render(view, ctx, params, ...args);
   } catch (err) {

@@ -3,12 +3,13 @@
 import { gql } from "./api.js";
 import { badge, confirmAction, copyText, errorBox, field, fill, h, notice, scroller, table, when }
   from "./dom.js";
+import { HEALTH, HEALTH_TOKEN, healthTable, writesChart } from "./health.js";
 import { namesOf } from "./names.js";
 import { userLink } from "./users.js";
 
 const TOKEN = "id name hint state createdBy createdAt expiresAt revokedAt lastUsedAt";
 const QUERY = (eventFields) => `{ provisioning {
-  enabled scimBaseUrl tokens { ${TOKEN} }
+  enabled scimBaseUrl tokens { ${TOKEN} ${HEALTH_TOKEN} } ${HEALTH}
   stats { usersByProvider { authProvider count } groupsByProvider { authProvider count }
           requestsLast24h errorsLast24h lastRequestAt }
   events(first: 20) { nodes { ${eventFields} } }
@@ -136,6 +137,10 @@ export async function render(view, ctx, params = null, message = null) {
     ctx.viewer.canWrite ? h("p", {}, toggle) : null, out,
     h("section", { "aria-labelledby": "tokens-title" }, h("h2", { id: "tokens-title" }, "Tokens"),
       scroller(tokens), p.enabled && ctx.viewer.canWrite ? create : null),
+    h("section", { "aria-labelledby": "health-title" }, h("h2", { id: "health-title" }, "Health"),
+      h("p", {}, `${p.health.requestCount24h} SCIM requests in the last 24 h, ${p.health.errorCount24h} failed; `
+        + "connection test by the IdP last seen ", when(p.health.connectionTestedAt), "."),
+      scroller(healthTable(p.tokens.filter((t) => t.state === "ACTIVE"))), writesChart(p.health.series)),
     h("section", { "aria-labelledby": "events-title" }, h("h2", { id: "events-title" }, "Events"),
       announce, scroller(events)));
 }
