@@ -15,7 +15,7 @@ export async function refreshBanners() {
     soon = [];
   }
   fill(area, soon.map((t) => h("div", { class: "banner warn", role: "status" },
-    h("strong", {}, `SCIM token ${t.name} (…${t.hint}) expires `), when(t.expiresAt),
-    ". Create a new token on the ", h("a", { href: "#/provisioning" }, "Provisioning page"),
+    h("strong", {}, `SCIM token ${t.name} (…${t.hint}) expires `), when(t.expiresAt), ". ",
+    h("a", { href: "#/provisioning" }, "Create a new token"),
     " and give it to the IdP before then, or provisioning stops.")));
 }
