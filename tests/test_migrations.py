@@ -32,6 +32,9 @@ TABLES = {
     "api_tokens",
     "provisioning_events",
     "audit_entries",
+    "deprovisioning_guard",
+    "guard_counted",
+    "guard_held",
 }
 
 

@@ -8,6 +8,7 @@ Conventions, the same on SQLite and PostgreSQL:
 - JSON documents are ``JSON`` on SQLite and ``JSONB`` on PostgreSQL, exchanged as text.
 """
 
+from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld
 from app.models.tables import (
     ApiToken,
     AuditEntry,
@@ -29,7 +30,10 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuthSettings",
+    "DeprovisioningGuard",
     "Group",
+    "GuardCounted",
+    "GuardHeld",
     "Membership",
     "ProfileAttribute",
     "ProvisioningEvent",

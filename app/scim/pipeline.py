@@ -79,6 +79,7 @@ class Written:
     external_id: str | None = None
     unknown_members: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # attribute paths ignored (rule 18)
+    held: str | None = None  # held by the deprovisioning guard (rule 19): the event's detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,8 @@ async def read(call: Call, work: Callable[[Session], Awaitable[Response]]) -> Re
 
 
 def _outcome(done: Written) -> tuple[str, str | None]:
+    if done.held is not None:
+        return "HELD", done.held
     if done.unknown_members:
         return "WARNING", "unknown member id(s) skipped: " + ", ".join(done.unknown_members)
     return "SUCCESS", None
