@@ -9,7 +9,7 @@ was last logged (shared by every worker, so the warning is logged once a day). A
 nothing to backfill.
 
 Revision ID: 0008h
-Revises: 0007b
+Revises: 0008e
 Create Date: 2026-12-05 20:10:00.000000
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008h"
-down_revision: str | None = "0007b"
+down_revision: str | None = "0008e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
