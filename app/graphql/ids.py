@@ -9,8 +9,10 @@ from collections.abc import Sequence
 
 from app.errors import InvalidValue
 
+# HeldWrite ids are accepted as input (releaseHeldWrites/discardHeldWrites `ids`); `node`
+# answers null for them (links.linked_node has no view of a held write).
 _UUID_TYPES = frozenset(
-    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent"}
+    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent", "HeldWrite"}
 )
 NODE_TYPES = _UUID_TYPES | {"ProfileAttribute"}
 

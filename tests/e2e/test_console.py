@@ -772,6 +772,91 @@ async def test_provisioning_health_chart_and_expiring_token_banner(
     await section.screenshot(path=str(shots / "provisioning-health.png"))
 
 
+GUARD_SETTINGS = """mutation($i: UpdateDeprovisioningGuardInput!) {
+  updateDeprovisioningGuard(input: $i) { guard { state threshold } userErrors { code } } }"""
+
+
+async def scim_deactivate(live: Live, user_id: str) -> httpx.Response:
+    """PATCH active=false as Okta sends it."""
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False}}],
+    }
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        return await client.patch(
+            f"/scim/v2/Users/{user_id}", json=body, headers=live.scim_headers()
+        )
+
+
+async def test_guard_banner_and_held_writes_release_and_discard(
+    live: Live, page: Page, shots: Path
+) -> None:
+    await use_okta(live)
+    data = await graphql(live, GUARD_SETTINGS, i={"enabled": True, "percent": 1, "minimum": 2})
+    assert data["updateDeprovisioningGuard"]["userErrors"] == []
+    logins = [f"leaver{i}@example.com" for i in range(5)]
+    ids = [await scim_create(live, login, f"00u-leaver{i}") for i, login in enumerate(logins)]
+    for user_id in ids:  # the IdP never sees an error, held or not
+        assert (await scim_deactivate(live, user_id)).status_code == 200
+    data = await graphql(
+        live,
+        "{ provisioning { guard { state heldCount } heldWrites(first: 10) { nodes {"
+        " kind user { loginId } } } } }",
+    )
+    guard, held = data["provisioning"]["guard"], data["provisioning"]["heldWrites"]["nodes"]
+    assert guard["state"] == "TRIPPED"
+    held_logins = [w["user"]["loginId"] for w in held]
+    assert guard["heldCount"] == len(held) >= 3
+    assert held_logins == logins[-len(held) :]  # the writes beyond the threshold, in order
+    assert {w["kind"] for w in held} == {"DEACTIVATE_USER"}
+
+    # Every page carries the alert; it leads to the review page.
+    await page.get_by_role("link", name="Groups").click()
+    banner = page.locator("#guard-banner")
+    await expect(banner).to_contain_text("The deprovisioning guard has tripped")
+    await expect(banner).to_contain_text(f"{len(held)} destructive IdP write(s) are held")
+    await banner.get_by_role("link", name="Review held writes").click()
+    await expect(page.get_by_role("heading", name="Held writes")).to_be_visible()
+    await expect(page.locator("#guard-state")).to_have_text("TRIPPED")
+    table = page.get_by_role("table", name=re.compile("Held writes, in the order"))
+    await expect(table.get_by_role("row")).to_have_count(len(held) + 1)
+    await shoot(page, shots, "held-writes")
+
+    # Release one: a dialog says what it does; cancel changes nothing.
+    first = held_logins[0]
+    await page.get_by_role("checkbox", name=f"Select: Deactivate user {first}").check()
+    await page.get_by_role("button", name="Release selected").click()
+    await cancel(page, "Release 1 held write(s)?")
+    assert (await graphql(live, "{ provisioning { guard { heldCount } } }"))["provisioning"][
+        "guard"
+    ]["heldCount"] == len(held)
+    await page.get_by_role("button", name="Release selected").click()
+    await confirm(page, "Release 1 held write(s)?", "1 deactivation(s)", "Release")
+    await expect(page.locator("#held-status")).to_contain_text(
+        "Released: 1 applied, 0 not applied."
+    )
+    await expect(table.get_by_role("row")).to_have_count(len(held))
+
+    # Discard the rest: typed confirmation.
+    await page.get_by_role("button", name="Discard all").click()
+    dialog = page.get_by_role("dialog", name="Discard every held write?")
+    await expect(dialog).to_contain_text("dropped and never applied")
+    await dialog.get_by_label("Type DISCARD to confirm").fill("DISCARD")
+    await dialog.get_by_role("button", name="Discard").click()
+    await expect(page.locator("#held-status")).to_contain_text(
+        f"Discarded {len(held) - 1} held write(s)."
+    )
+    await expect(page.locator("#guard-state")).to_have_text("ARMED")
+    await expect(page.locator("#guard-banner")).to_have_count(0)
+
+    query = "query($l: String!) { user(loginId: $l) { status } }"
+    assert (await graphql(live, query, l=first))["user"]["status"] != "ACTIVE"
+    for login in held_logins[1:]:
+        assert (await graphql(live, query, l=login))["user"]["status"] == "ACTIVE"
+    restored = await graphql(live, GUARD_SETTINGS, i={"percent": None, "minimum": None})
+    assert restored["updateDeprovisioningGuard"]["userErrors"] == []
+
+
 async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:
     """Runs last in the module: it revokes every SCIM token."""
     await page.get_by_role("link", name="Provisioning").click()

@@ -5,6 +5,7 @@ import { errorBox, fill, h, parseHash } from "./dom.js";
 import * as audit from "./audit.js";
 import { refreshBanners } from "./banner.js";
 import * as groups from "./groups.js";
+import * as held from "./held.js";
 import { forgetNames } from "./names.js";
 import * as profileEditor from "./profile_editor.js";
 import * as provisioning from "./provisioning.js";
@@ -20,6 +21,7 @@ const ROUTES = [
   [/^\/groups\/([^/]+)$/, groups.renderOne, "Group"],
   [/^\/authentication$/, settings.render, "Authentication"],
   [/^\/provisioning$/, provisioning.render, "Provisioning"],
+  [/^\/held-writes$/, held.render, "Held writes"],
   [/^\/tokens$/, tokens.render, "Admin API tokens"],
   [/^\/profile-editor$/, profileEditor.render, "Profile Editor"],
   [/^\/audit$/, audit.render, "Audit log"],
