@@ -22,6 +22,7 @@ from app.db import Database
 from app.errors import DatabaseUnavailable
 from app.graphql.app import build_graphql_app
 from app.graphql.ide import graphiql_routes
+from app.metrics import guard_gauges
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.scim.app import build_scim_app, http_error
@@ -77,6 +78,7 @@ class Operations:
     async def metrics_text(self, request: Request) -> Response:
         """Prometheus text format."""
         gauges = {f"roster_db_pool_{k}": float(v) for k, v in self.db.pool_stats().items()}
+        gauges.update(await guard_gauges(self.db))
         text = self.metrics.render(gauges)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 

@@ -184,6 +184,12 @@ async def test_kill_9_while_writes_are_held_loses_none(
             assert await site.held() == before
             guard = (await site.graphql(GUARD))["provisioning"]["guard"]
             assert (guard["state"], guard["heldCount"]) == ("TRIPPED", 5)
+            metrics = (await http.get(base + "/metrics")).text.splitlines()
+            assert [line for line in metrics if line.startswith("roster_guard_")] == [
+                "roster_guard_tripped 1.0",
+                "roster_guard_enabled 1.0",
+                "roster_guard_held_writes 5.0",
+            ]
             released = (await site.graphql(RELEASE))["releaseHeldWrites"]
             assert [o["applied"] for o in released["outcomes"]] == [True] * 5
             gone = await site.send("GET", f"/Users/{ids[9]}")
