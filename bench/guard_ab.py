@@ -34,7 +34,7 @@ def _sql(url: str, statements: list[tuple[str, tuple[object, ...]]]) -> None:
 
     with psycopg.connect(url) as conn:
         for sql, params in statements:
-            conn.execute(sql, params)  # type: ignore[arg-type]
+            conn.execute(sql, params)
 
 
 def _prepare(url: str, guard_on: bool) -> None:
