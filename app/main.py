@@ -23,6 +23,7 @@ from app.domain.provisioning.usage import UsageBuffer
 from app.errors import DatabaseUnavailable
 from app.graphql.app import build_graphql_app
 from app.graphql.ide import graphiql_routes
+from app.metrics import guard_gauges
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.scim.app import build_scim_app, http_error
@@ -82,6 +83,7 @@ class Operations:
     async def metrics_text(self, request: Request) -> Response:
         """Prometheus text format."""
         gauges = {f"roster_db_pool_{k}": float(v) for k, v in self.db.pool_stats().items()}
+        gauges.update(await guard_gauges(self.db))
         labelled = {"roster_scim_token_expiry_seconds": await health_task.expiry_samples(self.db)}
         text = self.metrics.render(gauges, labelled)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -9,10 +9,8 @@ from collections.abc import Sequence
 
 from app.errors import InvalidValue
 
-# HeldWrite ids are accepted as input (releaseHeldWrites/discardHeldWrites `ids`); `node`
-# answers null for them (links.linked_node has no view of a held write).
 _UUID_TYPES = frozenset(
-    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent", "HeldWrite"}
+    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent"}
 )
 NODE_TYPES = _UUID_TYPES | {"ProfileAttribute"}
 

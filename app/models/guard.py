@@ -20,6 +20,13 @@ class DeprovisioningGuard(SQLModel, table=True):
     window_minutes: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     tripped_at: str | None = Field(default=None, sa_column=sa.Column(sa.String(TS)))
+    # The rows of guard_counted, and its deletes, kept as counters (no scan per write).
+    window_count: int = Field(
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
+    window_deletes: int = Field(
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
     updated_at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
 
 

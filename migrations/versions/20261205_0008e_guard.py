@@ -1,7 +1,8 @@
 """Deprovisioning guard (rule 19): its settings row, the window's counted writes, held writes
 
 `deprovisioning_guard` holds one row (id 1): enabled, percent, minimum, window_minutes (the
-defaults of rule 19: on, 5 %, 20, 60 minutes), state (ARMED/TRIPPED) and tripped_at.
+defaults of rule 19: on, 5 %, 20, 60 minutes), state (ARMED/TRIPPED), tripped_at, and window_count/window_deletes (the rows of
+`guard_counted` kept as counters, so no write scans the window).
 `guard_counted`: destructive IdP writes applied within the window. `guard_held`: writes held
 while the guard is tripped, in order (`seq`), each with what applying it later needs.
 
@@ -32,6 +33,8 @@ def upgrade() -> None:
         sa.Column("window_minutes", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("tripped_at", sa.String(length=32), nullable=True),
+        sa.Column("window_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("window_deletes", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("updated_at", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -47,6 +50,8 @@ def upgrade() -> None:
                 "window_minutes": 60,
                 "state": "ARMED",
                 "tripped_at": None,
+                "window_count": 0,
+                "window_deletes": 0,
                 "updated_at": now,
             }
         ],

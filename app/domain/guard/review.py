@@ -42,8 +42,8 @@ MAX_WINDOW_MINUTES = 7 * 24 * 60
 async def guard_status(tx: Tx) -> GuardStatus:
     """The settings, the state, the threshold now and the counts."""
     settings, state, tripped_at = await store.read_guard(tx)
-    counted, deleted = await store.count_window(tx, window_start(settings))
-    threshold = settings.threshold(await store.live_idp_users(tx) + deleted)
+    counted, deleted, version = await store.read_window(tx, window_start(settings))
+    threshold = settings.threshold(await store.live_idp_users(tx, version) + deleted)
     shown = state if settings.enabled else GuardState.OFF
     held = await store.count_held(tx)
     return GuardStatus(settings, shown, tripped_at, threshold, counted, held)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from app.db import Row, Tx
+from app.db.cache import CacheKey
 from app.domain.clock import new_id, now_iso
 from app.domain.guard.model import (
     DestructiveWrite,
@@ -67,32 +69,72 @@ async def write_state(tx: Tx, state: GuardState, tripped_at: str | None) -> None
     )
 
 
-async def live_idp_users(tx: Tx) -> int:
-    """Live (not deleted) users owned by an IdP."""
-    return int(
+# (live_version, monotonic time, count): the count is read again when the set of live users
+# changed (service_state.live_version, bumped by triggers) or after LIVE_TTL seconds.
+LIVE_IDP: CacheKey[tuple[int, float, int]] = CacheKey("guard_live_idp_users")
+LIVE_TTL = 60.0
+
+
+async def live_idp_users(tx: Tx, version: int | None = None) -> int:
+    """Live (not deleted) users owned by an IdP: counted once per change of the live set (a
+    deactivation storm does not change it), not on every destructive write. ``version``: the
+    live set's version if already read."""
+    if version is None:
+        version = int(await tx.fetchval("SELECT live_version FROM service_state WHERE id = 1") or 0)
+    cached = tx.cache.get(LIVE_IDP)
+    if cached is not None and cached[0] == version and time.monotonic() - cached[1] < LIVE_TTL:
+        return cached[2]
+    count = int(
         await tx.fetchval(
             "SELECT COUNT(*) FROM users WHERE deleted_at IS NULL AND auth_provider <> 'LOCAL'"
         )
         or 0
     )
+    entry = (version, time.monotonic(), count)
+    tx.after_commit(lambda: tx.cache.put(LIVE_IDP, entry))
+    return count
 
 
-async def count_window(tx: Tx, since: str) -> tuple[int, int]:
-    """Destructive writes applied since ``since``: (all, deletes)."""
+async def count_window(tx: Tx, since: str) -> tuple[int, int, int]:
+    """Destructive writes applied since ``since``: (all, deletes), kept as counters in the
+    guard row (no scan of the window), after forgetting those older than ``since``; and the
+    live set's version (`live_idp_users`)."""
+    expired = await tx.fetch("DELETE FROM guard_counted WHERE at < :b RETURNING kind", {"b": since})
+    if expired:
+        deletes = sum(1 for r in expired if r[0] == HeldKind.DELETE_USER.value)
+        await tx.execute(
+            "UPDATE deprovisioning_guard SET window_count = window_count - :n,"
+            " window_deletes = window_deletes - :d WHERE id = 1",
+            {"n": len(expired), "d": deletes},
+        )
     row = await tx.fetchrow(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kind = 'DELETE_USER' THEN 1 ELSE 0 END), 0)"
+        "SELECT g.window_count, g.window_deletes, s.live_version"
+        " FROM deprovisioning_guard g, service_state s WHERE g.id = 1 AND s.id = 1"
+    )
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+async def read_window(tx: Tx, since: str) -> tuple[int, int, int]:
+    """What `count_window` returns, read only (for admins' reads: a scan of the window)."""
+    row = await tx.fetchrow(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kind = 'DELETE_USER' THEN 1 ELSE 0 END), 0),"
+        " (SELECT live_version FROM service_state WHERE id = 1)"
         " FROM guard_counted WHERE at >= :since",
         {"since": since},
     )
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+    return (int(row[0]), int(row[1]), int(row[2] or 0)) if row else (0, 0, 0)
 
 
-async def add_counted(tx: Tx, kind: HeldKind, before: str) -> None:
-    """Count one applied destructive write; forget those older than ``before``."""
-    await tx.execute("DELETE FROM guard_counted WHERE at < :b", {"b": before})
+async def add_counted(tx: Tx, kind: HeldKind) -> None:
+    """Count one applied destructive write."""
     await tx.execute(
         "INSERT INTO guard_counted (id, at, kind) VALUES (:id, :at, :k)",
         {"id": new_id(), "at": now_iso(), "k": kind.value},
+    )
+    await tx.execute(
+        "UPDATE deprovisioning_guard SET window_count = window_count + 1,"
+        " window_deletes = window_deletes + :d WHERE id = 1",
+        {"d": int(kind is HeldKind.DELETE_USER)},
     )
 
 
@@ -179,6 +221,9 @@ async def drop_held(tx: Tx, ids: Sequence[str]) -> None:
 async def clear_counted(tx: Tx) -> None:
     """Start a fresh window (the guard re-arms)."""
     await tx.execute("DELETE FROM guard_counted")
+    await tx.execute(
+        "UPDATE deprovisioning_guard SET window_count = 0, window_deletes = 0 WHERE id = 1"
+    )
 
 
 async def token_name(tx: Tx, token_id: str | None) -> str:

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import uuid
 from typing import Any
 
 import strawberry
@@ -18,8 +21,8 @@ from app.domain.guard.model import (
     GuardSettings,
 )
 from app.domain.types import Actor
+from app.errors import InvalidValue
 from app.graphql.context import Info
-from app.graphql.ids import decode_ids
 from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.guard import DeprovisioningGuard, HeldWriteNode, HeldWriteOutcome
 
@@ -96,9 +99,20 @@ class GuardPayload(Payload):
 
 
 def _ids(input: HeldWritesInput | None) -> list[str] | None:
+    """The raw ids of held writes (not Relay nodes: ``HeldWrite:<uuid>`` in base64)."""
     if input is None or input.ids is None:
         return None
-    return decode_ids(input.ids, "HeldWrite", "ids")
+    raw = []
+    for value in input.ids:
+        try:
+            text = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8")
+            kind, _, rest = text.partition(":")
+            raw.append(str(uuid.UUID(rest)) if kind == "HeldWrite" else "")
+        except (binascii.Error, UnicodeError, ValueError):
+            raw.append("")
+        if not raw[-1]:
+            raise InvalidValue(f"ids: {value!r} is not the id of a held write", ["ids"])
+    return raw
 
 
 @strawberry.type(name="GuardMutations", description="Deprovisioning guard mutations.")
