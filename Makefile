@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.runtime-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint typecheck check migrate revision schema bench compliance fuzz clean
+.PHONY: install run test lint typecheck check migrate revision schema bench bench-guard compliance fuzz clean
 
 $(RUN_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ schema: $(DEV_STAMP) ## regenerate the published contracts under schema/
 
 bench: $(DEV_STAMP) ## the project's benchmark (see docs/performance.md)
 	$(BIN)/python -m bench
+
+bench-guard: $(DEV_STAMP) ## the deprovisioning guard's A/B on a SCIM PATCH (bench/guard_ab.py)
+	$(BIN)/python -m bench.guard_ab
 
 compliance: $(DEV_STAMP) ## SCIM compliance suites against a temporary server
 	bash scripts/compliance.sh

@@ -16,12 +16,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import migrations
+from app import health_task, migrations
 from app.console import console_routes
 from app.db import Database
+from app.domain.provisioning.usage import UsageBuffer
 from app.errors import DatabaseUnavailable
 from app.graphql.app import build_graphql_app
 from app.graphql.ide import graphiql_routes
+from app.metrics import guard_gauges
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.scim.app import build_scim_app, http_error
@@ -38,6 +40,7 @@ class Operations:
         self.settings = settings
         self.db = db
         self.metrics = metrics
+        self.usage = UsageBuffer()  # this worker's SCIM usage, flushed by the health task
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -50,9 +53,12 @@ class Operations:
         retry = None
         if self.settings.migrate_on_start:
             retry = asyncio.create_task(_migrate_when_reachable(self.settings))
+        every = self.settings.health_flush_seconds
+        health = asyncio.create_task(health_task.flush_forever(self.db, self.usage, every))
         yield
         if retry is not None:
             retry.cancel()
+        await health_task.stop(health, self.db, self.usage)
         await self.db.close()
 
     async def healthz(self, request: Request) -> Response:
@@ -77,7 +83,9 @@ class Operations:
     async def metrics_text(self, request: Request) -> Response:
         """Prometheus text format."""
         gauges = {f"roster_db_pool_{k}": float(v) for k, v in self.db.pool_stats().items()}
-        text = self.metrics.render(gauges)
+        gauges.update(await guard_gauges(self.db))
+        labelled = {"roster_scim_token_expiry_seconds": await health_task.expiry_samples(self.db)}
+        text = self.metrics.render(gauges, labelled)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
 
@@ -86,7 +94,7 @@ def create_app(settings: Settings | None = None) -> RosterApp:
     settings = settings or Settings()
     db = Database(settings)
     ops = Operations(settings, db, Metrics())
-    scim = build_scim_app(settings, db)
+    scim = build_scim_app(settings, db, ops.usage)
     routes: list[BaseRoute] = [
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
@@ -109,6 +117,7 @@ def create_app(settings: Settings | None = None) -> RosterApp:
     app.state.settings = settings
     app.state.db = db
     app.state.metrics = ops.metrics
+    app.state.usage = ops.usage
     return app
 
 

@@ -16,6 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 
+from app.db import Database
+from app.domain.guard.model import GuardState
+from app.domain.guard.review import guard_status
+from app.errors import DatabaseUnavailable
+
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 Labels = tuple[tuple[str, str], ...]
 
@@ -30,9 +35,26 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "counter",
         "SCIM writes by the configured IdP of the token, method and outcome.",
     ),
+    "roster_scim_errors_total": (
+        "counter",
+        "SCIM requests answered with an error, by HTTP status code.",
+    ),
+    "roster_scim_token_expiry_seconds": (
+        "gauge",
+        "Seconds until each live SCIM token expires (negative never: expired tokens drop out).",
+    ),
     "roster_build_info": ("gauge", "Always 1: the Roster and Python versions of this process."),
     "roster_db_pool_size": ("gauge", "Database connections open in this worker's pool."),
     "roster_db_pool_in_use": ("gauge", "Database connections of this worker's pool in use."),
+    "roster_guard_tripped": (
+        "gauge",
+        "1 while the deprovisioning guard holds destructive IdP writes (rule 19), else 0.",
+    ),
+    "roster_guard_enabled": ("gauge", "1 when the deprovisioning guard is switched on, else 0."),
+    "roster_guard_held_writes": (
+        "gauge",
+        "Destructive IdP writes held by the deprovisioning guard, waiting for an admin.",
+    ),
     "process_cpu_seconds_total": ("counter", "User and system CPU time spent, in seconds."),
     "process_resident_memory_bytes": ("gauge", "Resident memory size in bytes."),
     "process_virtual_memory_bytes": ("gauge", "Virtual memory size in bytes."),
@@ -62,8 +84,13 @@ class Metrics:
         assert name in FAMILIES, name
         self.counters[(name, tuple(sorted(labels.items())))] += 1
 
-    def render(self, gauges: dict[str, float]) -> str:
-        """The exposition text: these metrics, ``gauges``, build info and process metrics."""
+    def render(
+        self,
+        gauges: dict[str, float],
+        labelled: dict[str, list[tuple[Labels, float]]] | None = None,
+    ) -> str:
+        """The exposition text: these metrics, ``gauges`` and ``labelled`` gauges, build info
+        and process metrics."""
         samples: dict[str, list[str]] = defaultdict(list)
         for (surface, method, route, status), n in sorted(self.requests.items()):
             labels = (("surface", surface), ("method", method), ("route", route))
@@ -82,6 +109,9 @@ class Metrics:
         samples["roster_build_info"].append(_sample("roster_build_info", info, 1))
         for name, value in (*gauges.items(), *process_metrics().items()):
             samples[name].append(_sample(name, (), value))
+        for name, found in (labelled or {}).items():
+            if found:
+                samples[name] += [_sample(name, labels, value) for labels, value in found]
         out: list[str] = []
         for name, lines in samples.items():
             kind, text = FAMILIES.get(name, ("gauge", name.replace("_", " ")))
@@ -189,3 +219,17 @@ def route_of(path: str) -> tuple[str, str]:
     if path in ("/", "/console") or path.startswith("/console/"):
         return "console", "/console/*"
     return "other", "/other"
+
+
+async def guard_gauges(db: Database) -> dict[str, float]:
+    """The deprovisioning guard's gauges (shared by every worker: read from the database)."""
+    try:
+        async with db.transaction(write=False) as tx:
+            status = await guard_status(tx)
+    except DatabaseUnavailable:  # /metrics still answers during an outage
+        return {}
+    return {
+        "roster_guard_tripped": float(status.state is GuardState.TRIPPED),
+        "roster_guard_enabled": float(status.settings.enabled),
+        "roster_guard_held_writes": float(status.held_count),
+    }

@@ -130,6 +130,8 @@ class RequestContext:
             elapsed = time.perf_counter() - start
             surface, route = route_of(scope["path"])
             self.metrics.observe(surface, scope["method"], route, status, elapsed)
+            if surface == "scim" and status >= 400:
+                self.metrics.inc("roster_scim_errors_total", status=str(status))
             if surface == "scim" and scope["method"] in _WRITES:
                 self.metrics.inc(
                     "roster_scim_operations_total",

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to call /graphql from a browser (empty = none).",
     )
+    health_flush_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often each worker adds the SCIM usage it counted in memory to the "
+        "shared provisioning health figures, and checks for SCIM tokens about to expire.",
+    )
     migrate_on_start: bool = Field(
         default=False,
         description="Keep retrying migrations in the background until the database answers "

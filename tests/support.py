@@ -12,10 +12,13 @@ from app.db import Database, drivers
 from app.domain.types import Actor, ActorKind
 
 DATA_TABLES = (
+    "guard_held",
+    "guard_counted",
     "memberships",
     "role_grants",
     "api_tokens",
     "scim_tokens",
+    "scim_token_usage",
     "provisioning_events",
     "audit_entries",
     "groups",
@@ -42,6 +45,12 @@ async def reset_database(db: Database) -> None:
             "UPDATE service_state SET provisioning_enabled = :f,"
             " catalogue_version = catalogue_version + 1 WHERE id = 1",
             {"f": False},
+        )
+        await tx.execute(
+            "UPDATE deprovisioning_guard SET enabled = :t, percent = 5, minimum = 20,"
+            " window_minutes = 60, state = 'ARMED', tripped_at = NULL,"
+            " window_count = 0, window_deletes = 0 WHERE id = 1",
+            {"t": True},
         )
 
 

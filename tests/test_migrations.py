@@ -28,9 +28,13 @@ TABLES = {
     "service_state",
     "profile_attributes",
     "scim_tokens",
+    "scim_token_usage",
     "api_tokens",
     "provisioning_events",
     "audit_entries",
+    "deprovisioning_guard",
+    "guard_counted",
+    "guard_held",
 }
 
 

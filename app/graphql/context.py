@@ -16,6 +16,7 @@ from app.domain import lookups
 from app.domain.access import api_tokens, scim_tokens
 from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.lookups import UserRoles
+from app.domain.provisioning.health import TokenHealth, token_health
 from app.domain.types import Actor, GroupRecord, UserRecord
 from app.domain.users.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden
@@ -23,6 +24,13 @@ from app.graphql.types.builtin import BUILTIN_FIELDS
 from app.settings import Settings
 
 MemberKey = tuple[str, str | None, int]
+
+
+async def _token_health(tx: Tx, ids: Sequence[str]) -> dict[str, TokenHealth]:
+    # Every token's health in one read: there are a handful of SCIM tokens.
+    return {t.token_id: t for t in await token_health(tx)}
+
+
 R = TypeVar("R")
 
 
@@ -40,6 +48,7 @@ class Loaders:
         self.groups = DataLoader(self._by_ids(lookups.groups_by_ids))
         self.scim_tokens = DataLoader(self._by_ids(scim_tokens.scim_tokens_by_ids))
         self.api_tokens = DataLoader(self._by_ids(api_tokens.api_tokens_by_ids))
+        self.token_health = DataLoader(self._by_ids(_token_health))
 
     def _by_ids(
         self, read: Callable[[Tx, Sequence[str]], Awaitable[dict[str, R]]]

@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 from app.graphql.extensions import ErrorPolicy, RequestTransaction
 from app.graphql.limits import Limits
 from app.graphql.mutations.groups import GroupMutations
+from app.graphql.mutations.guard import GuardMutations
 from app.graphql.mutations.locks import LockMutations
 from app.graphql.mutations.settings import SettingsMutations
 from app.graphql.mutations.tokens import TokenMutations
@@ -42,7 +43,14 @@ from app.settings import Settings
     name="Mutation",
     description="Writes of the admin API (OWNER or ADMIN); each field is one transaction.",
 )
-class Mutation(UserMutations, GroupMutations, SettingsMutations, TokenMutations, LockMutations):
+class Mutation(
+    UserMutations,
+    GroupMutations,
+    SettingsMutations,
+    TokenMutations,
+    LockMutations,
+    GuardMutations,
+):
     """Root mutation type."""
 
 

@@ -8,6 +8,7 @@ Conventions, the same on SQLite and PostgreSQL:
 - JSON documents are ``JSON`` on SQLite and ``JSONB`` on PostgreSQL, exchanged as text.
 """
 
+from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld
 from app.models.tables import (
     ApiToken,
     AuditEntry,
@@ -19,6 +20,7 @@ from app.models.tables import (
     Role,
     RoleGrant,
     ScimToken,
+    ScimTokenUsage,
     ServiceState,
     User,
     metadata,
@@ -28,13 +30,17 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuthSettings",
+    "DeprovisioningGuard",
     "Group",
+    "GuardCounted",
+    "GuardHeld",
     "Membership",
     "ProfileAttribute",
     "ProvisioningEvent",
     "Role",
     "RoleGrant",
     "ScimToken",
+    "ScimTokenUsage",
     "ServiceState",
     "User",
     "metadata",

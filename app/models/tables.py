@@ -267,6 +267,25 @@ class ScimToken(SQLModel, table=True):
     expires_at: str = _ts()
     revoked_at: str | None = _ts(nullable=True)
     last_used_at: str | None = _ts(nullable=True)
+    last_error_at: str | None = _ts(nullable=True)
+    last_error_status: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    last_error_detail: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    tested_at: str | None = _ts(nullable=True)
+    expiry_warned_at: str | None = _ts(nullable=True)
+
+
+class ScimTokenUsage(SQLModel, table=True):
+    """SCIM traffic of one token in one UTC hour (counted in memory, added every few seconds)."""
+
+    __tablename__ = "scim_token_usage"
+    __table_args__ = (sa.Index("ix_scim_token_usage_hour", "hour"),)
+
+    token_id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    hour: str = Field(sa_column=sa.Column(sa.String(TS), primary_key=True))
+    requests: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    errors: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    writes: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    write_errors: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
 
 
 class ApiToken(SQLModel, table=True):

@@ -9,12 +9,14 @@ from starlette.types import ASGIApp
 
 from app.db import Database
 from app.domain.catalogue import Catalogue, get_catalogue
+from app.domain.provisioning.usage import UsageBuffer
 from app.scim import bulk, groups, lists, users
 from app.scim.discovery import resource_types, schemas, service_provider_config
+from app.scim.endpoint import endpoint
 from app.scim.errors import ScimError, error_response
 from app.scim.lists import list_body
 from app.scim.openapi import openapi_document
-from app.scim.pipeline import Call, Handler, endpoint
+from app.scim.pipeline import Call, Handler
 from app.scim.router import ScimRouter
 from app.scim.wire import scim_json
 from app.settings import Settings
@@ -80,9 +82,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def build_scim_app(settings: Settings, db: Database) -> ASGIApp:
-    """The SCIM sub-app for ``settings`` over ``db``."""
-    wrap = endpoint(settings, db)
+def build_scim_app(settings: Settings, db: Database, usage: UsageBuffer | None = None) -> ASGIApp:
+    """The SCIM sub-app for ``settings`` over ``db``, counting token usage into ``usage``."""
+    wrap = endpoint(settings, db, usage or UsageBuffer())
     table: list[tuple[str, Handler, list[str]]] = [
         ("/Users", lists.list_users, ["GET"]),
         ("/Users", users.create_user, ["POST"]),

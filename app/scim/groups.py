@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from app.db import Tx
 from app.domain.groups import load_group
+from app.domain.guard import writes as guard
 from app.domain.memberships import member_page
 from app.domain.provisioning_groups import (
     MemberChange,
@@ -30,6 +31,7 @@ from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.group_patch import fold_group_patch, member_ids
+from app.scim.guarded import held
 from app.scim.params import if_match, not_modified, query_projection
 from app.scim.pipeline import Call, Op, Session, Written, read, write
 from app.scim.projection import Projection
@@ -153,6 +155,16 @@ async def group_replace(s: Session, op: Op) -> Written:
     """Replace a group: name, externalId and the whole membership."""
     assert op.resource_id is not None
     name, external, members = _fields(op.body())
+    change = MemberChange(replace=members)
+    asked = await guard.group_update(
+        s.tx, s.actor, op.resource_id, change, (name, external, True, "PUT")
+    )
+    detail = await held(s, asked)
+    if detail is not None:
+        stored = await load_group(s.tx, op.resource_id)
+        written = await _written(s, op, stored, [])
+        written.held = detail
+        return written
     group, result = await provision_update_group(
         s.tx,
         actor=s.actor,
@@ -160,7 +172,7 @@ async def group_replace(s: Session, op: Op) -> Written:
         display_name=name,
         external_id=external,
         set_external_id=True,
-        members=MemberChange(replace=members),
+        members=change,
         expected_version=op.expected_version,
     )
     return await _written(s, op, group, result.unknown)
@@ -176,6 +188,14 @@ async def group_patch(s: Session, op: Op) -> Written:
     """Modify a group: member operations as set operations; 204 (see the module doc)."""
     assert op.resource_id is not None
     change = fold_group_patch(normalise_patch(op.body(), "Group"))
+    fields = (change.display_name, change.external_id, change.set_external_id, "PATCH")
+    detail = await held(
+        s, await guard.group_update(s.tx, s.actor, op.resource_id, change.members(), fields)
+    )
+    if detail is not None:
+        stored = await load_group(s.tx, op.resource_id)
+        response = no_content({"ETag": etag(stored.version)})
+        return Written(response, stored.id, stored.external_id, held=detail)
     group, result = await provision_update_group(
         s.tx,
         actor=s.actor,

@@ -14,12 +14,14 @@ from typing import Any
 
 from starlette.responses import Response
 
+from app.domain.clock import now_iso
 from app.domain.directory import (
     FALSE,
     Predicate,
     UserSearch,
     search_groups,
 )
+from app.domain.provisioning.health import is_connection_probe
 from app.errors import InvalidValue
 from app.scim.body import parse_json, read_body
 from app.scim.cursor_pages import group_cursor_page, user_cursor_page
@@ -101,6 +103,8 @@ async def list_users(call: Call) -> Response:
         if q.cursor is not None:
             return scim_json(await user_cursor_page(s, call, q, found))
         total, resources = await user_page(s, call, q, found)
+        if is_connection_probe(q.filter, total):
+            call.usage.note_probe(s.principal.token_id, now_iso())
         return scim_json(list_body(total, q.start, resources))
 
     return await read(call, work)

@@ -9,13 +9,10 @@ its own event: the same handler function (`Op` in, `Written` out) serves both.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,15 +22,15 @@ from app.domain.access.scim_tokens import ScimPrincipal, authenticate_scim
 from app.domain.access.tokens import ADMIN_PREFIX
 from app.domain.catalogue import Catalogue, get_catalogue
 from app.domain.events import record_provisioning_event
+from app.domain.provisioning.usage import UsageBuffer
 from app.domain.types import Actor
 from app.errors import DatabaseUnavailable, RosterError
 from app.scim.body import parse_json
-from app.scim.errors import ScimError, error_response, from_domain, unauthorized, unexpected
+from app.scim.errors import ScimError, from_domain, unauthorized
 from app.scim.mapping import UserMapping, user_mapping
 from app.scim.projection import Projection
 from app.scim.sent import sent_external_id
-from app.scim.text import check_params
-from app.scim.wire import base_url
+from app.scim.text import check_params, query_params
 from app.settings import Settings
 
 T = TypeVar("T")
@@ -48,6 +45,7 @@ class Call:
     db: Database
     request_id: str
     base: str
+    usage: UsageBuffer
     started: float = field(default_factory=time.perf_counter)
     _params: dict[str, str] | None = None
 
@@ -81,6 +79,7 @@ class Written:
     external_id: str | None = None
     unknown_members: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # attribute paths ignored (rule 18)
+    held: str | None = None  # held by the deprovisioning guard (rule 19): the event's detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,49 +107,6 @@ class Op:
 Handler = Callable[[Call], Awaitable[Response]]
 
 
-def query_params(raw: bytes) -> dict[str, str]:
-    """A query string's parameters, the last value of a repeated name winning: what Starlette's
-    QueryParams gives (`urllib.parse.parse_qsl`, blank values kept), at a fraction of its cost
-    on the short query strings SCIM clients send."""
-    params: dict[str, str] = {}
-    for part in raw.decode("latin-1").split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            params[_unquote(name)] = _unquote(value)
-    return params
-
-
-def _unquote(text: str) -> str:
-    return unquote_plus(text) if "%" in text or "+" in text else text
-
-
-def endpoint(settings: Settings, db: Database) -> Callable[[Handler], Any]:
-    """Wrap a handler: request id, and every error answered in the SCIM Error schema."""
-
-    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        @wraps(handler)
-        async def run(request: Request) -> Response:
-            # app.main's request middleware assigns the id (and echoes it in X-Request-ID).
-            given = request.scope.get("state", {}).get("request_id")
-            rid = str(given or os.urandom(16).hex())
-            call = Call(request, settings, db, rid[:64], base_url(request, settings.public_url))
-            try:
-                response = await handler(call)
-            except ScimError as exc:
-                response = error_response(exc)
-            except RosterError as exc:
-                response = error_response(from_domain(exc))
-            except Exception as exc:
-                response = error_response(unexpected(exc, call.request_id))
-            if given is None:
-                response.headers["X-Request-ID"] = call.request_id
-            return response
-
-        return run
-
-    return decorate
-
-
 async def _session(call: Call, tx: Tx) -> Session:
     header = call.request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -166,6 +122,7 @@ async def _session(call: Call, tx: Tx) -> Session:
     # the configured one (read with the token), not a guess from the User-Agent.
     state = call.request.scope.setdefault("state", {})
     state["actor"], state["idp"] = actor.label, str(tx.memo["auth_type"]).lower()
+    state["scim_token"] = principal.token_id
     return Session(tx, principal, actor, catalogue, user_mapping(tx, catalogue))
 
 
@@ -176,6 +133,8 @@ async def read(call: Call, work: Callable[[Session], Awaitable[Response]]) -> Re
 
 
 def _outcome(done: Written) -> tuple[str, str | None]:
+    if done.held is not None:
+        return "HELD", done.held
     if done.unknown_members:
         return "WARNING", "unknown member id(s) skipped: " + ", ".join(done.unknown_members)
     return "SUCCESS", None
@@ -210,9 +169,12 @@ async def write(
             logged = _Logged(call.request.method, call.started, token, resource_type, resource_id)
             done = await work(session)
             await _done_event(call, tx, logged, done)
+        call.usage.note_write(logged.token_id, failed=False)
         return done.response
     except (ScimError, RosterError) as exc:
         err = exc if isinstance(exc, ScimError) else from_domain(exc)
+        if logged is not None:
+            call.usage.note_write(logged.token_id, failed=True)
         if logged is not None and not isinstance(exc, DatabaseUnavailable):
             # The write rolled back: its ERROR event goes in a fresh transaction.
             async with call.db.transaction() as tx:
@@ -299,6 +261,8 @@ async def write_in_savepoint(
         err = exc if isinstance(exc, ScimError) else from_domain(exc)
         outcome, external_id = ("ERROR", err.status), sent_external_id(sent)
         await _event(call, session.tx, logged, outcome, detail=err.detail, external_id=external_id)
+        call.usage.note_write(token, failed=True)
         return err
     await _done_event(call, session.tx, logged, done)
+    call.usage.note_write(token, failed=False)
     return done

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 from app.scim.errors import ScimError, invalid_syntax, invalid_value
 
@@ -88,3 +89,19 @@ def _name(name: str) -> str:
     """A client's name, short and printable enough to quote in a detail."""
     shown = name if len(name) <= 64 else name[:64] + "…"
     return shown if bad_character(shown) is None else repr(shown)
+
+
+def query_params(raw: bytes) -> dict[str, str]:
+    """A query string's parameters, the last value of a repeated name winning: what Starlette's
+    QueryParams gives (`urllib.parse.parse_qsl`, blank values kept), at a fraction of its cost
+    on the short query strings SCIM clients send."""
+    params: dict[str, str] = {}
+    for part in raw.decode("latin-1").split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            params[_unquote(name)] = _unquote(value)
+    return params
+
+
+def _unquote(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
 
+from app.domain.guard import writes as guard
 from app.domain.lookups import groups_of_users, user_with_groups
 from app.domain.types import UserRecord
 from app.domain.users.provisioning import (
@@ -20,6 +22,7 @@ from app.errors import AlreadyExists, InvalidValue, RosterError
 from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
+from app.scim.guarded import held
 from app.scim.mapping import ScimUserInput, UserMapping
 from app.scim.params import if_match, not_modified, query_projection
 from app.scim.patch import UserShape, apply_user_patch
@@ -141,6 +144,11 @@ async def user_replace(s: Session, op: Op) -> Written:
     assert op.resource_id is not None
     ignored: list[str] = []
     data = _provisioned(_input(s, op.body(), ignored), replace=True)
+    if data.active is False:  # a deactivation? (rule 19)
+        stored = await load_user(s.tx, op.resource_id, for_update=True)
+        detail = await held(s, guard.user_update(s.actor, stored, data, "PUT"))
+        if detail is not None:
+            return replace(await _written(s, op, stored, (ignored, data)), held=detail)
     try:
         user = await provision_update_user(
             s.tx,
@@ -192,6 +200,9 @@ async def user_patch(s: Session, op: Op) -> Written:
     after = apply_user_patch(before, ops, UserShape.of(s.mapping), ignored)
     data = _changes(s.mapping.read(before), s.mapping.read(after))
     expected = user.version if op.expected_version is None else op.expected_version
+    detail = await held(s, guard.user_update(s.actor, user, data, "PATCH"))
+    if detail is not None:
+        return replace(await _written(s, op, user, (ignored, data)), held=detail)
     try:
         updated = await provision_update_user(
             s.tx, actor=s.actor, user_id=op.resource_id, data=data, expected_version=expected
@@ -210,6 +221,10 @@ async def patch_user(call: Call) -> Response:
 async def user_delete(s: Session, op: Op) -> Written:
     """Soft-delete a user (PRODUCT rule 8); 204, then 404."""
     assert op.resource_id is not None
+    stored = await load_user(s.tx, op.resource_id, for_update=True)
+    detail = await held(s, guard.user_delete(s.actor, stored))
+    if detail is not None:
+        return Written(no_content(), stored.id, stored.external_id, held=detail)
     user = await provision_delete_user(
         s.tx, actor=s.actor, user_id=op.resource_id, expected_version=op.expected_version
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright, 
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.provisioning.health import record_usage
+from app.domain.provisioning.usage import UsageBatch
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 from tests.support import reset_database
@@ -54,7 +57,7 @@ async def live(settings: Settings, database: Database) -> AsyncIterator[Live]:
     async with database.transaction() as tx:
         scim = await issue_scim_token(tx, name="okta-e2e", ttl_days=30, max_active=2)
         admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
-    proc, base = start_server(settings)
+    proc, base = start_server(settings, ROSTER_HEALTH_FLUSH_SECONDS="0.5")
     try:
         yield Live(base, scim, admin, settings)
     finally:
@@ -701,6 +704,157 @@ async def test_provisioning_events_and_audit_show_names(
     )
     await expect(created.get_by_role("link", name="lin@example.com")).to_be_visible()
     await shoot(page, shots, "audit")
+
+
+async def seed_week_of_writes(database: Database, name: str) -> None:
+    """A week of an IdP's hourly syncs for token ``name``, as the workers' flushes record it:
+    busier in working hours, a burst of failures two days ago."""
+    async with database.transaction() as tx:
+        token = await tx.fetchval("SELECT id FROM scim_tokens WHERE name = :n", {"n": name})
+        now = int(time.time()) // 3600 * 3600
+        batch = UsageBatch()
+        for back in range(1, 7 * 24):
+            hour = now - back * 3600
+            writes = 4 + (hour // 3600 % 24 in range(7, 19)) * 20 + back % 5
+            errors = 12 if back in (47, 48) else back % 23 == 0
+            batch.counts[(token, hour)] = [writes + 2, int(errors), writes, int(errors)]
+        await record_usage(tx, batch)
+
+
+async def test_provisioning_health_chart_and_expiring_token_banner(
+    live: Live, page: Page, shots: Path, database: Database
+) -> None:
+    async with database.transaction() as tx:
+        await issue_scim_token(tx, name="entra-old", ttl_days=5, max_active=5)
+    await seed_week_of_writes(database, "okta-e2e")
+    # The IdP's "Test connection" (a lookup of a random userName) and a lookup that fails.
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        probe = 'userName eq "5d0f3a9e-8c41-4b7e-9a2f-61c3d7e0b4a8"'
+        found = await client.get(
+            "/scim/v2/Users", params={"filter": probe}, headers=live.scim_headers()
+        )
+        assert found.json()["totalResults"] == 0
+        missing = await client.get("/scim/v2/Users/gone", headers=live.scim_headers())
+        assert missing.status_code == 404
+    query = "{ provisioning { health { connectionTestedAt } } }"
+    for _ in range(60):  # the server adds what it counted every half second
+        if (await graphql(live, query))["provisioning"]["health"]["connectionTestedAt"]:
+            break
+        await asyncio.sleep(0.25)
+
+    # Every page shows the banner while a token expires within 14 days.
+    await page.get_by_role("link", name="Groups").click()
+    banner = page.locator("#banners").get_by_role("status")
+    await expect(banner).to_contain_text("SCIM token entra-old")
+    await expect(banner).to_contain_text("give it to the IdP before then")
+    await shoot(page, shots, "banner-token-expiry")
+
+    await banner.get_by_role("link", name="Create a new token").click()
+    health = page.get_by_role("table", name=re.compile("Token health"))
+    okta = health.get_by_role("row").filter(has_text="okta-e2e")
+    await expect(okta).to_contain_text("404: no user with id 'gone'")
+    await expect(okta).not_to_contain_text("not seen")
+    old = health.get_by_role("row").filter(has_text="entra-old")
+    await expect(old).to_contain_text("expires soon")
+    await expect(old).to_contain_text("not seen")
+    chart = page.get_by_role("img", name="SCIM writes per hour, last 7 days")
+    await expect(chart).to_be_visible()
+    # One bar per hour with writes: the seeded 167 past hours, and this hour's if earlier
+    # tests of the module wrote through SCIM.
+    assert await page.locator("#writes-chart g.hour").count() in (7 * 24 - 1, 7 * 24)
+    assert await page.locator("#writes-chart rect.errors").count() > 2
+    caption = page.locator("figure.chart figcaption")
+    await expect(caption).to_contain_text(
+        re.compile(r"\d+ SCIM writes in the last 7 days, \d+ failed")
+    )
+    section = page.locator("section[aria-labelledby=health-title]")
+    await section.scroll_into_view_if_needed()
+    await section.screenshot(path=str(shots / "provisioning-health.png"))
+
+
+GUARD_SETTINGS = """mutation($i: UpdateDeprovisioningGuardInput!) {
+  updateDeprovisioningGuard(input: $i) { guard { state threshold } userErrors { code } } }"""
+
+
+async def scim_deactivate(live: Live, user_id: str) -> httpx.Response:
+    """PATCH active=false as Okta sends it."""
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False}}],
+    }
+    async with httpx.AsyncClient(base_url=live.base, timeout=10) as client:
+        return await client.patch(
+            f"/scim/v2/Users/{user_id}", json=body, headers=live.scim_headers()
+        )
+
+
+async def test_guard_banner_and_held_writes_release_and_discard(
+    live: Live, page: Page, shots: Path
+) -> None:
+    await use_okta(live)
+    data = await graphql(live, GUARD_SETTINGS, i={"enabled": True, "percent": 1, "minimum": 2})
+    assert data["updateDeprovisioningGuard"]["userErrors"] == []
+    logins = [f"leaver{i}@example.com" for i in range(5)]
+    ids = [await scim_create(live, login, f"00u-leaver{i}") for i, login in enumerate(logins)]
+    for user_id in ids:  # the IdP never sees an error, held or not
+        assert (await scim_deactivate(live, user_id)).status_code == 200
+    data = await graphql(
+        live,
+        "{ provisioning { guard { state heldCount } heldWrites(first: 10) { nodes {"
+        " kind user { loginId } } } } }",
+    )
+    guard, held = data["provisioning"]["guard"], data["provisioning"]["heldWrites"]["nodes"]
+    assert guard["state"] == "TRIPPED"
+    held_logins = [w["user"]["loginId"] for w in held]
+    assert guard["heldCount"] == len(held) >= 3
+    assert held_logins == logins[-len(held) :]  # the writes beyond the threshold, in order
+    assert {w["kind"] for w in held} == {"DEACTIVATE_USER"}
+
+    # Every page carries the alert; it leads to the review page.
+    await page.get_by_role("link", name="Groups").click()
+    banner = page.locator("#guard-banner")
+    await expect(banner).to_contain_text("The deprovisioning guard has tripped")
+    await expect(banner).to_contain_text(f"{len(held)} destructive IdP write(s) are held")
+    await banner.get_by_role("link", name="Review held writes").click()
+    await expect(page.get_by_role("heading", name="Held writes")).to_be_visible()
+    await expect(page.locator("#guard-state")).to_have_text("TRIPPED")
+    table = page.get_by_role("table", name=re.compile("Held writes, in the order"))
+    await expect(table.get_by_role("row")).to_have_count(len(held) + 1)
+    await shoot(page, shots, "held-writes")
+
+    # Release one: a dialog says what it does; cancel changes nothing.
+    first = held_logins[0]
+    await page.get_by_role("checkbox", name=f"Select: Deactivate user {first}").check()
+    await page.get_by_role("button", name="Release selected").click()
+    await cancel(page, "Release 1 held write(s)?")
+    assert (await graphql(live, "{ provisioning { guard { heldCount } } }"))["provisioning"][
+        "guard"
+    ]["heldCount"] == len(held)
+    await page.get_by_role("button", name="Release selected").click()
+    await confirm(page, "Release 1 held write(s)?", "1 deactivation(s)", "Release")
+    await expect(page.locator("#held-status")).to_contain_text(
+        "Released: 1 applied, 0 not applied."
+    )
+    await expect(table.get_by_role("row")).to_have_count(len(held))
+
+    # Discard the rest: typed confirmation.
+    await page.get_by_role("button", name="Discard all").click()
+    dialog = page.get_by_role("dialog", name="Discard every held write?")
+    await expect(dialog).to_contain_text("dropped and never applied")
+    await dialog.get_by_label("Type DISCARD to confirm").fill("DISCARD")
+    await dialog.get_by_role("button", name="Discard").click()
+    await expect(page.locator("#held-status")).to_contain_text(
+        f"Discarded {len(held) - 1} held write(s)."
+    )
+    await expect(page.locator("#guard-state")).to_have_text("ARMED")
+    await expect(page.locator("#guard-banner")).to_have_count(0)
+
+    query = "query($l: String!) { user(loginId: $l) { status } }"
+    assert (await graphql(live, query, l=first))["user"]["status"] != "ACTIVE"
+    for login in held_logins[1:]:
+        assert (await graphql(live, query, l=login))["user"]["status"] == "ACTIVE"
+    restored = await graphql(live, GUARD_SETTINGS, i={"percent": None, "minimum": None})
+    assert restored["updateDeprovisioningGuard"]["userErrors"] == []
 
 
 async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:

@@ -73,6 +73,15 @@ async def test_metrics_pass_promtool_after_scim_and_graphql_traffic(
         'status="200"} 3'
     ]
     assert 'route="/other"' not in text
+    assert [line for line in lines if line.startswith("roster_scim_errors_total")] == [
+        'roster_scim_errors_total{status="409"} 1'
+    ]
+    assert len([ln for ln in lines if ln.startswith("roster_scim_token_expiry_seconds{")]) == 1
+    assert [line for line in lines if line.startswith("roster_guard_")] == [
+        "roster_guard_tripped 0.0",
+        "roster_guard_enabled 1.0",
+        "roster_guard_held_writes 0.0",
+    ]
     for family in (
         "process_cpu_seconds_total",
         "process_resident_memory_bytes",

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import QueryParams
 
-from app.scim.pipeline import query_params
+from app.scim.text import query_params
 
 _PIECES = st.sampled_from(
     ["filter", "=", "&", "&&", "+", "%20", "%22", "%", "%zz", "%C3%A9", "é", "a", ";", "count"]

@@ -3,7 +3,9 @@
 import { gql, subscribe, token } from "./api.js";
 import { errorBox, fill, h, parseHash } from "./dom.js";
 import * as audit from "./audit.js";
+import { refreshBanners } from "./banner.js";
 import * as groups from "./groups.js";
+import * as held from "./held.js";
 import { forgetNames } from "./names.js";
 import * as profileEditor from "./profile_editor.js";
 import * as provisioning from "./provisioning.js";
@@ -19,6 +21,7 @@ const ROUTES = [
   [/^\/groups\/([^/]+)$/, groups.renderOne, "Group"],
   [/^\/authentication$/, settings.render, "Authentication"],
   [/^\/provisioning$/, provisioning.render, "Provisioning"],
+  [/^\/held-writes$/, held.render, "Held writes"],
   [/^\/tokens$/, tokens.render, "Admin API tokens"],
   [/^\/profile-editor$/, profileEditor.render, "Profile Editor"],
   [/^\/audit$/, audit.render, "Audit log"],
@@ -84,6 +87,7 @@ function signOut(message) {
   setLive("off");
   nav.hidden = true;
   session.hidden = true;
+  fill(document.getElementById("banners"));
   renderSignIn(message);
 }
 
@@ -161,6 +165,7 @@ async function route() {
   document.title = `${title} · Roster`;
   const view = h("div", { class: "view" });
   fill(main, view);
+  refreshBanners();
   try {
     await render(view, ctx, params, ...args);
   } catch (err) {

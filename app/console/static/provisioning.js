@@ -3,12 +3,15 @@
 import { gql } from "./api.js";
 import { badge, confirmAction, copyText, errorBox, field, fill, h, notice, scroller, table, when }
   from "./dom.js";
+import { HEALTH, HEALTH_TOKEN, healthTable, writesChart } from "./health.js";
+import { guardKind } from "./held.js";
 import { namesOf } from "./names.js";
 import { userLink } from "./users.js";
 
 const TOKEN = "id name hint state createdBy createdAt expiresAt revokedAt lastUsedAt";
 const QUERY = (eventFields) => `{ provisioning {
-  enabled scimBaseUrl tokens { ${TOKEN} }
+  enabled scimBaseUrl tokens { ${TOKEN} ${HEALTH_TOKEN} } ${HEALTH}
+  guard { state threshold window counted heldCount trippedAt }
   stats { usersByProvider { authProvider count } groupsByProvider { authProvider count }
           requestsLast24h errorsLast24h lastRequestAt }
   events(first: 20) { nodes { ${eventFields} } }
@@ -131,11 +134,19 @@ export async function render(view, ctx, params = null, message = null) {
       h("dt", {}, "SCIM base URL"), h("dd", {}, h("code", {}, p.scimBaseUrl)),
       h("dt", {}, "Users by owner"), h("dd", {}, counts(p.stats.usersByProvider)),
       h("dt", {}, "Groups by owner"), h("dd", {}, counts(p.stats.groupsByProvider)),
+      h("dt", {}, "Deprovisioning guard"), h("dd", { id: "guard-summary" },
+        badge(p.guard.state, guardKind[p.guard.state]),
+        ` ${p.guard.counted} of ${p.guard.threshold} destructive writes in ${p.guard.window} min; ${p.guard.heldCount} held `,
+        h("a", { href: "#/held-writes" }, "Review held writes")),
       h("dt", {}, "SCIM writes, last 24 h"),
       h("dd", {}, `${p.stats.requestsLast24h} (${p.stats.errorsLast24h} failed), last `, when(p.stats.lastRequestAt))),
     ctx.viewer.canWrite ? h("p", {}, toggle) : null, out,
     h("section", { "aria-labelledby": "tokens-title" }, h("h2", { id: "tokens-title" }, "Tokens"),
       scroller(tokens), p.enabled && ctx.viewer.canWrite ? create : null),
+    h("section", { "aria-labelledby": "health-title" }, h("h2", { id: "health-title" }, "Health"),
+      h("p", {}, `${p.health.requestCount24h} SCIM requests in the last 24 h, ${p.health.errorCount24h} failed; `
+        + "connection test by the IdP last seen ", when(p.health.connectionTestedAt), "."),
+      scroller(healthTable(p.tokens.filter((t) => t.state === "ACTIVE"))), writesChart(p.health.series)),
     h("section", { "aria-labelledby": "events-title" }, h("h2", { id: "events-title" }, "Events"),
       announce, scroller(events)));
 }

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from app.domain.access.tokens import TokenRecord, TokenState
 from app.domain.auth_settings import AuthSettingsRecord
+from app.domain.provisioning.health import TokenHealth
 from app.domain.types import Actor, AuthProvider, AuthType
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
@@ -57,9 +58,56 @@ class AuthenticationSettings:
         )
 
 
+@strawberry.type(name="ScimTokenError", description="The latest failed SCIM request of a token.")
+class ScimTokenError:
+    """When, which status, and what Roster answered."""
+
+    at: DateTime = strawberry.field(description="When it was answered.")
+    status: int = strawberry.field(description="The HTTP status code.")
+    detail: str = strawberry.field(description="The SCIM error detail sent to the IdP.")
+
+
 @strawberry.type(name="ScimToken", description="A SCIM bearer token (its secret is never shown).")
 class ScimToken(Node):
-    """A SCIM token."""
+    """A SCIM token, and its provisioning health (counted per worker, added every few seconds)."""
+
+    token_id: strawberry.Private[str]
+
+    async def _health(self, info: Info) -> TokenHealth:
+        found: TokenHealth = await info.context.loaders.token_health.load(self.token_id)
+        return found
+
+    @strawberry.field(description="SCIM requests with this token in the last 24 hours.")
+    async def request_count_24h(self, info: Info) -> int:
+        return (await self._health(info)).requests_24h
+
+    @strawberry.field(description="Of those, the requests answered with an error (4xx, 5xx).")
+    async def error_count_24h(self, info: Info) -> int:
+        return (await self._health(info)).errors_24h
+
+    @strawberry.field(description="The latest failed request (null: none yet).")
+    async def last_error(self, info: Info) -> ScimTokenError | None:
+        err = (await self._health(info)).last_error
+        return (
+            ScimTokenError(at=DateTime(err.at), status=err.status, detail=err.detail)
+            if err
+            else None
+        )
+
+    @strawberry.field(description="Live and expiring within 14 days: give the IdP a new token.")
+    async def expires_soon(self, info: Info) -> bool:
+        return (await self._health(info)).expires_soon
+
+    @strawberry.field(description="Seconds until it expires (0 once expired).")
+    async def seconds_to_expiry(self, info: Info) -> int:
+        return (await self._health(info)).seconds_to_expiry
+
+    @strawberry.field(
+        description="When the IdP's connection test (a userName lookup for a random name) was "
+        "last seen with this token (null: never)."
+    )
+    async def connection_tested_at(self, info: Info) -> DateTime | None:
+        return _dt((await self._health(info)).connection_tested_at)
 
     name: str = strawberry.field(description="Label, e.g. the IdP's name.")
     hint: str = strawberry.field(description="The last four characters of the secret.")
@@ -74,6 +122,7 @@ class ScimToken(Node):
     def of(rec: TokenRecord) -> ScimToken:
         """The GraphQL view of a SCIM token."""
         return ScimToken(
+            token_id=rec.id,
             id=strawberry.ID(to_global_id("ScimToken", rec.id)),
             name=rec.name,
             hint=rec.hint,

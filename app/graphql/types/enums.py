@@ -59,6 +59,9 @@ class AuditAction(Enum):
     API_TOKEN_REVOKE = "apiToken.revoke"  # noqa: S105 - an action name
     PROVISIONING_ENABLE = "provisioning.enable"
     PROVISIONING_DISABLE = "provisioning.disable"
+    GUARD_UPDATE = "guard.update"
+    GUARD_RELEASE = "guard.release"
+    GUARD_DISCARD = "guard.discard"
     AUTHENTICATION_CONFIGURE = "authentication.configure"
     PROFILE_ATTRIBUTE_CREATE = "profileAttribute.create"
     PROFILE_ATTRIBUTE_UPDATE = "profileAttribute.update"
@@ -103,6 +106,9 @@ describe(
         "API_TOKEN_REVOKE": "An admin API token was revoked.",
         "PROVISIONING_ENABLE": "SCIM provisioning was switched on.",
         "PROVISIONING_DISABLE": "SCIM provisioning was switched off.",
+        "GUARD_UPDATE": "An admin changed the deprovisioning guard's settings (rule 19).",
+        "GUARD_RELEASE": "An admin released writes held by the deprovisioning guard (rule 19).",
+        "GUARD_DISCARD": "An admin discarded writes held by the deprovisioning guard (rule 19).",
         "AUTHENTICATION_CONFIGURE": "The authentication settings (the IdP setup) changed.",
         "PROFILE_ATTRIBUTE_CREATE": "A custom attribute was added to the Profile Editor.",
         "PROFILE_ATTRIBUTE_UPDATE": "A Profile Editor attribute changed.",
@@ -131,6 +137,7 @@ class ProvisioningOutcome(Enum):
     SUCCESS = "SUCCESS"
     WARNING = "WARNING"
     ERROR = "ERROR"
+    HELD = "HELD"
 
 
 describe(
@@ -141,6 +148,8 @@ describe(
         "SUCCESS": "Applied as asked.",
         "WARNING": "Applied, with something skipped (e.g. unknown members); see errorDetail.",
         "ERROR": "Refused or failed: nothing changed; see statusCode and errorDetail.",
+        "HELD": "A destructive write held by the tripped deprovisioning guard (rule 19):"
+        " answered as accepted, not applied until an admin releases it.",
     },
 )
 

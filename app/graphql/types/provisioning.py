@@ -13,11 +13,16 @@ from app.domain.activity import (
     list_provisioning_events,
     provisioning_stats,
 )
+from app.domain.guard.review import guard_status, list_held
+from app.domain.guard.store import count_held
+from app.domain.provisioning.health import provisioning_health
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEventConnection, ProvisioningStatsType
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import page_request
+from app.graphql.types.guard import DeprovisioningGuard, HeldWriteConnection
+from app.graphql.types.health import ProvisioningHealthType
 from app.graphql.types.links import LOG_COUNT_CAP
 
 
@@ -33,6 +38,11 @@ class Provisioning:
         async with info.context.read() as tx:
             records = await list_scim_tokens(tx)
         return [ScimToken.of(t) for t in records]
+
+    @strawberry.field(description="Token health and SCIM writes per hour over the last 7 days.")
+    async def health(self, info: Info) -> ProvisioningHealthType:
+        async with info.context.read() as tx:
+            return ProvisioningHealthType(health=await provisioning_health(tx))
 
     @strawberry.field(description="Owned records per provider and SCIM traffic of the last 24h.")
     async def stats(self, info: Info) -> ProvisioningStatsType:
@@ -59,3 +69,21 @@ class Provisioning:
                 return await count_provisioning_events(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
 
         return ProvisioningEventConnection.of(page, count)
+
+    @strawberry.field(description="The deprovisioning guard (rule 19): state, threshold, settings.")
+    async def guard(self, info: Info) -> DeprovisioningGuard:
+        async with info.context.read() as tx:
+            return DeprovisioningGuard.of(await guard_status(tx))
+
+    @strawberry.field(description="Writes held by the deprovisioning guard, oldest first.")
+    async def held_writes(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> HeldWriteConnection:
+        async with info.context.read() as tx:
+            page = await list_held(tx, page=page_request(info, first, after))
+
+        async def count() -> int:
+            async with info.context.read() as tx:
+                return await count_held(tx)
+
+        return HeldWriteConnection.of(page, count)
