@@ -21,6 +21,7 @@ from app.console import console_routes
 from app.db import Database
 from app.domain.provisioning.usage import UsageBuffer
 from app.errors import DatabaseUnavailable
+from app.feed import build_feed_app
 from app.graphql.app import build_graphql_app
 from app.graphql.ide import graphiql_routes
 from app.metrics import guard_gauges
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> RosterApp:
     routes += [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
     if settings.graphql_graphiql:
         routes += graphiql_routes()  # GraphiQL's assets, vendored: no CDN (app.graphql.ide)
+    routes += build_feed_app(db)  # GET /events: the downstream event feed (rule 20)
     routes += console_routes()  # /console: the admin console (static, uses /graphql)
     app = RosterApp(
         routes=routes,

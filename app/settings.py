@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(
         default=365, ge=0, description="`roster purge` deletes older audit entries; 0: never."
     )
+    event_retention_days: int = Field(
+        default=30,
+        ge=0,
+        description="`roster purge` deletes downstream events (GET /events, the outbox) older"
+        " than this; 0: never.",
+    )
     graphql_max_page_size: int = Field(default=100, ge=1)
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)

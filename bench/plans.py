@@ -61,6 +61,9 @@ class RecordingTx:
     def savepoint(self) -> Any:
         return self.inner.savepoint()
 
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self.inner.before_commit(callback)
+
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
         self.callbacks.append(callback)
 

@@ -12,6 +12,7 @@ from app.db import Database, drivers
 from app.domain.types import Actor, ActorKind
 
 DATA_TABLES = (
+    "outbox_events",
     "guard_held",
     "guard_counted",
     "memberships",

@@ -35,6 +35,7 @@ TABLES = {
     "deprovisioning_guard",
     "guard_counted",
     "guard_held",
+    "outbox_events",
 }
 
 

@@ -169,6 +169,7 @@ class Database:
                 raise
             try:
                 yield tx
+                await tx.run_before_commit()
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -202,6 +203,7 @@ class Database:
         try:
             async with conn.transaction(readonly=not write):
                 yield tx
+                await tx.run_before_commit()
                 await tx.flush_notices()
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc

@@ -62,6 +62,7 @@ class SqliteTx:
         self.cache = cache
         self.memo: dict[str, Any] = {}
         self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
+        self._before: list[Callable[[], Awaitable[None]]] = []
         self._sp = 0
         self._write = write
 
@@ -109,16 +110,28 @@ class SqliteTx:
         self._sp += 1
         name = f"sp{self._sp}"
         self._conn.execute(f"SAVEPOINT {name}")
-        callbacks = len(self._callbacks)
+        callbacks, before = len(self._callbacks), len(self._before)
         try:
             yield
         except BaseException:
             self.memo.clear()
             del self._callbacks[callbacks:]  # what was undone must not be announced
+            del self._before[before:]
             self._conn.execute(f"ROLLBACK TO {name}")
             self._conn.execute(f"RELEASE {name}")
             raise
         self._conn.execute(f"RELEASE {name}")
+
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._before.append(callback)
+
+    async def run_before_commit(self) -> None:
+        """The before-commit callbacks, in order (a callback may register another)."""
+        i = 0
+        while i < len(self._before):
+            await self._before[i]()
+            i += 1
+        self._before.clear()
 
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
         self._callbacks.append(callback)
@@ -140,6 +153,7 @@ class PgTx:
         self.memo: dict[str, Any] = {}
         self._notices: list[tuple[str, str]] = []
         self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
+        self._before: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     def _convert(cls, sql: str) -> tuple[str, tuple[str, ...]]:
@@ -192,7 +206,7 @@ class PgTx:
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        callbacks, notices = len(self._callbacks), len(self._notices)
+        callbacks, notices, before = len(self._callbacks), len(self._notices), len(self._before)
         try:
             async with self._conn.transaction():
                 yield
@@ -200,7 +214,19 @@ class PgTx:
             self.memo.clear()
             del self._callbacks[callbacks:]  # what was undone must not be announced
             del self._notices[notices:]
+            del self._before[before:]
             raise
+
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._before.append(callback)
+
+    async def run_before_commit(self) -> None:
+        """The before-commit callbacks, in order (a callback may register another)."""
+        i = 0
+        while i < len(self._before):
+            await self._before[i]()
+            i += 1
+        self._before.clear()
 
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
         self._callbacks.append(callback)

@@ -119,4 +119,11 @@ class Tx(Protocol):
         notices go in one statement at its end, and a rolled-back savepoint drops its own).
         SQLite: nothing, as no other process listens; announce in-process with after_commit."""
 
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` inside the transaction just before it commits, after everything
+        else the transaction does, in the order registered; a callback registered inside a
+        savepoint that rolls back is dropped with it. What a callback raises rolls the whole
+        transaction back. For work that must be last and short, such as numbering the
+        transaction's outbox events under a lock held only for the commit."""
+
     def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None: ...

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.db import Tx
 from app.domain.clock import new_id, now_iso
+from app.domain.outbox import stage_event
 from app.domain.types import Actor, Change
 
 _INSERT = (
@@ -34,7 +35,17 @@ async def record_audit(
     changes: Iterable[Change] = (),
     reason: str | None = None,
 ) -> None:
-    """Append one audit entry. Raises nothing of its own; database errors propagate."""
+    """Append one audit entry, and stage the change's downstream event (rule 20: the outbox).
+    Raises nothing of its own; database errors propagate."""
+    changes = list(changes)
+    stage_event(
+        tx,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        changes=changes,
+    )
     await tx.execute(
         _INSERT,
         {

@@ -1,7 +1,8 @@
 """Bounded growth: provisioning events and audit entries older than their retention go.
 
-Retention comes from `Settings` (``provisioning_event_retention_days``, default 90, and
-``audit_retention_days``, default 365; 0 keeps a log forever). Rows go oldest first in batches,
+Retention comes from `Settings` (``provisioning_event_retention_days``, default 90,
+``audit_retention_days``, default 365, and ``event_retention_days`` for the downstream event
+outbox, default 30; 0 keeps a log forever). Rows go oldest first in batches,
 one transaction per batch, so a purge of millions of rows never holds a lock for long and an
 interrupted purge leaves a consistent, shorter log; each batch is one indexed range read on
 ``at``. Apart from this purge the audit log is append-only, and the purge itself is audited
@@ -20,7 +21,7 @@ from app.errors import InvalidValue
 from app.settings import Settings
 
 # The logs a purge may shorten; table names only ever come from here.
-LOGS = ("provisioning_events", "audit_entries")
+LOGS = ("provisioning_events", "audit_entries", "outbox_events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ def cutoffs(settings: Settings) -> dict[str, str]:
     days = {
         "provisioning_events": settings.provisioning_event_retention_days,
         "audit_entries": settings.audit_retention_days,
+        "outbox_events": settings.event_retention_days,
     }
     return {log: iso_in(-d) for log, d in days.items() if d > 0}
 
@@ -47,9 +49,15 @@ def _log(log: str) -> str:
     return log
 
 
+def _kept(log: str) -> str:
+    """The outbox always keeps its newest event: numbering continues from it (max + 1), so a
+    consumer's cursor never points into a restarted sequence."""
+    return " AND seq < (SELECT max(seq) FROM outbox_events)" if log == "outbox_events" else ""
+
+
 async def count_expired(tx: Tx, *, log: str, before: str) -> int:
     """How many rows of ``log`` are older than ``before``; raises InvalidValue for a bad log."""
-    sql = f"SELECT count(*) FROM {_log(log)} WHERE at < :before"
+    sql = f"SELECT count(*) FROM {_log(log)} WHERE at < :before{_kept(log)}"
     return int(await tx.fetchval(sql, {"before": before}))
 
 
@@ -62,7 +70,7 @@ async def purge_batch(tx: Tx, *, log: str, before: str, size: int) -> int:
         raise InvalidValue("the batch size must be at least 1", fields=["size"])
     table = _log(log)
     return await tx.execute(
-        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE at < :before"
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE at < :before{_kept(log)}"
         " ORDER BY at LIMIT :n)",
         {"before": before, "n": size},
     )

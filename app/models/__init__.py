@@ -9,6 +9,7 @@ Conventions, the same on SQLite and PostgreSQL:
 """
 
 from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld
+from app.models.outbox import OutboxEvent
 from app.models.tables import (
     ApiToken,
     AuditEntry,
@@ -35,6 +36,7 @@ __all__ = [
     "GuardCounted",
     "GuardHeld",
     "Membership",
+    "OutboxEvent",
     "ProfileAttribute",
     "ProvisioningEvent",
     "Role",

@@ -1,0 +1,63 @@
+"""Staging: one event per audited change, numbered and written just before commit.
+
+`stage_event` runs where the change is audited, in the change's transaction, and registers a
+before-commit step. At commit time that step takes the outbox lock (once per transaction),
+reads the resource as it now is, and writes the event with the next number; after the commit
+the event's number is announced (a NOTIFY on PostgreSQL, an in-process wake-up on SQLite) so
+long-polling readers and followers see it within milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.db import Tx
+from app.db.wakeup import CHANNEL, wake
+from app.domain.clock import new_id, now_iso
+from app.domain.outbox import store
+from app.domain.outbox.types import event_type
+from app.domain.types import Actor, Change
+
+_LOCKED = "outbox.locked"  # tx.memo key: this transaction holds store.LOCK
+
+
+def stage_event(
+    tx: Tx,
+    *,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    changes: Iterable[Change] = (),
+) -> None:
+    """Stage the event of an audited change (none for an action that yields no event)."""
+    changes = list(changes)
+    kind = event_type(action, changes)
+    if kind is None:
+        return
+    at = now_iso()
+    document = [{"field": c.field, "before": c.before, "after": c.after} for c in changes]
+
+    async def write() -> None:
+        if not tx.memo.get(_LOCKED):
+            await tx.lock(store.LOCK)
+            tx.memo[_LOCKED] = True
+        event = store.OutboxEventRecord(
+            seq=await store.next_seq(tx),
+            id=new_id(),
+            type=kind,
+            at=at,
+            actor_type=actor.kind.value,
+            actor_id=actor.id,
+            actor_label=actor.label,
+            request_id=actor.request_id,
+            resource_type=target_type,
+            resource_id=target_id,
+            changes=document,
+            resource=await store.snapshot(tx, target_type, target_id),
+        )
+        await store.insert_event(tx, event)
+        tx.notify(CHANNEL, str(event.seq))
+        tx.after_commit(wake)
+
+    tx.before_commit(write)

@@ -1,0 +1,181 @@
+"""The outbox's SQL: numbering and writing events, the resource as it now is, reading pages.
+
+Numbering (rule 20, "no gaps"): the writer takes the transaction lock `LOCK` just before its
+commit, reads ``max(seq)`` and writes ``max + 1``. The lock is held until the commit, so the
+next writer reads a maximum that includes this event, and an event that rolls back frees its
+number for the next one. A reader that has seen ``n`` has therefore seen every event below
+``n``: nothing can commit later with a smaller number. SQLite needs no lock (one writer at a
+time), PostgreSQL an advisory lock (docs/events.md gives the cost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.db import Row, Tx
+
+LOCK = "outbox"
+
+_COLUMNS = (
+    "seq, id, type, at, actor_type, actor_id, actor_label, request_id, resource_type,"
+    " resource_id, changes, resource"
+)
+_INSERT = (
+    f"INSERT INTO outbox_events ({_COLUMNS}) VALUES (:seq, :id, :type, :at, :actor_type,"
+    " :actor_id, :actor_label, :request_id, :resource_type, :resource_id, :changes, :resource)"
+)
+
+# The resource as it now is, per audit target type: public fields only (no hashes, no
+# secrets), named as the APIs name them. A type not listed has no resource document.
+_SNAPSHOTS: dict[str, str] = {
+    "User": (
+        'SELECT id, login_id AS "loginId", external_id AS "externalId", auth_provider AS'
+        ' "authProvider", status, profile, version, created_at AS "createdAt", updated_at AS'
+        ' "updatedAt", deleted_at AS "deletedAt" FROM users WHERE id = :id'
+    ),
+    "Group": (
+        'SELECT id, display_name AS "displayName", external_id AS "externalId", auth_provider'
+        ' AS "authProvider", member_count AS "memberCount", version, created_at AS "createdAt",'
+        ' updated_at AS "updatedAt" FROM groups WHERE id = :id'
+    ),
+    "ApiToken": (
+        'SELECT id, user_id AS "userId", name, hint, created_at AS "createdAt", expires_at AS'
+        ' "expiresAt", revoked_at AS "revokedAt" FROM api_tokens WHERE id = :id'
+    ),
+    "ScimToken": (
+        'SELECT id, name, hint, created_at AS "createdAt", expires_at AS "expiresAt",'
+        ' revoked_at AS "revokedAt" FROM scim_tokens WHERE id = :id'
+    ),
+    "ProfileAttribute": (
+        'SELECT name, display_name AS "displayName", datatype, source_priority AS'
+        ' "sourcePriority", status, scim_path AS "scimPath", version FROM profile_attributes'
+        " WHERE name = :id"
+    ),
+}
+_JSON_FIELDS = ("profile",)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEventRecord:
+    """One event of the feed."""
+
+    seq: int
+    id: str
+    type: str
+    at: str
+    actor_type: str
+    actor_id: str | None
+    actor_label: str
+    request_id: str | None
+    resource_type: str
+    resource_id: str | None
+    changes: list[dict[str, Any]]
+    resource: dict[str, Any] | None
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _record(row: Row) -> OutboxEventRecord:
+    return OutboxEventRecord(
+        seq=int(row["seq"]),
+        id=row["id"],
+        type=row["type"],
+        at=row["at"],
+        actor_type=row["actor_type"],
+        actor_id=row["actor_id"],
+        actor_label=row["actor_label"],
+        request_id=row["request_id"],
+        resource_type=row["resource_type"],
+        resource_id=row["resource_id"],
+        changes=_json(row["changes"]),
+        resource=_json(row["resource"]),
+    )
+
+
+async def snapshot(tx: Tx, resource_type: str, resource_id: str | None) -> dict[str, Any] | None:
+    """The resource's public fields as the transaction sees them, or None (gone, or a type
+    without a document)."""
+    sql = _SNAPSHOTS.get(resource_type)
+    if sql is None or resource_id is None:
+        return None
+    row = await tx.fetchrow(sql, {"id": resource_id})
+    if row is None:
+        return None
+    names = row.keys()
+    doc = {k: row[k] for k in names}
+    for key in _JSON_FIELDS:
+        if key in doc:
+            doc[key] = _json(doc[key])
+    return doc
+
+
+async def next_seq(tx: Tx) -> int:
+    """The number the transaction's next event gets; the caller holds `LOCK`."""
+    return int(await tx.fetchval("SELECT coalesce(max(seq), 0) FROM outbox_events")) + 1
+
+
+async def insert_event(tx: Tx, event: OutboxEventRecord) -> None:
+    """Write one numbered event."""
+    await tx.execute(
+        _INSERT,
+        {
+            "seq": event.seq,
+            "id": event.id,
+            "type": event.type,
+            "at": event.at,
+            "actor_type": event.actor_type,
+            "actor_id": event.actor_id,
+            "actor_label": event.actor_label,
+            "request_id": event.request_id,
+            "resource_type": event.resource_type,
+            "resource_id": event.resource_id,
+            "changes": tx.dialect.json_param(event.changes),
+            "resource": None if event.resource is None else tx.dialect.json_param(event.resource),
+        },
+    )
+
+
+async def latest_seq(tx: Tx) -> int:
+    """The number of the newest event (0 when there is none)."""
+    return int(await tx.fetchval("SELECT coalesce(max(seq), 0) FROM outbox_events"))
+
+
+async def events_after(
+    tx: Tx, after: int, limit: int, types: Sequence[str] = ()
+) -> list[OutboxEventRecord]:
+    """Up to ``limit`` events numbered above ``after``, oldest first, of ``types`` if given."""
+    where, params = "seq > :after", {"after": after, "n": limit}
+    if types:
+        where += " AND " + tx.dialect.in_list("type", "types")
+        params["types"] = tx.dialect.list_param(list(types))
+    rows = await tx.fetch(
+        f"SELECT {_COLUMNS} FROM outbox_events WHERE {where} ORDER BY seq LIMIT :n", params
+    )
+    return [_record(r) for r in rows]
+
+
+async def oldest_seq(tx: Tx) -> int:
+    """The number of the oldest event still kept (0 when there is none)."""
+    return int(await tx.fetchval("SELECT coalesce(min(seq), 0) FROM outbox_events"))
+
+
+def document(event: OutboxEventRecord) -> dict[str, Any]:
+    """The event as consumers receive it (the feed, GraphQL's ``payload``, webhooks)."""
+    return {
+        "seq": event.seq,
+        "id": event.id,
+        "type": event.type,
+        "occurredAt": event.at,
+        "actor": {"type": event.actor_type, "id": event.actor_id, "label": event.actor_label},
+        "requestId": event.request_id,
+        "resourceType": event.resource_type,
+        "resourceId": event.resource_id,
+        "changes": event.changes,
+        "resource": event.resource,
+    }
