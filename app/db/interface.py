@@ -42,6 +42,11 @@ class Dialect:
         """The bind value for a JSON column."""
         return orjson.dumps(value).decode()
 
+    def json_value(self, param: str) -> str:
+        """A bound JSON text (`json_param`) as a JSON value where no column types it (the
+        select list of an INSERT ... SELECT)."""
+        return f":{param}"
+
     #: Appended to a SELECT that reads a row the transaction is about to change. SQLite needs
     #: nothing: BEGIN IMMEDIATE already serialises writers.
     for_update = ""
@@ -72,6 +77,9 @@ class PgDialect(Dialect):
 
     def list_param(self, values: Sequence[Any]) -> Any:
         return list(values)
+
+    def json_value(self, param: str) -> str:
+        return f"CAST(:{param} AS jsonb)"
 
     def json_remove(self, column: str, key: str) -> str:
         return f"({column} - '{key}')"

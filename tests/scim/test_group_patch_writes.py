@@ -1,7 +1,9 @@
 """A member PATCH writes the group row once and does not read the group again (issue 14, item 5).
 
 Each case counts the statements that read or write the ``groups`` row of the patched group,
-through the real SCIM endpoint on both engines, and checks the whole result.
+through the real SCIM endpoint on both engines, and checks the whole result. A change also
+yields its downstream event (rule 20), whose one read of the group as it now is, at commit,
+is marked (`app.domain.outbox.store.SNAPSHOT`) and counted apart.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from app.domain.outbox.store import SNAPSHOT
 from tests.scim.conftest import GROUP, Scim
 from tests.support import counting
 
@@ -20,7 +23,7 @@ def _group_statements(seen: list[str]) -> list[str]:
     on_row = [
         sql for sql in seen if sql.startswith("UPDATE groups") or "FROM groups WHERE id" in sql
     ]
-    return [" ".join(sql.split()[:2]) for sql in on_row]
+    return ["outbox" if sql.startswith(SNAPSHOT) else " ".join(sql.split()[:2]) for sql in on_row]
 
 
 async def _patch(scim: Scim, g: str, ops: list[dict[str, Any]], mp: pytest.MonkeyPatch) -> Any:
@@ -51,8 +54,9 @@ async def test_replace_remove_and_add_write_the_group_row_once(
     ]
     start, _, _ = await _state(scim, g)
     etag, statements = await _patch(scim, g, ops, monkeypatch)
-    # one read of the row (locked), one write: version, name, member count, lastProvisionedAt
-    assert statements == ["SELECT id,", "UPDATE groups"]
+    # one read of the row (locked), one write: version, name, member count, lastProvisionedAt;
+    # then, at commit, the outbox's snapshot of the group for the event
+    assert statements == ["SELECT id,", "UPDATE groups", "outbox"]
     assert etag == f'W/"{start + 1}"'
     assert await _state(scim, g) == (start + 1, 2, sorted([cy, dee]))
     audit = await scim.rows(
@@ -69,10 +73,11 @@ async def test_a_member_add_alone_writes_once_and_a_resync_only_marks_the_sync(
     add = [{"op": "add", "path": "members", "value": [{"value": bob}]}]
     start, _, _ = await _state(scim, g)
     etag, statements = await _patch(scim, g, add, monkeypatch)
-    assert statements == ["SELECT id,", "UPDATE groups"]
+    assert statements == ["SELECT id,", "UPDATE groups", "outbox"]
     assert etag == f'W/"{start + 1}"'
     assert await _state(scim, g) == (start + 1, 2, sorted([ada, bob]))
-    # the same add again changes nothing: lastProvisionedAt moves, the version does not
+    # the same add again changes nothing: lastProvisionedAt moves, the version does not, and
+    # no event is written (nothing is audited)
     etag, statements = await _patch(scim, g, add, monkeypatch)
     assert statements == ["SELECT id,", "UPDATE groups"]
     assert etag == f'W/"{start + 1}"'

@@ -43,7 +43,7 @@ def stage_event(
             await tx.lock(store.LOCK)
             tx.memo[_LOCKED] = True
         event = store.OutboxEventRecord(
-            seq=await store.next_seq(tx),
+            seq=0,  # numbered by the insert
             id=new_id(),
             type=kind,
             at=at,
@@ -56,8 +56,8 @@ def stage_event(
             changes=document,
             resource=await store.snapshot(tx, target_type, target_id),
         )
-        await store.insert_event(tx, event)
-        tx.notify(CHANNEL, str(event.seq))
+        seq = await store.insert_event(tx, event)
+        tx.notify(CHANNEL, str(seq))
         tx.after_commit(wake)
 
     tx.before_commit(write)

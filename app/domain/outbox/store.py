@@ -24,13 +24,11 @@ _COLUMNS = (
     "seq, id, type, at, actor_type, actor_id, actor_label, request_id, resource_type,"
     " resource_id, changes, resource"
 )
-_INSERT = (
-    f"INSERT INTO outbox_events ({_COLUMNS}) VALUES (:seq, :id, :type, :at, :actor_type,"
-    " :actor_id, :actor_label, :request_id, :resource_type, :resource_id, :changes, :resource)"
-)
-
 # The resource as it now is, per audit target type: public fields only (no hashes, no
-# secrets), named as the APIs name them. A type not listed has no resource document.
+# secrets), named as the APIs name them. A type not listed has no resource document. Each
+# read starts with the comment `SNAPSHOT`, so statement counts can tell it from the change's
+# own statements (it is the one read of the resource the outbox adds to a write).
+SNAPSHOT = "/* outbox snapshot */ "
 _SNAPSHOTS: dict[str, str] = {
     "User": (
         'SELECT id, login_id AS "loginId", external_id AS "externalId", auth_provider AS'
@@ -104,7 +102,7 @@ async def snapshot(tx: Tx, resource_type: str, resource_id: str | None) -> dict[
     sql = _SNAPSHOTS.get(resource_type)
     if sql is None or resource_id is None:
         return None
-    row = await tx.fetchrow(sql, {"id": resource_id})
+    row = await tx.fetchrow(SNAPSHOT + sql, {"id": resource_id})
     if row is None:
         return None
     names = row.keys()
@@ -115,17 +113,19 @@ async def snapshot(tx: Tx, resource_type: str, resource_id: str | None) -> dict[
     return doc
 
 
-async def next_seq(tx: Tx) -> int:
-    """The number the transaction's next event gets; the caller holds `LOCK`."""
-    return int(await tx.fetchval("SELECT coalesce(max(seq), 0) FROM outbox_events")) + 1
-
-
-async def insert_event(tx: Tx, event: OutboxEventRecord) -> None:
-    """Write one numbered event."""
-    await tx.execute(
-        _INSERT,
+async def insert_event(tx: Tx, event: OutboxEventRecord) -> int:
+    """Write one event with the next number (``max + 1``; the caller holds `LOCK`) and return
+    the number: one statement."""
+    d = tx.dialect
+    sql = (
+        f"INSERT INTO outbox_events ({_COLUMNS}) SELECT coalesce(max(seq), 0) + 1, :id, :type,"
+        " :at, :actor_type, :actor_id, :actor_label, :request_id, :resource_type, :resource_id,"
+        f" {d.json_value('changes')}, {d.json_value('resource')} FROM outbox_events"
+        " RETURNING seq"
+    )
+    seq = await tx.fetchval(
+        sql,
         {
-            "seq": event.seq,
             "id": event.id,
             "type": event.type,
             "at": event.at,
@@ -135,10 +135,11 @@ async def insert_event(tx: Tx, event: OutboxEventRecord) -> None:
             "request_id": event.request_id,
             "resource_type": event.resource_type,
             "resource_id": event.resource_id,
-            "changes": tx.dialect.json_param(event.changes),
-            "resource": None if event.resource is None else tx.dialect.json_param(event.resource),
+            "changes": d.json_param(event.changes),
+            "resource": None if event.resource is None else d.json_param(event.resource),
         },
     )
+    return int(seq)
 
 
 async def latest_seq(tx: Tx) -> int:
