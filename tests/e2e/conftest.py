@@ -127,3 +127,18 @@ async def live(settings: Settings, clean_db: Database) -> AsyncIterator[Live]:
         yield Live(base, scim, admin, settings)
     finally:
         stop_server(proc)
+
+
+@pytest.fixture
+async def workers(settings: Settings, clean_db: Database) -> AsyncIterator[Live]:
+    """`roster serve` with two workers on the test database, with a SCIM and an OWNER token."""
+    if settings.database_kind == "sqlite":
+        pytest.skip("SQLite serves one process: several workers need PostgreSQL")
+    async with clean_db.transaction() as tx:
+        scim = await issue_scim_token(tx, name="okta", ttl_days=30, max_active=2)
+        admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
+    proc, base = start_server(settings, ROSTER_WORKERS="2")
+    try:
+        yield Live(base, scim, admin, settings)
+    finally:
+        stop_server(proc)

@@ -14,7 +14,7 @@ from app.domain.clock import iso_in
 from app.domain.retention import purge_expired
 from app.settings import Settings
 from tests.e2e.conftest import Live
-from tests.e2e.test_workers import _create_user, _fresh, workers  # noqa: F401
+from tests.e2e.test_workers import _create_user, _fresh
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,10 +17,7 @@ import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from app.db import Database
-from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
-from app.settings import Settings
-from tests.e2e.conftest import Live, start_server, stop_server
+from tests.e2e.conftest import Live
 
 pytestmark = pytest.mark.e2e
 
@@ -30,21 +27,6 @@ SUBSCRIBE = gql(
 )
 WRITES = 60
 PARALLEL = 8
-
-
-@pytest.fixture
-async def workers(settings: Settings, clean_db: Database) -> AsyncIterator[Live]:
-    """`roster serve` with two workers on the test database, with a SCIM and an OWNER token."""
-    if settings.database_kind == "sqlite":
-        pytest.skip("SQLite serves one process: several workers need PostgreSQL")
-    async with clean_db.transaction() as tx:
-        scim = await issue_scim_token(tx, name="okta", ttl_days=30, max_active=2)
-        admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
-    proc, base = start_server(settings, ROSTER_WORKERS="2")
-    try:
-        yield Live(base, scim, admin, settings)
-    finally:
-        stop_server(proc)
 
 
 def _fresh() -> httpx.AsyncClient:
