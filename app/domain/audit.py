@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db import Tx
 from app.domain.clock import new_id, now_iso
-from app.domain.outbox import stage_event
+from app.domain.outbox.stage import stage_event
 from app.domain.types import Actor, Change
 
 _INSERT = (

@@ -23,7 +23,11 @@ from starlette.routing import Route
 from app.db import Database
 from app.db.wakeup import follow, wakeup
 from app.domain.access.api_tokens import authenticate_admin
-from app.domain.outbox import EVENT_TYPES, document, events_after, latest_seq, oldest_seq
+from app.domain.catalogue import get_catalogue
+from app.domain.outbox.store import events_after, latest_seq, oldest_seq
+from app.domain.outbox.types import EVENT_TYPES
+from app.domain.outbox.views import document
+from app.domain.users.visibility import hidden_from
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 
 MAX_LIMIT = 1000
@@ -83,7 +87,9 @@ class Feed:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _read(self, after: int, limit: int, types: list[str]) -> tuple[list[Doc], int]:
+    async def _read(
+        self, after: int, limit: int, types: list[str], hidden: frozenset[str]
+    ) -> tuple[list[Doc], int]:
         """The events after ``after`` and the cursor to send next. ``latest`` is read first:
         the events read after it see at least as much, so with none matching, every event up
         to ``latest`` has been looked at and the cursor may move there."""
@@ -94,7 +100,8 @@ class Feed:
                 oldest = await oldest_seq(tx)
                 if after > latest or oldest > after + 1:
                     raise Gone(after, oldest, latest)
-        return [document(e) for e in events], (events[-1].seq if events else max(after, latest))
+        docs = [document(e, hidden) for e in events]
+        return docs, (events[-1].seq if events else max(after, latest))
 
     async def endpoint(self, request: Request) -> Response:
         scheme, _, secret = (request.headers.get("authorization") or "").partition(" ")
@@ -106,24 +113,27 @@ class Feed:
             types = _types(request)
             wait = _wait(request)
             async with self.db.transaction() as tx:
-                await authenticate_admin(tx, secret.strip())
-            return await self._answer(after, limit, types, wait)
+                actor = await authenticate_admin(tx, secret.strip())
+                hidden = hidden_from(actor, await get_catalogue(tx))
+            return await self._answer(after, limit, types, wait, hidden)
         except (BadParameter, Gone, Unauthenticated, Forbidden, DatabaseUnavailable) as exc:
             status, headers = _STATUS[type(exc)]
             return _error(status, getattr(exc, "message", None) or str(exc), headers)
 
-    async def _answer(self, after: int, limit: int, types: list[str], wait: float) -> Response:
+    async def _answer(
+        self, after: int, limit: int, types: list[str], wait: float, hidden: frozenset[str]
+    ) -> Response:
         deadline = time.monotonic() + wait
         if wait:
             await follow(self.db, min(wait, 2.0))
         while True:
             generation = wakeup.generation
-            events, next_seq = await self._read(after, limit, types)
+            events, next_seq = await self._read(after, limit, types, hidden)
             remaining = deadline - time.monotonic()
             if events or remaining <= 0:
                 break
             if not await wakeup.wait_after(generation, remaining):
-                events, next_seq = await self._read(after, limit, types)
+                events, next_seq = await self._read(after, limit, types, hidden)
                 break
         return JSONResponse({"events": events, "next": next_seq})
 

@@ -23,6 +23,7 @@ from app.domain.activity import (
 from app.domain.auth_settings import get_auth_settings
 from app.domain.directory import GroupFilter, UserFilter
 from app.domain.lookups import groups_by_ids
+from app.domain.outbox.store import count_events_after, events_after
 from app.domain.users.store import find_user, find_user_by_login
 from app.errors import InvalidValue
 from app.graphql.context import Context, Info
@@ -41,6 +42,7 @@ from app.graphql.types.admin import ApiToken, AuthenticationSettings, Viewer
 from app.graphql.types.audit import AuditEntry, AuditEntryConnection
 from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.common import Node, page_request
+from app.graphql.types.events import EventConnection, EventType, page_size, parse_cursor
 from app.graphql.types.groups import Group, GroupConnection
 from app.graphql.types.links import LOG_COUNT_CAP, linked_node
 from app.graphql.types.provisioning import Provisioning
@@ -172,6 +174,30 @@ class Query:
     async def api_tokens(self, info: Info) -> list[ApiToken]:
         async with info.context.read() as tx:
             return [ApiToken.of(t) for t in await list_api_tokens(tx)]
+
+    @strawberry.field(
+        description="Downstream events (rule 20), oldest first from a cursor: every committed"
+        " change, numbered without gaps; the cursor is the event's sequence number."
+    )
+    async def events(
+        self,
+        info: Info,
+        after: str | None = None,
+        types: list[EventType] | None = None,
+        first: int | None = None,
+    ) -> EventConnection:
+        start, size = parse_cursor(after), page_size(info, first)
+        wanted = [t.value for t in types or ()]
+        async with info.context.read() as tx:
+            events = await events_after(tx, start, size + 1, wanted)
+
+        async def count() -> int:
+            async with info.context.read() as tx:
+                return await count_events_after(tx, start, wanted)
+
+        more = len(events) > size
+        await info.context.catalogue()  # which attributes are HIDDEN from this reader
+        return EventConnection.of(events[:size], more, start, count, info.context.hidden)
 
     @strawberry.field(description="The audit log, newest first.")
     async def audit_log(

@@ -1,6 +1,9 @@
 # mypy: disable-error-code="untyped-decorator"
 # (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
-"""Live provisioning events over graphql-transport-ws, from every worker (see app.domain.notify)."""
+"""Live feeds over graphql-transport-ws, from every worker: provisioning events (see
+app.domain.notify), guard trips, and the downstream events of rule 20 from a cursor (read from
+the outbox and woken by app.db.wakeup, so a reconnect that passes its last cursor loses
+nothing)."""
 
 from __future__ import annotations
 
@@ -8,14 +11,20 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from app.db.wakeup import follow, wakeup
 from app.domain.activity import EventFilter, event_matches
 from app.domain.guard.review import guard_status
 from app.domain.guard.rules import TRIP_DETAIL
 from app.domain.notify import follow_provisioning_events, provisioning_events
+from app.domain.outbox.store import events_after, latest_seq
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEvent
+from app.graphql.types.events import Event, EventType, parse_cursor
 from app.graphql.types.guard import DeprovisioningGuard
+
+BATCH = 100  # events read per query while catching up
+IDLE = 30.0  # seconds between reads when nothing wakes the subscription
 
 
 @strawberry.type(name="GuardTrip", description="The deprovisioning guard tripped (rule 19).")
@@ -59,3 +68,32 @@ class Subscription:
                     yield GuardTrip(
                         event=ProvisioningEvent.of(event), guard=DeprovisioningGuard.of(status)
                     )
+
+    @strawberry.subscription(
+        description="Downstream events (rule 20) in order: from the cursor `after` (an event's"
+        " sequence number, e.g. the last one received before a reconnect), or, without it, those"
+        " committed from now on. Nothing is skipped: the feed has no gaps."
+    )
+    async def events(
+        self, info: Info, after: str | None = None, types: list[EventType] | None = None
+    ) -> AsyncGenerator[Event, None]:
+        _ = info.context.actor  # refuses an unauthenticated connection
+        wanted = [t.value for t in types or ()]
+        start = parse_cursor(after)
+        await follow(info.context.db)  # listening before reading: no commit falls between
+        async with info.context.read() as tx:
+            if after is None:
+                start = await latest_seq(tx)
+        await info.context.catalogue()
+        while True:
+            generation = wakeup.generation
+            async with info.context.read() as tx:
+                latest = await latest_seq(tx)
+                events = await events_after(tx, start, BATCH, wanted)
+            for event in events:
+                yield Event.of(event, info.context.hidden)
+                start = event.seq
+            if len(events) == BATCH:
+                continue
+            start = max(start, latest)  # every event up to latest was looked at
+            await wakeup.wait_after(generation, IDLE)

@@ -1,5 +1,6 @@
 """``GET /events`` on a real server: errors, paging in order, long polling woken by a SCIM
-write (on PostgreSQL, by a write on the other worker too), and a cursor retention overtook."""
+write (on PostgreSQL, by a write on the other worker too), a cursor retention overtook, and
+the GraphQL subscription resuming from its last cursor."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from typing import Any
 
 import httpx
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
 
 from app.db import Database
 from app.domain.clock import iso_in
@@ -157,3 +160,45 @@ async def test_a_cursor_older_than_retention_is_gone_not_silently_skipped(
     await _create_user(live, "new@example.com")  # numbering continues after the purge
     r = await _events(live, f"after={newest}")
     assert [e["seq"] for e in r.json()["events"]] == [newest + 1]
+
+
+def _subscription(after: str | None) -> Any:
+    args = f'(after: "{after}")' if after is not None else ""
+    return gql(f"subscription {{ events{args} {{ sequence type resourceId }} }}")
+
+
+async def _collect(live: Live, after: str | None, into: list[dict[str, Any]], count: int) -> None:
+    """Subscribe from ``after`` and collect ``count`` events, then disconnect."""
+    transport = WebsocketsTransport(
+        url=live.base.replace("http://", "ws://") + "/graphql",
+        init_payload={"Authorization": f"Bearer {live.admin}"},
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
+    async with Client(transport=transport) as session:
+        async for result in session.subscribe(_subscription(after)):
+            into.append(result["events"])
+            if len(into) >= count:
+                return
+
+
+async def test_the_subscription_resumes_from_its_last_cursor_without_loss(live: Live) -> None:
+    base = await _latest(live)
+    first = [await _create_user(live, f"s{k}@example.com") for k in range(3)]
+    got: list[dict[str, Any]] = []
+    await asyncio.wait_for(_collect(live, str(base), got, 3), WAIT)
+    assert got == [
+        {"sequence": str(base + k + 1), "type": "USER_CREATED", "resourceId": uid}
+        for k, uid in enumerate(first)
+    ]
+    # disconnected: these commit while nobody listens
+    missed = [await _create_user(live, f"m{k}@example.com") for k in range(2)]
+    resumed: list[dict[str, Any]] = []
+    follow = asyncio.create_task(_collect(live, got[-1]["sequence"], resumed, 3))
+    await asyncio.sleep(0.5)
+    late = await _create_user(live, "late@example.com")  # arrives live, after the replay
+    await asyncio.wait_for(follow, WAIT)
+    assert [(e["sequence"], e["resourceId"]) for e in resumed] == [
+        (str(base + 4), missed[0]),
+        (str(base + 5), missed[1]),
+        (str(base + 6), late),
+    ]

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from app.db import Database
-from app.domain.outbox import EVENT_TYPES, document, events_after, latest_seq
-from app.domain.outbox.types import _BY_ACTION, NO_EVENT, event_type
+from app.domain.outbox.store import events_after, latest_seq
+from app.domain.outbox.types import _BY_ACTION, EVENT_TYPES, NO_EVENT, event_type
+from app.domain.outbox.views import document
 from app.domain.types import Change
 from app.domain.users.service import (
     UserCreate,

@@ -166,17 +166,10 @@ async def oldest_seq(tx: Tx) -> int:
     return int(await tx.fetchval("SELECT coalesce(min(seq), 0) FROM outbox_events"))
 
 
-def document(event: OutboxEventRecord) -> dict[str, Any]:
-    """The event as consumers receive it (the feed, GraphQL's ``payload``, webhooks)."""
-    return {
-        "seq": event.seq,
-        "id": event.id,
-        "type": event.type,
-        "occurredAt": event.at,
-        "actor": {"type": event.actor_type, "id": event.actor_id, "label": event.actor_label},
-        "requestId": event.request_id,
-        "resourceType": event.resource_type,
-        "resourceId": event.resource_id,
-        "changes": event.changes,
-        "resource": event.resource,
-    }
+async def count_events_after(tx: Tx, after: int, types: Sequence[str] = ()) -> int:
+    """How many events are numbered above ``after`` (of ``types`` if given)."""
+    where, params = "seq > :after", {"after": after}
+    if types:
+        where += " AND " + tx.dialect.in_list("type", "types")
+        params["types"] = tx.dialect.list_param(list(types))
+    return int(await tx.fetchval(f"SELECT count(*) FROM outbox_events WHERE {where}", params))
