@@ -12,11 +12,12 @@ from functools import partial
 from typing import Any
 
 from app.db import Database, Tx
-from app.domain import activity, audit, directory, events, lookups, memberships
+from app.domain import activity, audit, directory, events, lookups
 from app.domain.access import roles
 from app.domain.activity import AuditFilter, EventFilter
 from app.domain.clock import iso_in, new_id
 from app.domain.directory import GroupFilter, Order, PageRequest, UserFilter, encode_cursor
+from app.domain.groups import members, store
 from app.domain.types import Actor, ActorKind
 from app.domain.users.service import set_user_status
 from app.scim.filters import parse_group_filter, parse_user_filter
@@ -63,8 +64,8 @@ def scim_scenarios(s: dict[str, Any]) -> list[Scenario]:
 
     eq = [f'userName eq "{s["login"]}"', f'externalId eq "{ext}"']
     named = f'displayName eq "{s["group_name"]}"'
-    page = partial(memberships.member_page, group_id=s["gid"], after=s["mid_member"])
-    add = partial(memberships.add_members, group_id=s["gid"], user_ids=s["non_members"])
+    page = partial(store.member_page, group_id=s["gid"], after=s["mid_member"])
+    add = partial(members.add_members, group_id=s["gid"], user_ids=s["non_members"])
     groups = directory.search_groups
     return [
         Scenario("SCIM GET /Users/{id}", partial(lookups.user_with_groups, user_id=s["mid"])),

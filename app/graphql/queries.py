@@ -22,7 +22,7 @@ from app.domain.activity import (
 )
 from app.domain.auth_settings import get_auth_settings
 from app.domain.directory import GroupFilter, UserFilter
-from app.domain.lookups import groups_by_ids
+from app.domain.groups.lookups import groups_by_ids
 from app.domain.users.store import find_user, find_user_by_login
 from app.errors import InvalidValue
 from app.graphql.context import Context, Info

@@ -20,8 +20,8 @@ from app.domain.directory import (
     search_groups,
     search_users,
 )
-from app.domain.groups import create_group
-from app.domain.memberships import add_members
+from app.domain.groups.members import add_members
+from app.domain.groups.service import create_group
 from app.domain.types import Datatype
 from app.domain.users.service import UserCreate, create_user
 from app.errors import InvalidValue

@@ -35,7 +35,7 @@ from app.domain.directory.predicates import (
     and_,
     or_,
 )
-from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.groups.store import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.users.store import USER_COLUMNS, row_to_user
 from app.errors import InvalidValue
