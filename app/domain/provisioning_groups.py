@@ -9,7 +9,6 @@ from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target, idp_controls_members, require
 from app.domain.access.roles import direct_roles, ensure_an_owner_remains
 from app.domain.audit import record_audit
-from app.domain.auth_settings import current_provider
 from app.domain.checks import check_external_id
 from app.domain.clock import new_id, now_iso
 from app.domain.groups import (
@@ -24,6 +23,7 @@ from app.domain.groups import (
 )
 from app.domain.memberships import add_members, remove_members, replace_members
 from app.domain.names import name_key
+from app.domain.settings.authentication import current_provider
 from app.domain.types import Actor, Change, GroupRecord, MembershipResult
 from app.errors import Mutability, VersionConflict
 

@@ -6,7 +6,6 @@ import pytest
 
 from app.db import Tx
 from app.domain.access.roles import effective_roles, grant_roles
-from app.domain.auth_settings import configure_authentication
 from app.domain.groups import (
     add_group_members,
     create_group,
@@ -22,6 +21,7 @@ from app.domain.provisioning_groups import (
     provision_delete_group,
     provision_update_group,
 )
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType
 from app.domain.users.service import UserCreate, create_user
 from app.errors import AlreadyExists, LastOwner, ManagedByIdp, ProtectedAdmin
