@@ -4,7 +4,8 @@ newest-first order, time ranges and capped counts."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 
@@ -16,8 +17,9 @@ _AUDIT_COLUMNS = (
     "SELECT id, at, actor_type, actor_id, actor_label, action, target_type, target_id,"
     " target_label, changes, reason, request_id FROM audit_entries"
 )
-NEWEST_FIRST = Keyset("at", "id", descending=True)
+_NEWEST_FIRST = Keyset("at", "id", descending=True)
 """The order of both logs' pages."""
+T = TypeVar("T")
 
 
 def _audit(row: Row) -> AuditEntryRecord:
@@ -39,6 +41,27 @@ def _audit(row: Row) -> AuditEntryRecord:
     )
 
 
+Conditions = tuple[list[str], dict[str, Any]]
+"""WHERE conditions (combined with AND) and their parameters."""
+
+
+async def newest_first_page(
+    tx: Tx, select: str, conditions: Conditions, page: PageRequest, row_map: Callable[[Row], T]
+) -> Page[T]:
+    """One page of a log (``select``: ``SELECT cols FROM table``), newest first; raises
+    InvalidValue (cursor, page size)."""
+    where, params = conditions
+    return await fetch_page(
+        tx,
+        select=select,
+        where=where,
+        params=params,
+        keyset=_NEWEST_FIRST,
+        page=page,
+        row_map=row_map,
+    )
+
+
 def time_range(since: str | None, until: str | None, params: dict[str, Any]) -> list[str]:
     """Conditions on a log's ``at``: from ``since`` (inclusive) to ``until`` (exclusive)."""
     out = []
@@ -51,16 +74,15 @@ def time_range(since: str | None, until: str | None, params: dict[str, Any]) -> 
     return out
 
 
-async def capped_count(
-    tx: Tx, table: str, where: list[str], params: dict[str, Any], cap: int
-) -> int:
+async def capped_count(tx: Tx, table: str, conditions: Conditions, cap: int) -> int:
     """Rows matching, counted up to ``cap``: a bounded scan however long the log grows."""
+    where, params = conditions
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{cond} LIMIT :cap) AS capped"
     return int(await tx.fetchval(sql, {**params, "cap": cap}))
 
 
-def _audit_conditions(f: AuditFilter) -> tuple[list[str], dict[str, Any]]:
+def _audit_conditions(f: AuditFilter) -> Conditions:
     params: dict[str, Any] = {}
     where = time_range(f.since, f.until, params)
     if f.actor is not None:
@@ -82,22 +104,12 @@ async def list_audit_entries(
     tx: Tx, *, filter: AuditFilter, page: PageRequest
 ) -> Page[AuditEntryRecord]:
     """Audit entries, newest first; raises InvalidValue (cursor, page size)."""
-    where, params = _audit_conditions(filter)
-    return await fetch_page(
-        tx,
-        select=_AUDIT_COLUMNS,
-        where=where,
-        params=params,
-        keyset=NEWEST_FIRST,
-        page=page,
-        row_map=_audit,
-    )
+    return await newest_first_page(tx, _AUDIT_COLUMNS, _audit_conditions(filter), page, _audit)
 
 
 async def count_audit_entries(tx: Tx, *, filter: AuditFilter, cap: int) -> int:
     """Audit entries matching ``filter``, counted up to ``cap``."""
-    where, params = _audit_conditions(filter)
-    return await capped_count(tx, "audit_entries", where, params, cap)
+    return await capped_count(tx, "audit_entries", _audit_conditions(filter), cap)
 
 
 async def audit_entry_by_id(tx: Tx, entry_id: str) -> AuditEntryRecord | None:

@@ -1,7 +1,7 @@
 """The SQL of the provisioning event log: appending an event, pages and counts for the admin
 API, one event by id, what the live feed catches up on, and the provisioning page's counters.
-The time range, the capped count and the newest-first order are the audit log's too
-(`app.domain.audit.store`)."""
+The time range, the capped count and the newest-first page are the audit log's too
+(`app.domain.audit.entries_store`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ from typing import Any
 import orjson
 
 from app.db import Row, Tx
-from app.domain.audit.entries_store import NEWEST_FIRST, capped_count, time_range
+from app.domain.audit.entries_store import (
+    Conditions,
+    capped_count,
+    newest_first_page,
+    time_range,
+)
 from app.domain.clock import iso_in
-from app.domain.directory.pager import Page, PageRequest, fetch_page
+from app.domain.directory.pager import Page, PageRequest
 from app.domain.provisioning.model import EventFilter, ProvisioningEventRecord, ProvisioningStats
 
 _COLUMNS = (
@@ -55,7 +60,7 @@ async def insert_event(tx: Tx, event: ProvisioningEventRecord) -> None:
     )
 
 
-def _event_conditions(tx: Tx, f: EventFilter) -> tuple[list[str], dict[str, Any]]:
+def _event_conditions(tx: Tx, f: EventFilter) -> Conditions:
     params: dict[str, Any] = {}
     where = time_range(f.since, f.until, params)
     if f.outcomes:
@@ -76,22 +81,12 @@ async def list_provisioning_events(
     tx: Tx, *, filter: EventFilter, page: PageRequest
 ) -> Page[ProvisioningEventRecord]:
     """Provisioning events, newest first; raises InvalidValue (cursor, page size)."""
-    where, params = _event_conditions(tx, filter)
-    return await fetch_page(
-        tx,
-        select=_SELECT,
-        where=where,
-        params=params,
-        keyset=NEWEST_FIRST,
-        page=page,
-        row_map=_event,
-    )
+    return await newest_first_page(tx, _SELECT, _event_conditions(tx, filter), page, _event)
 
 
 async def count_provisioning_events(tx: Tx, *, filter: EventFilter, cap: int) -> int:
     """Events matching ``filter``, counted up to ``cap``."""
-    where, params = _event_conditions(tx, filter)
-    return await capped_count(tx, "provisioning_events", where, params, cap)
+    return await capped_count(tx, "provisioning_events", _event_conditions(tx, filter), cap)
 
 
 async def provisioning_event_by_id(tx: Tx, event_id: str) -> ProvisioningEventRecord | None:
