@@ -1,4 +1,5 @@
-"""What the audit log reads back: an entry and the conditions a reader may put on entries."""
+"""What the audit log reads back (audit package; the reads are in `entries_store`): an entry and the
+conditions a reader may put on entries."""
 
 from __future__ import annotations
 

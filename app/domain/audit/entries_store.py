@@ -1,5 +1,5 @@
-"""The SQL that reads the audit log back (pages, capped counts, one entry), and what the
-provisioning event log's reads share with it (`app.domain.provisioning.events_store`): the
+"""The audit package's SQL that reads the audit log back (pages, capped counts, one entry), and what
+the provisioning event log's reads share with it (`app.domain.provisioning.events_store`): the
 newest-first order, time ranges and capped counts."""
 
 from __future__ import annotations

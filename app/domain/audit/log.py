@@ -1,5 +1,5 @@
-"""The audit log's writer: `record_audit` appends an entry in the same transaction as the change
-it describes (rule 13); it is the only code that writes audit entries."""
+"""The audit log's writer (audit package): `record_audit` appends an entry in the same transaction
+as the change it describes (rule 13); it is the only code that writes audit entries."""
 
 from __future__ import annotations
 

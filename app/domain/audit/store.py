@@ -1,10 +1,10 @@
-"""The statements that write the logs: the audit entry insert (only `record_audit` calls it)
-and the retention purge's count and delete, for both logs. Every write to ``audit_entries`` is
-here; the reads are in `entries_store`.
+"""The audit package's statements that write the logs: the audit entry insert (only `record_audit`
+calls it) and the retention purge's count and delete, for both logs. Every write to
+``audit_entries`` is here; the reads are in `entries_store`.
 
-Kept apart from the reads because those use the directory's pager, and `record_audit` is
-imported by nearly every writer of the domain (the directory's own modules among them): its
-imports must not load the directory.
+Kept apart from the reads because those use the directory's pager, and `record_audit` is imported by
+nearly every writer of the domain (the directory's own modules among them): its imports must not
+load the directory.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The provisioning event log's writer: one entry per SCIM write, success or failure, announced
-to live subscribers once its transaction commits (`app.domain.provisioning.feed`)."""
+"""The provisioning event log's writer (provisioning package): one entry per SCIM write, success or
+failure, announced to live subscribers once its transaction commits
+(`app.domain.provisioning.feed`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The SQL of the provisioning event log: appending an event, pages and counts for the admin
-API, one event by id, what the live feed catches up on, and the provisioning page's counters.
-The time range, the capped count and the newest-first page are the audit log's too
-(`app.domain.audit.entries_store`)."""
+"""The SQL of the provisioning event log (provisioning package): appending an event, pages and
+counts for the admin API, one event by id, what the live feed catches up on, and the provisioning
+page's counters. The time range, the capped count and the newest-first page are the audit log's
+too (`app.domain.audit.entries_store`)."""
 
 from __future__ import annotations
 

@@ -1,21 +1,21 @@
-"""Committed provisioning events for live subscribers (GraphQL subscriptions), from every worker.
+"""Committed provisioning events (provisioning package) for live subscribers (GraphQL
+subscriptions), from every worker.
 
 A writer calls `announce_provisioning_event` inside its transaction (`record_provisioning_event`
 does) and each subscriber iterates `provisioning_events.subscribe()`, after
 `follow_provisioning_events`. The topic and the LISTEN plumbing are infrastructure
-(`app.db.broadcast`, `app.db.feed`, `app.db.listen`); this module knows the event: its channel,
-its payload, and where to read what a payload only names. Delivery is best effort and never
-blocks a writer: a subscriber that falls ``maxsize`` events behind loses the oldest.
+(`app.db.broadcast`, `app.db.feed`, `app.db.listen`); this module knows the event: its channel, its
+payload, and where to read what a payload only names. Delivery is best effort and never blocks a
+writer: a subscriber that falls ``maxsize`` events behind loses the oldest.
 
 Across workers (PostgreSQL), an event travels as a NOTIFY on `CHANNEL`, sent in the writing
-transaction (the transaction's notices go in one statement at its end: `Tx.notify`), so
-PostgreSQL delivers it at commit and never on rollback. Each worker holds one LISTEN
-connection, started by its first subscriber, which hands every notification to its
-subscribers; the writing worker receives its own notification that way too and does not
-publish in-process as well. The payload is the event as JSON, or only its id when the JSON
-would not fit NOTIFY's 8000 bytes (the listener then reads the row). An event seen twice by one
-process (a reconnect's catch-up, two listeners in one test process) is delivered once. SQLite
-serves one process: events are published in-process after commit.
+transaction (the transaction's notices go in one statement at its end: `Tx.notify`), so PostgreSQL
+delivers it at commit and never on rollback. Each worker holds one LISTEN connection, started by its
+first subscriber, which hands every notification to its subscribers; the writing worker receives its
+own notification that way too and does not publish in-process as well. The payload is the event as
+JSON, or only its id when the JSON would not fit NOTIFY's 8000 bytes (the listener then reads the
+row). An event seen twice by one process (a reconnect's catch-up, two listeners in one test process)
+is delivered once. SQLite serves one process: events are published in-process after commit.
 """
 
 from __future__ import annotations

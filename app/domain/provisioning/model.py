@@ -1,5 +1,5 @@
-"""The provisioning event log's records: an event, the conditions a reader may put on events,
-and the provisioning page's counters. No I/O."""
+"""The provisioning event log's records (provisioning package): an event, the conditions a reader
+may put on events, and the provisioning page's counters. No I/O."""
 
 from __future__ import annotations
 

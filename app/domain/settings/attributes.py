@@ -1,4 +1,5 @@
-"""The Profile Editor's edits: an attribute's settings, adding and removing custom attributes.
+"""The Profile Editor's edits (settings package): an attribute's settings, adding and removing
+custom attributes.
 
 Each edit bumps the catalogue version (every worker reads the catalogue again) and is audited.
 """

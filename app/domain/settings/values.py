@@ -1,4 +1,5 @@
-"""Validating profile values (and loginIds) against the Profile Editor's catalogue."""
+"""Validating profile values (and loginIds) against the Profile Editor's catalogue (settings
+package: the catalogue is `app.domain.settings.catalogue`)."""
 
 from __future__ import annotations
 
