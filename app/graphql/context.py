@@ -14,7 +14,6 @@ from strawberry.types import Info as StrawberryInfo
 from app.db import Database, Tx
 from app.domain import lookups
 from app.domain.access import api_tokens, scim_tokens
-from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.groups.lookups import (
     groups_by_ids,
     groups_of_users,
@@ -23,6 +22,7 @@ from app.domain.groups.lookups import (
 )
 from app.domain.lookups import UserRoles
 from app.domain.provisioning.health import TokenHealth, token_health
+from app.domain.settings.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.types import Actor, GroupRecord, UserRecord
 from app.domain.users.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden

@@ -1,6 +1,7 @@
 # mypy: disable-error-code="untyped-decorator"
 # (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
-"""Live provisioning events over graphql-transport-ws, from every worker (see app.domain.notify)."""
+"""Live provisioning events over graphql-transport-ws, from every worker (see
+app.domain.provisioning.feed)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from app.domain.activity import EventFilter, event_matches
 from app.domain.guard.review import guard_status
 from app.domain.guard.rules import TRIP_DETAIL
-from app.domain.notify import follow_provisioning_events, provisioning_events
+from app.domain.provisioning.feed import follow_provisioning_events, provisioning_events
+from app.domain.provisioning.model import EventFilter, event_matches
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEvent

@@ -6,7 +6,6 @@ import pytest
 
 from app.db import Tx
 from app.domain.access.roles import effective_roles, grant_roles
-from app.domain.auth_settings import configure_authentication
 from app.domain.groups.members import MemberChange
 from app.domain.groups.provisioning import (
     provision_create_group,
@@ -21,6 +20,7 @@ from app.domain.groups.service import (
     update_group,
 )
 from app.domain.groups.store import is_member, load_group
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType
 from app.domain.users.service import UserCreate, create_user
 from app.errors import AlreadyExists, LastOwner, ManagedByIdp, ProtectedAdmin

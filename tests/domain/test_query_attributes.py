@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.db import Tx
-from app.domain.catalogue import create_custom_attribute
 from app.domain.directory import (
     TRUE,
     And,
@@ -22,6 +21,7 @@ from app.domain.directory import (
 )
 from app.domain.groups.members import add_members
 from app.domain.groups.service import create_group
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from app.domain.users.service import UserCreate, create_user
 from app.errors import InvalidValue

@@ -7,8 +7,8 @@ import pytest
 
 from app.db import Tx
 from app.domain.access.roles import effective_roles, grant_roles
-from app.domain.auth_settings import configure_authentication
-from app.domain.catalogue import update_profile_attribute
+from app.domain.settings.attributes import update_profile_attribute
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType, SourcePriority, UserRecord
 from app.domain.users.provisioning import (
     ProvisionedUser,

@@ -10,12 +10,12 @@ from urllib.parse import quote
 import orjson
 import pytest
 
-from app.domain.catalogue import create_custom_attribute, update_profile_attribute
 from app.domain.clock import new_id, now_iso
 from app.domain.directory import Compare
 from app.domain.directory.compiler import compile_predicate
 from app.domain.directory.fields import GROUP_FIELDS
 from app.domain.groups.store import insert_group
+from app.domain.settings.attributes import create_custom_attribute, update_profile_attribute
 from app.domain.types import AttributeStatus, AuthProvider, Datatype, GroupRecord, UserRecord
 from app.domain.users.store import insert_user
 from app.errors import AlreadyExists

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target, idp_controls_members, require
-from app.domain.auth_settings import current_provider
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import now_iso
 from app.domain.groups import store
@@ -25,6 +24,7 @@ from app.domain.groups.service import (
     validate_display_name,
 )
 from app.domain.names import name_key
+from app.domain.settings.authentication import current_provider
 from app.domain.types import Actor, Change, GroupRecord, MembershipResult
 from app.errors import Mutability
 

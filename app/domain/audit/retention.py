@@ -1,11 +1,14 @@
-"""Bounded growth: provisioning events and audit entries older than their retention go.
+"""Bounded growth of the logs (audit package): provisioning events and audit entries older
+than their retention go.
 
 Retention comes from `Settings` (``provisioning_event_retention_days``, default 90, and
 ``audit_retention_days``, default 365; 0 keeps a log forever). Rows go oldest first in batches,
 one transaction per batch, so a purge of millions of rows never holds a lock for long and an
 interrupted purge leaves a consistent, shorter log; each batch is one indexed range read on
 ``at``. Apart from this purge the audit log is append-only, and the purge itself is audited
-(``audit.purge``, with the cut-off and the counts).
+(``audit.purge``, with the cut-off and the counts). It lives beside `record_audit` so that
+every statement that writes ``audit_entries`` (the insert and this purge) is in
+`app.domain.audit.store`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.db import Database, Tx
-from app.domain.audit import record_audit
+from app.domain.audit.log import record_audit
+from app.domain.audit.store import count_older, delete_oldest
 from app.domain.clock import iso_in
 from app.domain.types import SYSTEM, Actor, Change
 from app.errors import InvalidValue
@@ -49,8 +53,7 @@ def _log(log: str) -> str:
 
 async def count_expired(tx: Tx, *, log: str, before: str) -> int:
     """How many rows of ``log`` are older than ``before``; raises InvalidValue for a bad log."""
-    sql = f"SELECT count(*) FROM {_log(log)} WHERE at < :before"
-    return int(await tx.fetchval(sql, {"before": before}))
+    return await count_older(tx, _log(log), before)
 
 
 async def purge_batch(tx: Tx, *, log: str, before: str, size: int) -> int:
@@ -60,12 +63,7 @@ async def purge_batch(tx: Tx, *, log: str, before: str, size: int) -> int:
     """
     if size < 1:
         raise InvalidValue("the batch size must be at least 1", fields=["size"])
-    table = _log(log)
-    return await tx.execute(
-        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE at < :before"
-        " ORDER BY at LIMIT :n)",
-        {"before": before, "n": size},
-    )
+    return await delete_oldest(tx, _log(log), before, size)
 
 
 async def purge_expired(
