@@ -84,7 +84,7 @@ def _progress(what: str, done: int, total: int) -> None:
 
 
 def _configure_auth(settings: Settings, args: argparse.Namespace) -> int:
-    from app.domain.auth_settings import configure_authentication
+    from app.domain.settings.authentication import configure_authentication
     from app.domain.types import KEEP, SYSTEM, AuthType
     from app.errors import RosterError
 
@@ -140,9 +140,9 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _purge(settings: Settings, args: argparse.Namespace) -> int:
-    """`roster purge [--dry-run]`: the retention settings applied (app.domain.retention)."""
+    """`roster purge [--dry-run]`: the retention settings applied (app.domain.audit.retention)."""
     from app.db import Database
-    from app.domain.retention import Purged, purge_expired
+    from app.domain.audit.retention import Purged, purge_expired
     from app.errors import RosterError
 
     async def run() -> list[Purged]:

@@ -12,11 +12,16 @@ from functools import partial
 from typing import Any
 
 from app.db import Database, Tx
-from app.domain import activity, audit, directory, events, lookups, memberships
+from app.domain import audit, directory, lookups
 from app.domain.access import roles
-from app.domain.activity import AuditFilter, EventFilter
+from app.domain.audit.entries import AuditFilter
+from app.domain.audit.entries_store import list_audit_entries
 from app.domain.clock import iso_in, new_id
 from app.domain.directory import GroupFilter, Order, PageRequest, UserFilter, encode_cursor
+from app.domain.groups import members, store
+from app.domain.provisioning.events import record_provisioning_event
+from app.domain.provisioning.events_store import list_provisioning_events
+from app.domain.provisioning.model import EventFilter
 from app.domain.types import Actor, ActorKind
 from app.domain.users.service import set_user_status
 from app.scim.filters import parse_group_filter, parse_user_filter
@@ -63,8 +68,8 @@ def scim_scenarios(s: dict[str, Any]) -> list[Scenario]:
 
     eq = [f'userName eq "{s["login"]}"', f'externalId eq "{ext}"']
     named = f'displayName eq "{s["group_name"]}"'
-    page = partial(memberships.member_page, group_id=s["gid"], after=s["mid_member"])
-    add = partial(memberships.add_members, group_id=s["gid"], user_ids=s["non_members"])
+    page = partial(store.member_page, group_id=s["gid"], after=s["mid_member"])
+    add = partial(members.add_members, group_id=s["gid"], user_ids=s["non_members"])
     groups = directory.search_groups
     return [
         Scenario("SCIM GET /Users/{id}", partial(lookups.user_with_groups, user_id=s["mid"])),
@@ -121,8 +126,8 @@ def graphql_scenarios(s: dict[str, Any]) -> list[Scenario]:
     lists: dict[str, list[tuple[str, Work]]] = {
         "users": [("users", partial(users, order=Order())), ("users.totalCount", count)],
         "groups": [("groups", groups)],
-        "auditLog": [("auditLog", partial(activity.list_audit_entries, page=page))],
-        "events": [("provisioning.events", partial(activity.list_provisioning_events, page=page))],
+        "auditLog": [("auditLog", partial(list_audit_entries, page=page))],
+        "events": [("provisioning.events", partial(list_provisioning_events, page=page))],
     }
     out = [
         Scenario(f"{name}(filter: {label})", partial(work, filter=f))
@@ -150,7 +155,7 @@ async def add_log(db: Database, ids: list[str], group: str) -> None:
             for k, uid in enumerate(ids[start : start + 5000], start):
                 kind, rid = ("Group", group) if k % 20 == 0 else ("User", uid)
                 err = "userName is already taken" if k % 100 == 1 else None
-                await events.record_provisioning_event(
+                await record_provisioning_event(
                     tx, token_id=scim.id, method="PATCH" if kind == "Group" else "POST",
                     resource_type=kind, resource_id=rid, external_id=None,
                     outcome="ERROR" if err else "SUCCESS", status_code=409 if err else 201,

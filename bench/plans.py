@@ -20,7 +20,7 @@ from typing import Any
 
 from app import migrations
 from app.db import Database, Params, Row, Tx
-from app.domain.catalogue import get_catalogue
+from app.domain.settings.catalogue import get_catalogue
 from app.settings import Settings
 from bench.plan_scenarios import SAMPLE, Scenario, add_log, graphql_scenarios, scim_scenarios
 

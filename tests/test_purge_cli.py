@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.db import Database
 from app.domain.clock import iso_in
-from app.domain.events import record_provisioning_event
+from app.domain.provisioning.events import record_provisioning_event
 from app.settings import Settings
 from tests.test_cli import cli_db, roster
 

@@ -1,6 +1,7 @@
 """In-process fan-out: a thread-safe topic (`Broadcaster`) and a bounded memory of ids seen
-(`Recent`). Transport-neutral infrastructure; what is broadcast is the caller's business (the
-provisioning event feed: app.domain.notify).
+(`Recent`), with which a topic publishes each item once (`Broadcaster.publish_once`).
+Transport-neutral infrastructure; what is broadcast is the caller's business (the provisioning
+event feed: app.domain.provisioning.feed).
 
 Delivery is best effort and never blocks a publisher: a subscriber that falls ``maxsize`` items
 behind loses the oldest. `Broadcaster.publish` may be called from any thread; each subscriber
@@ -33,10 +34,11 @@ class _Subscriber(Generic[T]):
 class Broadcaster(Generic[T]):
     """A topic: every subscriber receives every item published after it subscribed."""
 
-    def __init__(self, maxsize: int = 1000) -> None:
+    def __init__(self, maxsize: int = 1000, *, remember: int = 10_000) -> None:
         self._maxsize = maxsize
         self._subscribers: set[_Subscriber[T]] = set()
         self._lock = threading.Lock()
+        self._seen = Recent(remember)
 
     @property
     def subscriber_count(self) -> int:
@@ -56,6 +58,11 @@ class Broadcaster(Generic[T]):
                 sub.offer(item)
             elif not sub.loop.is_closed():
                 sub.loop.call_soon_threadsafe(sub.offer, item)
+
+    def publish_once(self, item_id: str, item: T) -> None:
+        """`publish`, unless an item with this id was (among the last ``remember`` ids)."""
+        if self._seen.first_time(item_id):
+            self.publish(item)
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[AsyncIterator[T]]:

@@ -163,21 +163,22 @@ class UserRecord:
         return self.active if self.lock is None else self.lock.idp_active
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class GroupRecord:
-    """A group as stored (members are read separately, page by page)."""
+    """A group as stored (members are read separately, page by page); a write returns a new
+    record (`dataclasses.replace`)."""
 
     id: str
     display_name: str
     external_id: str | None
-    auth_provider: str
+    auth_provider: AuthProvider
     member_count: int
     version: int
     created_at: str
     updated_at: str
     last_provisioned_at: str | None
-    # ADMIN, SCIM or SYSTEM (None: created before revision 0006 with no audit entry).
-    created_by_kind: str | None = None
+    # None: created before revision 0006 with no audit entry.
+    created_by_kind: ActorKind | None = None
 
     @property
     def is_local(self) -> bool:

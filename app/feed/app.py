@@ -23,10 +23,10 @@ from starlette.routing import Route
 from app.db import Database
 from app.db.wakeup import follow, wakeup
 from app.domain.access.api_tokens import authenticate_admin
-from app.domain.catalogue import get_catalogue
 from app.domain.outbox.store import events_after, latest_seq, oldest_seq
 from app.domain.outbox.types import EVENT_TYPES
 from app.domain.outbox.views import document
+from app.domain.settings.catalogue import get_catalogue
 from app.domain.users.visibility import hidden_from
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
 

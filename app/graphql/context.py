@@ -14,9 +14,15 @@ from strawberry.types import Info as StrawberryInfo
 from app.db import Database, Tx
 from app.domain import lookups
 from app.domain.access import api_tokens, scim_tokens
-from app.domain.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
+from app.domain.groups.lookups import (
+    groups_by_ids,
+    groups_of_users,
+    members_of_groups,
+    roles_of_groups,
+)
 from app.domain.lookups import UserRoles
 from app.domain.provisioning.health import TokenHealth, token_health
+from app.domain.settings.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.types import Actor, GroupRecord, UserRecord
 from app.domain.users.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden
@@ -45,7 +51,7 @@ class Loaders:
         self.group_members = DataLoader(self._group_members)
         # Objects a log entry links to (actor, target, token, resource), soft-deleted users too.
         self.users = DataLoader(self._by_ids(partial(lookups.users_by_ids, include_deleted=True)))
-        self.groups = DataLoader(self._by_ids(lookups.groups_by_ids))
+        self.groups = DataLoader(self._by_ids(groups_by_ids))
         self.scim_tokens = DataLoader(self._by_ids(scim_tokens.scim_tokens_by_ids))
         self.api_tokens = DataLoader(self._by_ids(api_tokens.api_tokens_by_ids))
         self.token_health = DataLoader(self._by_ids(_token_health))
@@ -64,7 +70,7 @@ class Loaders:
 
     async def _user_groups(self, keys: Sequence[str]) -> list[list[GroupRecord]]:
         async with self._ctx.read() as tx:
-            found = await lookups.groups_of_users(tx, keys)
+            found = await groups_of_users(tx, keys)
         return [found[k] for k in keys]
 
     async def _user_roles(self, keys: Sequence[str]) -> list[UserRoles]:
@@ -74,7 +80,7 @@ class Loaders:
 
     async def _group_roles(self, keys: Sequence[str]) -> list[list[str]]:
         async with self._ctx.read() as tx:
-            found = await lookups.roles_of_groups(tx, keys)
+            found = await roles_of_groups(tx, keys)
         return [found[k] for k in keys]
 
     async def _group_members(self, keys: Sequence[MemberKey]) -> list[list[UserRecord]]:
@@ -84,7 +90,7 @@ class Loaders:
         results: dict[MemberKey, list[UserRecord]] = {}
         async with self._ctx.read() as tx:
             for (after, limit), ids in windows.items():
-                page = await lookups.members_of_groups(tx, ids, after=after, limit=limit)
+                page = await members_of_groups(tx, ids, after=after, limit=limit)
                 results.update({(g, after, limit): page[g] for g in ids})
         return [results[k] for k in keys]
 

@@ -6,8 +6,9 @@ from enum import Enum
 
 import strawberry
 
-from app.domain.activity import AuditFilter, EventFilter
+from app.domain.audit.entries import AuditFilter
 from app.domain.directory import TRUE, GroupFilter, Order, UserFilter
+from app.domain.provisioning.model import EventFilter
 from app.domain.types import AuthProvider, UserStatus
 from app.errors import InvalidValue
 from app.graphql.conditions import ConditionInput

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any
 
 from app.domain import lookups
+from app.domain.groups.lookups import groups_of_users
 from app.domain.types import UserRecord
 from app.graphql.context import Info
 
@@ -62,4 +63,4 @@ async def prefetch_users(info: Info, users: Sequence[UserRecord]) -> None:
     async with ctx.read() as tx:
         ctx.user_roles.update(await lookups.roles_of_users(tx, ids))
         if nested:
-            ctx.user_groups.update(await lookups.groups_of_users(tx, ids))
+            ctx.user_groups.update(await groups_of_users(tx, ids))

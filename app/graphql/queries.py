@@ -13,17 +13,17 @@ from app.db import Tx
 from app.domain import directory
 from app.domain.access.api_tokens import list_api_tokens
 from app.domain.access.scim_tokens import provisioning_enabled
-from app.domain.activity import (
-    AuditFilter,
+from app.domain.audit.entries import AuditFilter
+from app.domain.audit.entries_store import (
     audit_entry_by_id,
     count_audit_entries,
     list_audit_entries,
-    provisioning_event_by_id,
 )
-from app.domain.auth_settings import get_auth_settings
 from app.domain.directory import GroupFilter, UserFilter
-from app.domain.lookups import groups_by_ids
+from app.domain.groups.lookups import groups_by_ids
 from app.domain.outbox.store import count_events_after, events_after
+from app.domain.provisioning.events_store import provisioning_event_by_id
+from app.domain.settings.authentication import get_auth_settings
 from app.domain.users.store import find_user, find_user_by_login
 from app.errors import InvalidValue
 from app.graphql.context import Context, Info

@@ -1,9 +1,9 @@
 # mypy: disable-error-code="untyped-decorator"
 # (strawberry.field/mutation(...) with arguments is typed Any: it doubles as a dataclass field)
 """Live feeds over graphql-transport-ws, from every worker: provisioning events (see
-app.domain.notify), guard trips, and the downstream events of rule 20 from a cursor (read from
-the outbox and woken by app.db.wakeup, so a reconnect that passes its last cursor loses
-nothing)."""
+app.domain.provisioning.feed), guard trips, and the downstream events of rule 20 from a cursor
+(read from the outbox and woken by app.db.wakeup, so a reconnect that passes its last cursor
+loses nothing)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from app.db.wakeup import follow, wakeup
-from app.domain.activity import EventFilter, event_matches
 from app.domain.guard.review import guard_status
 from app.domain.guard.rules import TRIP_DETAIL
-from app.domain.notify import follow_provisioning_events, provisioning_events
 from app.domain.outbox.store import events_after, latest_seq
+from app.domain.provisioning.feed import follow_provisioning_events, provisioning_events
+from app.domain.provisioning.model import EventFilter, event_matches
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEvent

@@ -8,8 +8,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from app.db import Database
-from app.domain.catalogue import Catalogue, get_catalogue
 from app.domain.provisioning.usage import UsageBuffer
+from app.domain.settings.catalogue import Catalogue, get_catalogue
 from app.scim import bulk, groups, lists, users
 from app.scim.discovery import resource_types, schemas, service_provider_config
 from app.scim.endpoint import endpoint

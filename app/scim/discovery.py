@@ -34,8 +34,8 @@ from scim2_models import (
     User,
 )
 
-from app.domain.catalogue import Attribute as CatalogueAttribute
-from app.domain.catalogue import Catalogue
+from app.domain.settings.catalogue import Attribute as CatalogueAttribute
+from app.domain.settings.catalogue import Catalogue
 from app.domain.types import AttributeStatus, Datatype, SourcePriority
 from app.scim.extras import KEPT_SUBS, MULTI_VALUED
 from app.scim.mapping import Slot, UserMapping

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from app.domain.catalogue import Catalogue
 from app.domain.directory import (
     FALSE,
     TRUE,
@@ -27,6 +26,7 @@ from app.domain.directory import (
     not_,
     or_,
 )
+from app.domain.settings.catalogue import Catalogue
 from app.scim.filter_ast import (
     AttrPath,
     Comparison,

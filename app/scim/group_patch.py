@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.provisioning_groups import MemberChange
+from app.domain.groups.members import MemberChange
 from app.scim.attributes import GROUP_VOCABULARY
 from app.scim.errors import ScimError, invalid_path, invalid_value, mutability, no_target
 from app.scim.patch_paths import Operation, eq_values, parse_path

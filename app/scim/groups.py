@@ -16,15 +16,14 @@ import orjson
 from starlette.responses import Response
 
 from app.db import Tx
-from app.domain.groups import load_group
-from app.domain.guard import writes as guard
-from app.domain.memberships import member_page
-from app.domain.provisioning_groups import (
-    MemberChange,
+from app.domain.groups.members import MemberChange
+from app.domain.groups.provisioning import (
     provision_create_group,
     provision_delete_group,
     provision_update_group,
 )
+from app.domain.groups.store import load_group, member_page
+from app.domain.guard import writes as guard
 from app.domain.types import GroupRecord
 from app.scim.attributes import GROUP_VOCABULARY
 from app.scim.body import read_body

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import Tx
-from app.domain.catalogue import Catalogue
+from app.domain.settings.catalogue import Catalogue
 from app.domain.types import AttributeStatus, Datatype, UserRecord
 from app.scim.attributes import user_vocabulary
 from app.scim.errors import invalid_value

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.domain.catalogue import Attribute, Catalogue
+from app.domain.settings.catalogue import Attribute, Catalogue
 from app.domain.types import Datatype
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"

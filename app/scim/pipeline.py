@@ -20,9 +20,9 @@ from starlette.responses import Response
 from app.db import Database, Tx
 from app.domain.access.scim_tokens import ScimPrincipal, authenticate_scim
 from app.domain.access.tokens import ADMIN_PREFIX
-from app.domain.catalogue import Catalogue, get_catalogue
-from app.domain.events import record_provisioning_event
+from app.domain.provisioning.events import record_provisioning_event
 from app.domain.provisioning.usage import UsageBuffer
+from app.domain.settings.catalogue import Catalogue, get_catalogue
 from app.domain.types import Actor
 from app.errors import DatabaseUnavailable, RosterError
 from app.scim.body import parse_json

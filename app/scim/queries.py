@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.directory import TRUE, GroupPairs, Predicate
-from app.domain.lookups import groups_of_users
+from app.domain.groups.lookups import groups_of_users
 from app.domain.types import GroupRecord, UserRecord
 from app.scim.errors import ScimError, invalid_value
 from app.scim.filters import FilterError, parse_sort

@@ -7,8 +7,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from app.domain.groups.lookups import groups_of_users
 from app.domain.guard import writes as guard
-from app.domain.lookups import groups_of_users, user_with_groups
+from app.domain.lookups import user_with_groups
 from app.domain.types import UserRecord
 from app.domain.users.provisioning import (
     ProvisionedUser,

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.domain.catalogue import CUSTOM_URN
+from app.domain.settings.catalogue import CUSTOM_URN
 
 SCIM_MEDIA = "application/scim+json"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.db import Tx
-from app.domain.groups import create_group, update_group
-from app.domain.provisioning_groups import provision_create_group
+from app.domain.groups.provisioning import provision_create_group
+from app.domain.groups.service import create_group, update_group
 from app.domain.users.provisioning import ProvisionedUser, provision_create_user
 from app.domain.users.service import UserCreate, UserUpdate, create_user, update_user
 from app.errors import InvalidValue, VersionConflict

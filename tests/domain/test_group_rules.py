@@ -6,22 +6,21 @@ import pytest
 
 from app.db import Tx
 from app.domain.access.roles import effective_roles, grant_roles
-from app.domain.auth_settings import configure_authentication
-from app.domain.groups import (
-    add_group_members,
-    create_group,
-    delete_group,
-    load_group,
-    remove_group_members,
-    update_group,
-)
-from app.domain.memberships import is_member
-from app.domain.provisioning_groups import (
-    MemberChange,
+from app.domain.groups.members import MemberChange
+from app.domain.groups.provisioning import (
     provision_create_group,
     provision_delete_group,
     provision_update_group,
 )
+from app.domain.groups.service import (
+    add_group_members,
+    create_group,
+    delete_group,
+    remove_group_members,
+    update_group,
+)
+from app.domain.groups.store import is_member, load_group
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType
 from app.domain.users.service import UserCreate, create_user
 from app.errors import AlreadyExists, LastOwner, ManagedByIdp, ProtectedAdmin

@@ -19,7 +19,7 @@ import pytest
 
 from app.db import Database, Tx
 from app.domain.access.roles import count_active_owners, grant_roles
-from app.domain.groups import add_group_members, create_group, remove_group_members
+from app.domain.groups.service import add_group_members, create_group, remove_group_members
 from app.domain.types import SYSTEM
 from app.domain.users.provisioning import ProvisionedUser, provision_update_user
 from app.domain.users.service import UserCreate, create_user, set_user_status

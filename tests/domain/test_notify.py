@@ -14,14 +14,15 @@ import pytest
 
 from app.db import Database, Tx
 from app.db.listen import APPLICATION_NAME, Listener
-from app.domain.events import ProvisioningEventRecord, record_provisioning_event
-from app.domain.notify import (
+from app.domain.provisioning.events import record_provisioning_event
+from app.domain.provisioning.feed import (
     decode_event,
     encode_event,
     follow_provisioning_events,
     listener_of,
     provisioning_events,
 )
+from app.domain.provisioning.model import ProvisioningEventRecord
 from app.settings import Settings
 
 PG_ONLY = "SQLite serves one process: there is no LISTEN/NOTIFY to test"

@@ -277,7 +277,7 @@ async def test_a_lookup_by_a_unique_field_is_not_ordered(
     """An equality on a unique field finds one row at most: no ORDER BY, so that no planner
     statistics can turn the index probe into a walk of the id index (app.domain.directory)."""
     from app.db import drivers
-    from app.domain.groups import create_group
+    from app.domain.groups.service import create_group
     from app.domain.types import SYSTEM
     from app.seeding import seed_users
 

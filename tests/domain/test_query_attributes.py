@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.db import Tx
-from app.domain.catalogue import create_custom_attribute
 from app.domain.directory import (
     TRUE,
     And,
@@ -20,8 +19,9 @@ from app.domain.directory import (
     search_groups,
     search_users,
 )
-from app.domain.groups import create_group
-from app.domain.memberships import add_members
+from app.domain.groups.members import add_members
+from app.domain.groups.service import create_group
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from app.domain.users.service import UserCreate, create_user
 from app.errors import InvalidValue

@@ -6,9 +6,9 @@ import pytest
 
 from app.db import Database
 from app.domain.audit import record_audit
+from app.domain.audit.retention import Purged, count_expired, purge_batch, purge_expired
 from app.domain.clock import iso_in
-from app.domain.events import record_provisioning_event
-from app.domain.retention import Purged, count_expired, purge_batch, purge_expired
+from app.domain.provisioning.events import record_provisioning_event
 from app.domain.types import Actor, ActorKind
 from app.errors import InvalidValue
 from app.settings import Settings

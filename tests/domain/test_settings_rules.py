@@ -15,7 +15,7 @@ from app.domain.access.scim_tokens import (
     set_provisioning_enabled,
 )
 from app.domain.access.tokens import TokenState, hash_token
-from app.domain.auth_settings import (
+from app.domain.settings.authentication import (
     configure_authentication,
     convert_users_to_local,
     get_auth_settings,

@@ -7,8 +7,8 @@ import pytest
 
 from app.db import Tx
 from app.domain.access.roles import effective_roles, grant_roles
-from app.domain.auth_settings import configure_authentication
-from app.domain.catalogue import update_profile_attribute
+from app.domain.settings.attributes import update_profile_attribute
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType, SourcePriority, UserRecord
 from app.domain.users.provisioning import (
     ProvisionedUser,
@@ -258,8 +258,9 @@ async def test_rule8_soft_delete_frees_login_and_restore_by_external_id(tx: Tx) 
 
 
 async def test_rule8_delete_removes_memberships(tx: Tx) -> None:
-    from app.domain.groups import create_group, load_group
-    from app.domain.memberships import add_members
+    from app.domain.groups.members import add_members
+    from app.domain.groups.service import create_group
+    from app.domain.groups.store import load_group
 
     user = await _idp_user(tx)
     group = await create_group(tx, actor=owner(), display_name="Eng")

@@ -12,7 +12,7 @@ import httpx
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
-from app.domain.auth_settings import configure_authentication
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import SYSTEM, Actor, ActorKind, AuthType
 from app.domain.users.provisioning import ProvisionedUser, provision_create_user
 from app.settings import Settings

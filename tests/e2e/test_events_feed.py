@@ -13,8 +13,8 @@ from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
 from app.db import Database
+from app.domain.audit.retention import purge_expired
 from app.domain.clock import iso_in
-from app.domain.retention import purge_expired
 from app.settings import Settings
 from tests.e2e.conftest import Live
 from tests.e2e.test_workers import _create_user, _fresh

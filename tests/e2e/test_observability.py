@@ -15,7 +15,7 @@ from websockets.typing import Subprotocol
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
-from app.domain.auth_settings import configure_authentication
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import SYSTEM, AuthType
 from app.main import create_app
 from app.metrics import FAMILIES, Metrics

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.domain.auth_settings import configure_authentication
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import SYSTEM, AuthType
 from app.metrics import FAMILIES
 from app.scim.wire import USER_URN

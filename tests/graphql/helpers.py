@@ -6,8 +6,8 @@ import base64
 from typing import Any
 
 from app.db import Database
-from app.domain.auth_settings import configure_authentication
-from app.domain.catalogue import update_profile_attribute
+from app.domain.settings.attributes import update_profile_attribute
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType, SourcePriority, UserRecord
 from app.domain.users.provisioning import ProvisionedUser, provision_create_user
 from tests.support import owner, scim_actor

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_scim_token
-from app.domain.catalogue import create_custom_attribute
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from app.domain.users.service import UserCreate, create_user
 from tests.graphql.conftest import Api

@@ -16,8 +16,8 @@ from gql.transport.websockets import WebsocketsTransport
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token
-from app.domain.events import record_provisioning_event
-from app.domain.notify import provisioning_events
+from app.domain.provisioning.events import record_provisioning_event
+from app.domain.provisioning.feed import provisioning_events
 from app.main import create_app
 from app.settings import Settings
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from base64 import b64decode
 from typing import Any
 
-from app.domain.provisioning_groups import provision_create_group
+from app.domain.groups.provisioning import provision_create_group
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import ERRORS, UPDATE_USER, gid, scim_create, use_idp, user_error
 from tests.support import scim_actor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.events import record_provisioning_event
+from app.domain.provisioning.events import record_provisioning_event
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import scim_create, use_idp
 

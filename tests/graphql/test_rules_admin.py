@@ -6,7 +6,7 @@ from base64 import b64decode
 
 import pytest
 
-from app.domain.provisioning_groups import provision_create_group
+from app.domain.groups.provisioning import provision_create_group
 from app.domain.users.provisioning import ProvisionedUser, provision_update_user
 from app.errors import ProtectedAdmin
 from tests.graphql.conftest import Api

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.domain.access.roles import grant_roles
-from app.domain.groups import create_group
-from app.domain.memberships import add_members
+from app.domain.groups.members import add_members
+from app.domain.groups.service import create_group
 from app.domain.users.service import UserCreate, create_user
 from tests.graphql.conftest import Api
 from tests.support import counting

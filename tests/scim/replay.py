@@ -25,7 +25,7 @@ import orjson
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
-from app.domain.auth_settings import configure_authentication
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import SYSTEM, AuthType
 from app.main import create_app
 from app.settings import Settings

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.domain.access.roles import grant_roles
-from app.domain.groups import add_group_members, create_group
+from app.domain.groups.service import add_group_members, create_group
 from tests.scim.conftest import BASE, ENT, GROUP, PATCH_OP, USER, Scim, error
 from tests.support import counting, owner
 

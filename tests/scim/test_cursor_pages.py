@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from app.domain.catalogue import create_custom_attribute
 from app.domain.directory import Position
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from app.scim.cursors import CursorState, issue_cursor, query_scope
 from app.settings import Settings

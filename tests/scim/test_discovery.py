@@ -12,7 +12,8 @@ from app.contracts import expected_files
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token
 from app.domain.access.scim_tokens import set_provisioning_enabled
-from app.domain.catalogue import create_custom_attribute, get_catalogue
+from app.domain.settings.attributes import create_custom_attribute
+from app.domain.settings.catalogue import get_catalogue
 from app.domain.types import Datatype
 from app.scim.discovery import BUILTIN_PATHS
 from app.settings import Settings

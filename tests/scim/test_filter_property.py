@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.db import Tx
-from app.domain.catalogue import create_custom_attribute
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from app.domain.users.service import UserCreate, create_user
 from tests.scim.test_filter_search import ROSTER, _users

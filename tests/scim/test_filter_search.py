@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from app.db import Tx
-from app.domain.catalogue import create_custom_attribute, get_catalogue
 from app.domain.directory import search_groups, search_users
-from app.domain.groups import create_group
-from app.domain.memberships import add_members
+from app.domain.groups.members import add_members
+from app.domain.groups.service import create_group
+from app.domain.settings.attributes import create_custom_attribute
+from app.domain.settings.catalogue import get_catalogue
 from app.domain.types import Datatype
 from app.domain.users.service import UserCreate, create_user
 from app.scim.filters import parse_group_filter, parse_sort, parse_user_filter

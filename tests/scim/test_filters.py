@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.db import Tx
-from app.domain.catalogue import Catalogue, create_custom_attribute, get_catalogue
 from app.domain.directory import FALSE, TRUE, And, Compare, Not, Or, Predicate, Present
+from app.domain.settings.attributes import create_custom_attribute
+from app.domain.settings.catalogue import Catalogue, get_catalogue
 from app.domain.types import Datatype
 from app.scim.filters import FilterError, parse_group_filter, parse_sort, parse_user_filter
 from tests.support import owner

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.groups import create_group
+from app.domain.groups.service import create_group
 from tests.scim.conftest import GROUP, PATCH_OP, Scim, error
 from tests.support import owner
 

@@ -16,7 +16,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from app.domain.catalogue import create_custom_attribute
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from app.main import create_app
 from app.observability import route_of

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.domain.catalogue import get_catalogue
+from app.domain.settings.catalogue import get_catalogue
 from app.scim.dialects import normalise_patch
 from app.scim.mapping import user_mapping
 from app.scim.patch import UserShape, apply_user_patch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import Database
-from app.domain.catalogue import update_profile_attribute
+from app.domain.settings.attributes import update_profile_attribute
 from app.domain.types import SYSTEM, AuthType, SourcePriority
 from app.settings import Settings
 from tests.scim.replay import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from app.domain.catalogue import create_custom_attribute
+from app.domain.settings.attributes import create_custom_attribute
 from app.domain.types import Datatype
 from tests.scim.conftest import BASE, ROSTER, USER, Scim, error, scrub
 from tests.support import owner

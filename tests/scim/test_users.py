@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.access.roles import grant_roles
-from app.domain.auth_settings import configure_authentication
-from app.domain.catalogue import update_profile_attribute
+from app.domain.settings.attributes import update_profile_attribute
+from app.domain.settings.authentication import configure_authentication
 from app.domain.types import AuthType, SourcePriority
 from app.domain.users.service import UserCreate, create_user
 from tests.scim.conftest import BASE, ENT, USER, Scim, error, scrub
@@ -249,7 +249,7 @@ async def test_rule10_owner_cannot_be_deactivated_or_deleted(scim: Scim) -> None
 
 
 async def test_custom_attributes_use_the_roster_extension(scim: Scim) -> None:
-    from app.domain.catalogue import create_custom_attribute
+    from app.domain.settings.attributes import create_custom_attribute
     from app.domain.types import Datatype
 
     async with scim.db.transaction() as tx:

@@ -24,7 +24,7 @@ from app.db import Database
 from app.domain.access.api_tokens import create_api_token
 from app.domain.access.roles import count_active_owners, grant_roles
 from app.domain.clock import now_iso
-from app.domain.groups import add_group_members, create_group
+from app.domain.groups.service import add_group_members, create_group
 from app.domain.types import SYSTEM
 from app.domain.users.service import UserCreate, create_user
 from app.graphql.ids import to_global_id

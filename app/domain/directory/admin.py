@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from app.db import Tx
-from app.domain.catalogue import get_catalogue
 from app.domain.directory import store
 from app.domain.directory.compiler import compile_predicate
 from app.domain.directory.fields import (
@@ -35,7 +34,8 @@ from app.domain.directory.predicates import (
     and_,
     or_,
 )
-from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.groups.store import GROUP_COLUMNS, row_to_group
+from app.domain.settings.catalogue import get_catalogue
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.users.store import USER_COLUMNS, row_to_user
 from app.errors import InvalidValue

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.db import CacheKey, Dialect, Tx
-from app.domain.catalogue import Attribute, Catalogue
+from app.domain.settings.catalogue import Attribute, Catalogue
 from app.domain.types import Datatype
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")

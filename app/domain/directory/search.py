@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.db import Row, Tx
-from app.domain.catalogue import Catalogue, get_catalogue
 from app.domain.directory import store
 from app.domain.directory.compiler import compile_predicate, order_by
 from app.domain.directory.fields import GROUP_FIELDS, cached_user_fields
 from app.domain.directory.pager import Seek, SeekPage, Window, key_order, read_keyset
 from app.domain.directory.predicates import TRUE, And, Compare, Predicate
-from app.domain.groups import GROUP_COLUMNS, row_to_group
+from app.domain.groups.store import GROUP_COLUMNS, row_to_group
+from app.domain.settings.catalogue import Catalogue, get_catalogue
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.users.store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
 from app.errors import InvalidValue

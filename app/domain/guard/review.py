@@ -15,6 +15,8 @@ from app.db import Tx
 from app.domain.access.permissions import require_writer
 from app.domain.audit import record_audit
 from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
+from app.domain.groups.members import MemberChange
+from app.domain.groups.provisioning import provision_update_group
 from app.domain.guard import store
 from app.domain.guard.model import (
     GuardSettings,
@@ -25,7 +27,6 @@ from app.domain.guard.model import (
     ReleaseOutcome,
 )
 from app.domain.guard.rules import GUARD_LOCK, window_start
-from app.domain.provisioning_groups import MemberChange, provision_update_group
 from app.domain.types import Actor, ActorKind, Change
 from app.domain.users.provisioning import (
     ProvisionedUser,

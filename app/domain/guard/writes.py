@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 from app.db import Tx
 from app.domain.access.roles import direct_roles
+from app.domain.groups.members import MemberChange
 from app.domain.guard.model import DestructiveWrite, HeldKind
-from app.domain.provisioning_groups import MemberChange
 from app.domain.types import Actor, UserRecord
 from app.domain.users.provisioning import ProvisionedUser
 

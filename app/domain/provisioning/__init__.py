@@ -1,1 +1,2 @@
-"""Provisioning: what the IdP's SCIM traffic tells the admins (health) and its rules."""
+"""Provisioning: what the IdP's SCIM traffic tells the admins (health, the event log and its
+live feed) and its rules."""

@@ -9,11 +9,12 @@ from app.db import Tx
 from app.domain.access.decision import Action, require, user_target
 from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
-from app.domain.auth_settings import current_provider
-from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.names import name_key
+from app.domain.settings.authentication import current_provider
+from app.domain.settings.catalogue import Catalogue, get_catalogue
+from app.domain.settings.values import validate_login_id, validate_profile
 from app.domain.types import Actor, UserRecord, UserStatus
 from app.domain.users.locks import apply_idp_active, restored_status
 from app.domain.users.scim_extras import validate_scim_extras

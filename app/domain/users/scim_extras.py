@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.catalogue import MAX_STRING, Catalogue, validate_value
+from app.domain.settings.catalogue import Catalogue
+from app.domain.settings.values import MAX_STRING, validate_value
 from app.errors import InvalidValue
 
 # The multi-valued SCIM attributes whose unmapped elements are kept, and how many of them;

@@ -11,11 +11,12 @@ from app.domain.access.decision import Action, require, user_target
 from app.domain.access.permissions import require_writer
 from app.domain.access.roles import ensure_an_owner_remains
 from app.domain.audit import diff, record_audit
-from app.domain.catalogue import Catalogue, get_catalogue, validate_login_id, validate_profile
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
-from app.domain.memberships import remove_user_from_all_groups
+from app.domain.groups.members import remove_user_from_all_groups
 from app.domain.names import name_key
+from app.domain.settings.catalogue import Catalogue, get_catalogue
+from app.domain.settings.values import validate_login_id, validate_profile
 from app.domain.types import Actor, AuthProvider, UserRecord, UserStatus
 from app.domain.users.locks import status_change
 from app.domain.users.store import (

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.domain.catalogue import Catalogue
+from app.domain.settings.catalogue import Catalogue
 from app.domain.types import Actor, AttributeStatus
 
 MASK = "<hidden>"

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 import strawberry
 
 from app.db import Tx
-from app.domain import groups as group_rules
 from app.domain import lookups
 from app.domain.access import roles as role_rules
+from app.domain.groups import service as group_rules
+from app.domain.groups.lookups import groups_by_ids
+from app.domain.groups.store import load_group
 from app.domain.types import Actor, GroupRecord, UserRecord
 from app.graphql.context import Info
 from app.graphql.errors import UserError
@@ -151,7 +153,7 @@ async def _members(info: Info, input: GroupMembersInput, add: bool) -> Any:
         user_ids = decode_ids(input.user_ids, "User", "userIds")
         change = group_rules.add_group_members if add else group_rules.remove_group_members
         await change(tx, actor=actor, group_id=group_id, user_ids=user_ids)
-        return await group_rules.load_group(tx, group_id)
+        return await load_group(tx, group_id)
 
     return await run_mutation(info, act)
 
@@ -170,7 +172,7 @@ Targets = tuple[list[UserRecord], list[GroupRecord], int]
 
 async def _concerned(tx: Tx, targets: dict[str, Any], count: int) -> Targets:
     users = await lookups.users_by_ids(tx, targets["user_ids"])
-    groups = await lookups.groups_by_ids(tx, targets["group_ids"])
+    groups = await groups_by_ids(tx, targets["group_ids"])
     return (
         [users[i] for i in dict.fromkeys(targets["user_ids"]) if i in users],
         [groups[i] for i in dict.fromkeys(targets["group_ids"]) if i in groups],

@@ -11,8 +11,8 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 
 from app.db import Tx
-from app.domain import auth_settings, catalogue
-from app.domain.catalogue import Attribute
+from app.domain.settings import attributes, authentication
+from app.domain.settings.catalogue import Attribute
 from app.domain.types import KEEP, Actor, AttributeStatus, AuthType, Datatype, SourcePriority
 from app.errors import InvalidValue
 from app.graphql.context import Info
@@ -162,8 +162,8 @@ class SettingsMutations:
     async def configure_authentication(
         self, info: Info, input: ConfigureAuthenticationInput
     ) -> ConfigureAuthenticationPayload:
-        async def act(tx: Tx, actor: Actor) -> auth_settings.AuthSettingsRecord:
-            return await auth_settings.configure_authentication(
+        async def act(tx: Tx, actor: Actor) -> authentication.AuthSettingsRecord:
+            return await authentication.configure_authentication(
                 tx,
                 actor=actor,
                 type=input.type,
@@ -182,7 +182,7 @@ class SettingsMutations:
     ) -> UpdateProfileAttributePayload:
         async def act(tx: Tx, actor: Actor) -> Attribute:
             given = input.required()
-            return await catalogue.update_profile_attribute(
+            return await attributes.update_profile_attribute(
                 tx,
                 actor=actor,
                 name=input.name,
@@ -201,7 +201,7 @@ class SettingsMutations:
         self, info: Info, input: CreateCustomAttributeInput
     ) -> CreateCustomAttributePayload:
         async def act(tx: Tx, actor: Actor) -> Attribute:
-            return await catalogue.create_custom_attribute(
+            return await attributes.create_custom_attribute(
                 tx,
                 actor=actor,
                 variable_name=input.variable_name,
@@ -219,7 +219,7 @@ class SettingsMutations:
         self, info: Info, input: DeleteCustomAttributeInput
     ) -> DeleteCustomAttributePayload:
         async def act(tx: Tx, actor: Actor) -> Attribute:
-            return await catalogue.delete_custom_attribute(tx, actor=actor, name=input.name)
+            return await attributes.delete_custom_attribute(tx, actor=actor, name=input.name)
 
         record, errors = await run_mutation(info, act)
         info.context.forget_catalogue()

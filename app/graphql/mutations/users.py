@@ -10,7 +10,7 @@ import strawberry
 from strawberry import UNSET
 
 from app.db import Tx
-from app.domain.conversion import Conversion, ConversionReport, convert_to_local
+from app.domain.settings.conversion import Conversion, ConversionReport, convert_to_local
 from app.domain.types import Actor
 from app.domain.users import service as user_rules
 from app.graphql.context import Info

@@ -8,9 +8,8 @@ from typing import cast
 
 import strawberry
 
-from app.domain.activity import ProvisioningStats
 from app.domain.directory import Page
-from app.domain.events import ProvisioningEventRecord
+from app.domain.provisioning.model import ProvisioningEventRecord, ProvisioningStats
 from app.domain.types import AuthProvider
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.access.tokens import TokenRecord, TokenState
-from app.domain.auth_settings import AuthSettingsRecord
 from app.domain.provisioning.health import TokenHealth
+from app.domain.settings.authentication import AuthSettingsRecord
 from app.domain.types import Actor, AuthProvider, AuthType
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id

@@ -9,7 +9,7 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.activity import AuditEntryRecord
+from app.domain.audit.entries import AuditEntryRecord
 from app.domain.types import ActorKind
 from app.domain.users.visibility import MASK, masks_change
 from app.graphql.context import Info

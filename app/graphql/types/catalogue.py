@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.catalogue import Attribute
+from app.domain.settings.catalogue import Attribute
 from app.domain.types import AttributeStatus, Datatype, SourcePriority
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime

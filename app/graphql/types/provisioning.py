@@ -7,15 +7,15 @@ from __future__ import annotations
 import strawberry
 
 from app.domain.access.scim_tokens import list_scim_tokens
-from app.domain.activity import (
-    EventFilter,
+from app.domain.guard.review import guard_status, list_held
+from app.domain.guard.store import count_held
+from app.domain.provisioning.events_store import (
     count_provisioning_events,
     list_provisioning_events,
     provisioning_stats,
 )
-from app.domain.guard.review import guard_status, list_held
-from app.domain.guard.store import count_held
 from app.domain.provisioning.health import provisioning_health
+from app.domain.provisioning.model import EventFilter
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEventConnection, ProvisioningStatsType

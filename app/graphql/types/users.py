@@ -12,8 +12,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may, user_view
-from app.domain.catalogue import Catalogue
 from app.domain.directory import Page, encode_cursor
+from app.domain.settings.catalogue import Catalogue
 from app.domain.types import AuthProvider, UserRecord, UserStatus
 from app.domain.users.service import locked_fields as idp_locked_fields
 from app.domain.users.visibility import visible_profile

@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target, idp_controls_members, require
-from app.domain.access.roles import direct_roles, ensure_an_owner_remains
-from app.domain.audit import record_audit
-from app.domain.auth_settings import current_provider
-from app.domain.checks import check_external_id
-from app.domain.clock import new_id, now_iso
-from app.domain.groups import (
+from app.domain.checks import check_external_id, check_version
+from app.domain.clock import now_iso
+from app.domain.groups import store
+from app.domain.groups.members import (
+    MemberChange,
+    add_members,
+    apply_members,
+    keep_an_owner,
+    members_change,
+)
+from app.domain.groups.service import (
+    audit_group,
     drop_group,
-    ensure_group_external_free,
-    ensure_group_name_free,
-    insert_group,
-    load_group,
-    mark_group_provisioned,
-    save_group,
+    insert_new_group,
     validate_display_name,
 )
-from app.domain.memberships import add_members, remove_members, replace_members
 from app.domain.names import name_key
+from app.domain.settings.authentication import current_provider
 from app.domain.types import Actor, Change, GroupRecord, MembershipResult
-from app.errors import Mutability, VersionConflict
-
-
-@dataclass(slots=True)
-class MemberChange:
-    """Membership operations of one request, applied in order: replace, remove, add."""
-
-    replace: Sequence[str] | None = None
-    remove: Sequence[str] = ()
-    add: Sequence[str] = ()
+from app.errors import Mutability
 
 
 async def provision_create_group(
@@ -46,45 +38,21 @@ async def provision_create_group(
     members: Sequence[str] = (),
 ) -> tuple[GroupRecord, MembershipResult]:
     """Create a group for the IdP with its first members; raises AlreadyExists, InvalidValue."""
-    name = validate_display_name(display_name)
-    external_id = check_external_id(external_id)
-    provider = (await current_provider(tx)).value
-    await ensure_group_name_free(tx, name)
-    await ensure_group_external_free(tx, provider, external_id)
-    now = now_iso()
-    group = GroupRecord(new_id(), name, external_id, provider, 0, 1, now, now, now, actor.kind)
-    await insert_group(tx, group)
-    result = await add_members(tx, group_id=group.id, user_ids=members)
-    group.member_count = len(result.added)
-    await record_audit(
+    group = await insert_new_group(
         tx,
         actor=actor,
-        action="group.create",
-        target_type="Group",
-        target_id=group.id,
-        target_label=name,
-        changes=[Change("displayName", None, name), Change("externalId", None, external_id)]
-        + ([Change("members", None, result.added)] if result.added else []),
+        display_name=display_name,
+        external_id=external_id,
+        provider=await current_provider(tx),
+        provisioned=True,
     )
-    return await load_group(tx, group.id), result
-
-
-async def _apply_members(tx: Tx, group_id: str, change: MemberChange) -> MembershipResult:
-    """The membership rows only: the caller writes the group row (count, version) once."""
-    total = MembershipResult()
-    if change.replace is not None:
-        step = await replace_members(tx, group_id=group_id, user_ids=change.replace, bump=False)
-        total.added += step.added
-        total.removed += step.removed
-        total.unknown += step.unknown
-    if change.remove:
-        step = await remove_members(tx, group_id=group_id, user_ids=change.remove, bump=False)
-        total.removed += step.removed
-    if change.add:
-        step = await add_members(tx, group_id=group_id, user_ids=change.add, bump=False)
-        total.added += step.added
-        total.unknown += step.unknown
-    return total
+    result = await add_members(tx, group_id=group.id, user_ids=members)
+    changes = [
+        Change("displayName", None, group.display_name),
+        Change("externalId", None, group.external_id),
+    ]
+    await audit_group(tx, actor, "group.create", group, changes + members_change(result))
+    return await store.load_group(tx, group.id), result
 
 
 def _scim_name(group: GroupRecord, name: str) -> str:
@@ -106,17 +74,19 @@ async def _attribute_changes(
 ) -> tuple[GroupRecord, list[Change]]:
     """``group`` renamed and re-keyed in memory, checked for uniqueness; nothing written."""
     changes: list[Change] = []
-    updated = replace(group)
+    updated = group
     external_id = check_external_id(external_id)
     if display_name is not None:
         name = _scim_name(group, validate_display_name(display_name))
         if name != group.display_name:
-            await ensure_group_name_free(tx, name, except_id=group.id)
-            updated.display_name = name
+            await store.ensure_group_name_free(tx, name, except_id=group.id)
+            updated = replace(updated, display_name=name)
             changes.append(Change("displayName", group.display_name, name))
     if external_id != group.external_id:
-        await ensure_group_external_free(tx, group.auth_provider, external_id, except_id=group.id)
-        updated.external_id = external_id
+        await store.ensure_group_external_free(
+            tx, group.auth_provider, external_id, except_id=group.id
+        )
+        updated = replace(updated, external_id=external_id)
         changes.append(Change("externalId", group.external_id, external_id))
     return updated, changes
 
@@ -127,12 +97,13 @@ async def _write_group(
     """The group row's one write: a new version when anything changed, else only
     lastProvisionedAt (version and updatedAt stay)."""
     if changed:
-        updated.last_provisioned_at = now_iso()
-        return await save_group(
-            tx, updated, expected_version=group.version, member_delta=member_delta
+        return await store.save_group(
+            tx,
+            replace(updated, last_provisioned_at=now_iso()),
+            expected_version=group.version,
+            member_delta=member_delta,
         )
-    updated.last_provisioned_at = await mark_group_provisioned(tx, group.id)
-    return updated
+    return replace(updated, last_provisioned_at=await store.mark_group_provisioned(tx, group.id))
 
 
 def _require_member_change(actor: Actor, target: Target, result: MembershipResult) -> None:
@@ -160,31 +131,20 @@ async def provision_update_group(
     group holding OWNER would change (rule 14), AlreadyExists, NotFound, VersionConflict,
     LastOwner.
     """
-    group = await load_group(tx, group_id, for_update=True)
-    if expected_version is not None and expected_version != group.version:
-        raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    group = await store.load_group(tx, group_id, for_update=True)
+    check_version("group", group.id, group.version, expected_version)
     updated, changes = await _attribute_changes(
         tx, group, display_name, external_id if set_external_id else group.external_id
     )
     target = await group_target(tx, group)
-    result = await _apply_members(tx, group.id, members or MemberChange())
+    result = await apply_members(tx, group.id, members or MemberChange())
     _require_member_change(actor, target, result)
-    if result.removed and "OWNER" in await direct_roles(tx, group_id=group.id):
-        await ensure_an_owner_remains(tx)
-    if result.added or result.removed:
-        changes.append(Change("members", result.removed or None, result.added or None))
+    await keep_an_owner(tx, group.id, result)
+    changes += members_change(result)
     delta = len(result.added) - len(result.removed)
     updated = await _write_group(tx, group, updated, bool(changes), delta)
     if changes:
-        await record_audit(
-            tx,
-            actor=actor,
-            action="group.update",
-            target_type="Group",
-            target_id=group.id,
-            target_label=updated.display_name,
-            changes=changes,
-        )
+        await audit_group(tx, actor, "group.update", updated, changes)
     return updated, result
 
 
@@ -192,10 +152,9 @@ async def provision_delete_group(
     tx: Tx, *, actor: Actor, group_id: str, expected_version: int | None = None
 ) -> GroupRecord:
     """Delete a group for the IdP, revoking the roles granted through it; raises NotFound,
-    ProtectedAdmin for a group holding OWNER (rule 14)."""
-    group = await load_group(tx, group_id, for_update=True)
-    if expected_version is not None and expected_version != group.version:
-        raise VersionConflict(f"group is at version {group.version}", fields=["version"])
+    ProtectedAdmin for a group holding OWNER (rule 14), VersionConflict."""
+    group = await store.load_group(tx, group_id, for_update=True)
+    check_version("group", group.id, group.version, expected_version)
     require(actor, Action.DELETE_GROUP, await group_target(tx, group))
     await drop_group(tx, actor=actor, group=group)
     return group

@@ -1,4 +1,5 @@
-"""The audit log: written in the same transaction as the change it describes (rule 13)."""
+"""The audit log's writer (audit package): `record_audit` appends an entry in the same transaction
+as the change it describes (rule 13); it is the only code that writes audit entries."""
 
 from __future__ import annotations
 
@@ -6,16 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.db import Tx
+from app.domain.audit.store import insert_entry
 from app.domain.clock import new_id, now_iso
 from app.domain.outbox.stage import stage_event
 from app.domain.types import Actor, Change
-
-_INSERT = (
-    "INSERT INTO audit_entries (id, at, actor_type, actor_id, actor_label, action, target_type,"
-    " target_id, target_label, changes, reason, request_id) VALUES (:id, :at, :actor_type,"
-    " :actor_id, :actor_label, :action, :target_type, :target_id, :target_label, :changes,"
-    " :reason, :request_id)"
-)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
@@ -46,8 +41,8 @@ async def record_audit(
         target_id=target_id,
         changes=changes,
     )
-    await tx.execute(
-        _INSERT,
+    await insert_entry(
+        tx,
         {
             "id": new_id(),
             "at": now_iso(),

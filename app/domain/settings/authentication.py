@@ -1,4 +1,8 @@
-"""Authentication settings (one IdP at a time, rule 11) and converting IdP users to LOCAL."""
+"""Authentication settings (one IdP at a time, rule 11) and converting IdP users to LOCAL.
+
+The SQL is in `app.domain.settings.store`; the conversion itself, record by record, in
+`app.domain.settings.conversion`.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ import orjson
 from app.db import Tx
 from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
-from app.domain.clock import now_iso
-from app.domain.conversion import convert_to_local
+from app.domain.settings import store
+from app.domain.settings.conversion import convert_to_local
 from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep
 from app.errors import IdpLocked, InvalidValue
 
@@ -50,9 +54,7 @@ async def current_provider(tx: Tx) -> AuthProvider:
         settings: AuthSettingsRecord | None = tx.memo.get("auth_settings")
         if settings is not None:
             return settings.provider
-        raw = tx.memo["auth_type"] = await tx.fetchval(
-            "SELECT type FROM auth_settings WHERE id = 1"
-        )
+        raw = tx.memo["auth_type"] = await store.auth_type(tx)
     return _provider_of(AuthType(raw))
 
 
@@ -68,11 +70,7 @@ async def get_auth_settings(tx: Tx) -> AuthSettingsRecord:
     memo: AuthSettingsRecord | None = tx.memo.get("auth_settings")
     if memo is not None:
         return memo
-    row = await tx.fetchrow(
-        "SELECT type, display_name, config, secrets, version, updated_at FROM auth_settings"
-        " WHERE id = 1"
-    )
-    assert row is not None, "auth_settings is seeded by the first migration"
+    row = await store.auth_settings_row(tx)
     record = tx.memo["auth_settings"] = AuthSettingsRecord(
         type=AuthType(row["type"]),
         display_name=row["display_name"],
@@ -82,18 +80,6 @@ async def get_auth_settings(tx: Tx) -> AuthSettingsRecord:
         updated_at=row["updated_at"],
     )
     return record
-
-
-async def owned_counts(tx: Tx, provider: str) -> tuple[int, int]:
-    """Live users and groups owned by ``provider``."""
-    users = await tx.fetchval(
-        "SELECT COUNT(*) FROM users WHERE auth_provider = :p AND deleted_at IS NULL",
-        {"p": provider},
-    )
-    groups = await tx.fetchval(
-        "SELECT COUNT(*) FROM groups WHERE auth_provider = :p", {"p": provider}
-    )
-    return int(users), int(groups)
 
 
 def _check_strings(name: str, values: Mapping[str, Any], allowed: frozenset[str] | None) -> None:
@@ -120,7 +106,7 @@ def _merged(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, An
 async def _check_leaving(tx: Tx, current: AuthType, target: AuthType) -> None:
     if current is target or current is AuthType.INTERNAL:
         return
-    users, groups = await owned_counts(tx, current.value)
+    users, groups = await store.owned_counts(tx, current.value)
     if users or groups:
         raise IdpLocked(
             f"{users} user(s) and {groups} group(s) are owned by {current.value}: "
@@ -151,17 +137,13 @@ async def configure_authentication(
     _check_strings("config", config, CONFIG_KEYS)
     _check_strings("secrets", secrets, None)
     await _check_leaving(tx, current.type, type)
-    stored_secrets = _doc(await tx.fetchval("SELECT secrets FROM auth_settings WHERE id = 1"))
-    await tx.execute(
-        "UPDATE auth_settings SET type = :t, display_name = :d, config = :c, secrets = :s,"
-        " version = version + 1, updated_at = :now WHERE id = 1",
-        {
-            "t": type.value,
-            "d": current.display_name if isinstance(display_name, Keep) else display_name,
-            "c": tx.dialect.json_param(_merged(current.config, config)),
-            "s": tx.dialect.json_param(_merged(stored_secrets, secrets)),
-            "now": now_iso(),
-        },
+    stored_secrets = _doc(await store.stored_secrets(tx))
+    await store.update_auth_settings(
+        tx,
+        type.value,
+        current.display_name if isinstance(display_name, Keep) else display_name,
+        _merged(current.config, config),
+        _merged(stored_secrets, secrets),
     )
     tx.memo.pop("auth_settings", None)
     tx.memo.pop("auth_type", None)
@@ -195,7 +177,7 @@ async def _audit_configure(
 async def convert_users_to_local(
     tx: Tx, *, actor: Actor, user_ids: Sequence[str] | None = None, include_groups: bool = True
 ) -> tuple[int, int]:
-    """(users converted, groups converted) by app.domain.conversion.convert_to_local, which
+    """(users converted, groups converted) by app.domain.settings.conversion.convert_to_local, which
     reports each record; raises Forbidden."""
     report = await convert_to_local(
         tx, actor=actor, user_ids=user_ids, include_groups=include_groups

@@ -1,4 +1,5 @@
-"""Bounded growth: provisioning events and audit entries older than their retention go.
+"""Bounded growth of the logs (audit package): provisioning events and audit entries older
+than their retention go.
 
 Retention comes from `Settings` (``provisioning_event_retention_days``, default 90,
 ``audit_retention_days``, default 365, and ``event_retention_days`` for the downstream event
@@ -6,7 +7,9 @@ outbox, default 30; 0 keeps a log forever). Rows go oldest first in batches,
 one transaction per batch, so a purge of millions of rows never holds a lock for long and an
 interrupted purge leaves a consistent, shorter log; each batch is one indexed range read on
 ``at``. Apart from this purge the audit log is append-only, and the purge itself is audited
-(``audit.purge``, with the cut-off and the counts).
+(``audit.purge``, with the cut-off and the counts). It lives beside `record_audit` so that
+every statement that writes ``audit_entries`` (the insert and this purge) is in
+`app.domain.audit.store`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.db import Database, Tx
-from app.domain.audit import record_audit
+from app.domain.audit.log import record_audit
+from app.domain.audit.store import count_older, delete_oldest
 from app.domain.clock import iso_in
 from app.domain.types import SYSTEM, Actor, Change
 from app.errors import InvalidValue
@@ -49,16 +53,9 @@ def _log(log: str) -> str:
     return log
 
 
-def _kept(log: str) -> str:
-    """The outbox always keeps its newest event: numbering continues from it (max + 1), so a
-    consumer's cursor never points into a restarted sequence."""
-    return " AND seq < (SELECT max(seq) FROM outbox_events)" if log == "outbox_events" else ""
-
-
 async def count_expired(tx: Tx, *, log: str, before: str) -> int:
     """How many rows of ``log`` are older than ``before``; raises InvalidValue for a bad log."""
-    sql = f"SELECT count(*) FROM {_log(log)} WHERE at < :before{_kept(log)}"
-    return int(await tx.fetchval(sql, {"before": before}))
+    return await count_older(tx, _log(log), before)
 
 
 async def purge_batch(tx: Tx, *, log: str, before: str, size: int) -> int:
@@ -68,12 +65,7 @@ async def purge_batch(tx: Tx, *, log: str, before: str, size: int) -> int:
     """
     if size < 1:
         raise InvalidValue("the batch size must be at least 1", fields=["size"])
-    table = _log(log)
-    return await tx.execute(
-        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE at < :before{_kept(log)}"
-        " ORDER BY at LIMIT :n)",
-        {"before": before, "n": size},
-    )
+    return await delete_oldest(tx, _log(log), before, size)
 
 
 async def purge_expired(

@@ -1,4 +1,6 @@
-"""Converting IdP-owned users and groups to LOCAL (rule 11), record by record.
+"""Converting IdP-owned users and groups to LOCAL (rule 11), record by record (settings
+package: leaving an IdP, `app.domain.settings.authentication`, needs it; its SQL is in
+`app.domain.settings.store`).
 
 A record whose externalId a LOCAL record already holds (externalId is unique per owner, and a
 deleted LOCAL user keeps its externalId for rule 8's restore) cannot become LOCAL; it is
@@ -8,15 +10,15 @@ without writing anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from app.db import Row, Tx
 from app.domain.access.permissions import require_writer
 from app.domain.audit import record_audit
-from app.domain.clock import now_iso
+from app.domain.settings import store
 from app.domain.types import Actor, AuthProvider, Change
-from app.domain.users.store import USER_COLUMNS, row_to_user, save_user
+from app.domain.users.store import row_to_user, save_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,28 +55,11 @@ class ConversionReport:
         return sum(1 for c in self.items if c.converted and c.target_type == target_type)
 
 
-async def _user_rows(tx: Tx, user_ids: Sequence[str] | None) -> list[Row]:
-    where = "auth_provider <> 'LOCAL' AND deleted_at IS NULL"
-    if user_ids is None:
-        return await tx.fetch(f"SELECT {USER_COLUMNS} FROM users WHERE {where} ORDER BY id")
-    d = tx.dialect
-    return await tx.fetch(
-        f"SELECT {USER_COLUMNS} FROM users WHERE {d.in_list('id', 'ids')} AND {where} ORDER BY id",
-        {"ids": d.list_param(list(user_ids))},
-    )
-
-
 async def _local_holders(tx: Tx, table: str, external_ids: list[str]) -> dict[str, Holder]:
     """LOCAL records of ``table`` holding these externalIds, by externalId (one statement)."""
     if not external_ids:
         return {}
-    d = tx.dialect
-    label, deleted = ("login_id", "deleted_at") if table == "users" else ("display_name", "NULL")
-    rows = await tx.fetch(
-        f"SELECT external_id, id, {label} AS label, {deleted} AS deleted_at FROM {table}"
-        f" WHERE auth_provider = 'LOCAL' AND {d.in_list('external_id', 'ext')}",
-        {"ext": d.list_param(external_ids)},
-    )
+    rows = await store.local_holder_rows(tx, table, external_ids)
     return {
         r["external_id"]: Holder(r["id"], r["label"], r["deleted_at"] is not None) for r in rows
     }
@@ -104,63 +89,49 @@ def _check(holders: dict[str, Holder], kind: str, row: Row, label: str) -> Conve
     )
 
 
-async def _convert_users(tx: Tx, actor: Actor, rows: list[Row], report: ConversionReport) -> None:
+async def _make_user_local(tx: Tx, row: Row) -> None:
+    user = row_to_user(row)
+    user.auth_provider = AuthProvider.LOCAL.value
+    await save_user(tx, user, expected_version=user.version)
+
+
+async def _make_group_local(tx: Tx, row: Row) -> None:
+    await store.make_group_local(tx, row["id"])
+
+
+async def _convert(
+    tx: Tx,
+    actor: Actor,
+    report: ConversionReport,
+    kind: str,
+    *,
+    rows: list[Row],
+    make_local: Callable[[Tx, Row], Awaitable[None]],
+) -> None:
+    """Convert the IdP-owned rows of one kind ("user" or "group"), each audited, and report
+    each; a row whose externalId a LOCAL record holds is reported and skipped."""
+    label_column = "login_id" if kind == "user" else "display_name"
     holders = await _local_holders(
-        tx, "users", [r["external_id"] for r in rows if r["external_id"]]
+        tx, f"{kind}s", [r["external_id"] for r in rows if r["external_id"]]
     )
     for row in rows:
-        user = row_to_user(row)
-        before = user.auth_provider
-        refused = _check(holders, "user", row, user.login_id)
+        label, before = row[label_column], row["auth_provider"]
+        refused = _check(holders, kind, row, label)
         if refused is not None:
             report.items.append(refused)
             continue
         if not report.dry_run:
-            user.auth_provider = AuthProvider.LOCAL.value
-            await save_user(tx, user, expected_version=user.version)
+            await make_local(tx, row)
             await record_audit(
                 tx,
                 actor=actor,
-                action="user.convertToLocal",
-                target_type="User",
-                target_id=user.id,
-                target_label=user.login_id,
+                action=f"{kind}.convertToLocal",
+                target_type=kind.capitalize(),
+                target_id=row["id"],
+                target_label=label,
                 changes=[Change("authProvider", before, "LOCAL")],
             )
-        report.items.append(Conversion("User", user.id, user.login_id, before, True))
-
-
-async def _convert_groups(tx: Tx, actor: Actor, report: ConversionReport) -> None:
-    rows = await tx.fetch(
-        "SELECT id, display_name, external_id, auth_provider FROM groups"
-        " WHERE auth_provider <> 'LOCAL' ORDER BY id"
-    )
-    holders = await _local_holders(
-        tx, "groups", [r["external_id"] for r in rows if r["external_id"]]
-    )
-    for g in rows:
-        refused = _check(holders, "group", g, g["display_name"])
-        if refused is not None:
-            report.items.append(refused)
-            continue
-        if not report.dry_run:
-            await tx.execute(
-                "UPDATE groups SET auth_provider = 'LOCAL', version = version + 1,"
-                " updated_at = :now WHERE id = :id",
-                {"id": g["id"], "now": now_iso()},
-            )
-            await record_audit(
-                tx,
-                actor=actor,
-                action="group.convertToLocal",
-                target_type="Group",
-                target_id=g["id"],
-                target_label=g["display_name"],
-                changes=[Change("authProvider", g["auth_provider"], "LOCAL")],
-            )
-        report.items.append(
-            Conversion("Group", g["id"], g["display_name"], g["auth_provider"], True)
-        )
+        report.items.append(Conversion(kind.capitalize(), row["id"], label, before, True))
 
 
 async def convert_to_local(
@@ -178,7 +149,9 @@ async def convert_to_local(
     """
     require_writer(actor)
     report = ConversionReport(dry_run=dry_run)
-    await _convert_users(tx, actor, await _user_rows(tx, user_ids), report)
+    users = await store.idp_user_rows(tx, user_ids)
+    await _convert(tx, actor, report, "user", rows=users, make_local=_make_user_local)
     if include_groups and user_ids is None:
-        await _convert_groups(tx, actor, report)
+        groups = await store.idp_group_rows(tx)
+        await _convert(tx, actor, report, "group", rows=groups, make_local=_make_group_local)
     return report
