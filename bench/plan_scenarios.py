@@ -12,12 +12,13 @@ from functools import partial
 from typing import Any
 
 from app.db import Database, Tx
-from app.domain import activity, audit, directory, events, lookups, memberships
+from app.domain import activity, audit, directory, events, memberships
 from app.domain.access import roles
 from app.domain.activity import AuditFilter, EventFilter
 from app.domain.clock import iso_in, new_id
 from app.domain.directory import GroupFilter, Order, PageRequest, UserFilter, encode_cursor
 from app.domain.types import Actor, ActorKind
+from app.domain.users import store as users_store
 from app.domain.users.service import set_user_status
 from app.scim.filters import parse_group_filter, parse_user_filter
 
@@ -67,7 +68,7 @@ def scim_scenarios(s: dict[str, Any]) -> list[Scenario]:
     add = partial(memberships.add_members, group_id=s["gid"], user_ids=s["non_members"])
     groups = directory.search_groups
     return [
-        Scenario("SCIM GET /Users/{id}", partial(lookups.user_with_groups, user_id=s["mid"])),
+        Scenario("SCIM GET /Users/{id}", partial(users_store.user_with_groups, user_id=s["mid"])),
         *(Scenario(f"SCIM Users {f}", partial(users, where=parse_user_filter(f, cat))) for f in eq),
         Scenario(f"SCIM Users offset {deep}", partial(users, where=directory.TRUE, offset=deep)),
         Scenario("SCIM members of the big group: 1000 after a mid id", partial(page, limit=1000)),

@@ -9,7 +9,7 @@ without writing anything.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.db import Row, Tx
 from app.domain.access.permissions import require_writer
@@ -110,14 +110,14 @@ async def _convert_users(tx: Tx, actor: Actor, rows: list[Row], report: Conversi
     )
     for row in rows:
         user = row_to_user(row)
-        before = user.auth_provider
+        before = user.auth_provider.value
         refused = _check(holders, "user", row, user.login_id)
         if refused is not None:
             report.items.append(refused)
             continue
         if not report.dry_run:
-            user.auth_provider = AuthProvider.LOCAL.value
-            await save_user(tx, user, expected_version=user.version)
+            local = replace(user, auth_provider=AuthProvider.LOCAL)
+            await save_user(tx, local, expected_version=user.version)
             await record_audit(
                 tx,
                 actor=actor,

@@ -1,44 +1,20 @@
 """Batch reads for the admin API's nested fields: one statement for many parents, so a page
-of users with their groups and roles costs the same number of statements at any page size.
+of users with their groups costs the same number of statements at any page size (the users'
+own batch reads are in app.domain.users.batch_reads).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from app.db import Dialect, Tx
 from app.domain.groups import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
-from app.domain.users.store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
-from app.errors import NotFound
-
-
-@dataclass(slots=True)
-class UserRoles:
-    """Roles of one user: granted directly, and effective (directly or through a group)."""
-
-    direct: list[str] = field(default_factory=list)
-    effective: list[str] = field(default_factory=list)
+from app.domain.users.store import USER_COLUMNS, row_to_user
 
 
 def _prefixed(columns: str, alias: str) -> str:
     return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
-
-
-async def users_by_ids(
-    tx: Tx, ids: Sequence[str], *, include_deleted: bool = False
-) -> dict[str, UserRecord]:
-    """The users with these ids, by id (missing ids are absent)."""
-    if not ids:
-        return {}
-    d = tx.dialect
-    live = "" if include_deleted else " AND deleted_at IS NULL"
-    rows = await tx.fetch(
-        f"SELECT {USER_COLUMNS} FROM users WHERE {d.in_list('id', 'ids')}{live}",
-        {"ids": d.list_param(list(ids))},
-    )
-    return {r["id"]: row_to_user(r) for r in rows}
 
 
 async def groups_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, GroupRecord]:
@@ -88,28 +64,6 @@ async def groups_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, list[Gro
     return out
 
 
-async def roles_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, UserRoles]:
-    """Direct and effective roles of each user (one statement)."""
-    out = {u: UserRoles() for u in user_ids}
-    if not user_ids:
-        return out
-    d = tx.dialect
-    rows = await tx.fetch(
-        "SELECT user_id, role_name, 1 AS direct FROM role_grants WHERE"
-        f" {d.in_list('user_id', 'ids')} UNION ALL SELECT m.user_id, g.role_name, 0"
-        " FROM role_grants g JOIN memberships m ON m.group_id = g.group_id"
-        f" WHERE {d.in_list('m.user_id', 'ids')} ORDER BY 1, 2",
-        {"ids": d.list_param(list(user_ids))},
-    )
-    for r in rows:
-        roles = out[r[0]]
-        if r[2] and r[1] not in roles.direct:
-            roles.direct.append(r[1])
-        if r[1] not in roles.effective:
-            roles.effective.append(r[1])
-    return out
-
-
 async def roles_of_groups(tx: Tx, group_ids: Sequence[str]) -> dict[str, list[str]]:
     """Roles granted to each group, sorted (one statement)."""
     out: dict[str, list[str]] = {g: [] for g in group_ids}
@@ -145,14 +99,3 @@ async def members_of_groups(
     for r in rows:
         out[r["member_of"]].append(row_to_user(r))
     return out
-
-
-async def user_with_groups(tx: Tx, user_id: str) -> tuple[UserRecord, list[tuple[str, str]]]:
-    """A live user and the (id, displayName) of each of its groups in group id order, in one
-    statement (a SCIM read of one user is a statement fewer than `load_user` followed by
-    `groups_of_users`, on either engine). Raises NotFound."""
-    sql = f"SELECT {USER_COLUMNS}, {user_group_pairs(tx.dialect)} FROM users WHERE id = :id"
-    row = await tx.fetchrow(sql, {"id": user_id})
-    if row is None or row["deleted_at"] is not None:
-        raise NotFound(f"no user with id {user_id!r}", fields=["id"])
-    return row_to_user(row), group_pairs(row)

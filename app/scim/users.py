@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from app.domain.guard import writes as guard
-from app.domain.lookups import groups_of_users, user_with_groups
+from app.domain.lookups import groups_of_users
 from app.domain.types import UserRecord
 from app.domain.users.provisioning import (
     ProvisionedUser,
@@ -17,7 +17,7 @@ from app.domain.users.provisioning import (
     provision_delete_user,
     provision_update_user,
 )
-from app.domain.users.store import load_user
+from app.domain.users.store import load_user, user_with_groups
 from app.errors import AlreadyExists, InvalidValue, RosterError
 from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource

@@ -13,6 +13,7 @@ from app.domain import groups as group_rules
 from app.domain import lookups
 from app.domain.access import roles as role_rules
 from app.domain.types import Actor, GroupRecord, UserRecord
+from app.domain.users.batch_reads import users_by_ids
 from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.ids import decode_id, decode_ids, to_global_id
@@ -169,7 +170,7 @@ Targets = tuple[list[UserRecord], list[GroupRecord], int]
 
 
 async def _concerned(tx: Tx, targets: dict[str, Any], count: int) -> Targets:
-    users = await lookups.users_by_ids(tx, targets["user_ids"])
+    users = await users_by_ids(tx, targets["user_ids"])
     groups = await lookups.groups_by_ids(tx, targets["group_ids"])
     return (
         [users[i] for i in dict.fromkeys(targets["user_ids"]) if i in users],
