@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from app.db import Database, Tx
-from app.domain import audit, directory, lookups
+from app.domain import audit, directory
 from app.domain.access import roles
 from app.domain.audit.entries import AuditFilter
 from app.domain.audit.entries_store import list_audit_entries
@@ -23,6 +23,7 @@ from app.domain.provisioning.events import record_provisioning_event
 from app.domain.provisioning.events_store import list_provisioning_events
 from app.domain.provisioning.model import EventFilter
 from app.domain.types import Actor, ActorKind
+from app.domain.users import store as users_store
 from app.domain.users.service import set_user_status
 from app.scim.filters import parse_group_filter, parse_user_filter
 
@@ -72,7 +73,7 @@ def scim_scenarios(s: dict[str, Any]) -> list[Scenario]:
     add = partial(members.add_members, group_id=s["gid"], user_ids=s["non_members"])
     groups = directory.search_groups
     return [
-        Scenario("SCIM GET /Users/{id}", partial(lookups.user_with_groups, user_id=s["mid"])),
+        Scenario("SCIM GET /Users/{id}", partial(users_store.user_with_groups, user_id=s["mid"])),
         *(Scenario(f"SCIM Users {f}", partial(users, where=parse_user_filter(f, cat))) for f in eq),
         Scenario(f"SCIM Users offset {deep}", partial(users, where=directory.TRUE, offset=deep)),
         Scenario("SCIM members of the big group: 1000 after a mid id", partial(page, limit=1000)),

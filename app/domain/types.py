@@ -125,15 +125,15 @@ class UserLock:
     idp_active: bool
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class UserRecord:
-    """A user as stored."""
+    """A user as stored (immutable: a change is a new record, `dataclasses.replace`)."""
 
     id: str
     login_id: str
     external_id: str | None
-    auth_provider: str
-    status: str
+    auth_provider: AuthProvider
+    status: UserStatus
     status_reason: str | None
     profile: dict[str, Any]
     notes: str | None

@@ -12,7 +12,6 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.db import Database, Tx
-from app.domain import lookups
 from app.domain.access import api_tokens, scim_tokens
 from app.domain.groups.lookups import (
     groups_by_ids,
@@ -20,10 +19,10 @@ from app.domain.groups.lookups import (
     members_of_groups,
     roles_of_groups,
 )
-from app.domain.lookups import UserRoles
 from app.domain.provisioning.health import TokenHealth, token_health
 from app.domain.settings.catalogue import ALWAYS_VISIBLE, Catalogue, get_catalogue
 from app.domain.types import Actor, GroupRecord, UserRecord
+from app.domain.users.batch_reads import UserRoles, roles_of_users, users_by_ids
 from app.domain.users.visibility import hidden_names, may_read_hidden
 from app.errors import Forbidden
 from app.graphql.types.builtin import BUILTIN_FIELDS
@@ -50,7 +49,7 @@ class Loaders:
         self.group_roles = DataLoader(self._group_roles)
         self.group_members = DataLoader(self._group_members)
         # Objects a log entry links to (actor, target, token, resource), soft-deleted users too.
-        self.users = DataLoader(self._by_ids(partial(lookups.users_by_ids, include_deleted=True)))
+        self.users = DataLoader(self._by_ids(partial(users_by_ids, include_deleted=True)))
         self.groups = DataLoader(self._by_ids(groups_by_ids))
         self.scim_tokens = DataLoader(self._by_ids(scim_tokens.scim_tokens_by_ids))
         self.api_tokens = DataLoader(self._by_ids(api_tokens.api_tokens_by_ids))
@@ -75,7 +74,7 @@ class Loaders:
 
     async def _user_roles(self, keys: Sequence[str]) -> list[UserRoles]:
         async with self._ctx.read() as tx:
-            found = await lookups.roles_of_users(tx, keys)
+            found = await roles_of_users(tx, keys)
         return [found[k] for k in keys]
 
     async def _group_roles(self, keys: Sequence[str]) -> list[list[str]]:

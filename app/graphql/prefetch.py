@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any
 
-from app.domain import lookups
 from app.domain.groups.lookups import groups_of_users
 from app.domain.types import UserRecord
+from app.domain.users.batch_reads import roles_of_users
 from app.graphql.context import Info
 
 
@@ -61,6 +61,6 @@ async def prefetch_users(info: Info, users: Sequence[UserRecord]) -> None:
     if not ids or not (nested or selects(selected, DECIDED)):
         return
     async with ctx.read() as tx:
-        ctx.user_roles.update(await lookups.roles_of_users(tx, ids))
+        ctx.user_roles.update(await roles_of_users(tx, ids))
         if nested:
             ctx.user_groups.update(await groups_of_users(tx, ids))

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from app.domain.groups.lookups import groups_of_users
 from app.domain.guard import writes as guard
-from app.domain.lookups import user_with_groups
 from app.domain.types import UserRecord
 from app.domain.users.provisioning import (
     ProvisionedUser,
@@ -18,7 +17,7 @@ from app.domain.users.provisioning import (
     provision_delete_user,
     provision_update_user,
 )
-from app.domain.users.store import load_user
+from app.domain.users.store import load_user, user_with_groups
 from app.errors import AlreadyExists, InvalidValue, RosterError
 from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource

@@ -16,7 +16,14 @@ from app.domain.directory.compiler import compile_predicate
 from app.domain.directory.fields import GROUP_FIELDS
 from app.domain.groups.store import insert_group
 from app.domain.settings.attributes import create_custom_attribute, update_profile_attribute
-from app.domain.types import AttributeStatus, AuthProvider, Datatype, GroupRecord, UserRecord
+from app.domain.types import (
+    AttributeStatus,
+    AuthProvider,
+    Datatype,
+    GroupRecord,
+    UserRecord,
+    UserStatus,
+)
 from app.domain.users.store import insert_user
 from app.errors import AlreadyExists
 from tests.scim.conftest import GROUP, ROSTER, USER, Scim, error
@@ -113,7 +120,20 @@ async def test_a_key_clash_past_the_pre_check_names_the_field(scim: Scim) -> Non
     await scim.create_user(NFC)
     await scim.create_group("Straße")
     now = now_iso()
-    user = UserRecord(new_id(), NFD, None, "LOCAL", "ACTIVE", None, {}, None, 1, now, now, None)
+    user = UserRecord(
+        new_id(),
+        NFD,
+        None,
+        AuthProvider.LOCAL,
+        UserStatus.ACTIVE,
+        None,
+        {},
+        None,
+        1,
+        now,
+        now,
+        None,
+    )
     group = GroupRecord(new_id(), "STRASSE", None, AuthProvider.LOCAL, 0, 1, now, now, None)
     with pytest.raises(AlreadyExists) as caught:
         async with scim.db.transaction() as tx:

@@ -11,7 +11,7 @@ without writing anything.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.db import Row, Tx
 from app.domain.access.permissions import require_writer
@@ -91,8 +91,9 @@ def _check(holders: dict[str, Holder], kind: str, row: Row, label: str) -> Conve
 
 async def _make_user_local(tx: Tx, row: Row) -> None:
     user = row_to_user(row)
-    user.auth_provider = AuthProvider.LOCAL.value
-    await save_user(tx, user, expected_version=user.version)
+    await save_user(
+        tx, replace(user, auth_provider=AuthProvider.LOCAL), expected_version=user.version
+    )
 
 
 async def _make_group_local(tx: Tx, row: Row) -> None:

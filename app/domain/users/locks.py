@@ -13,10 +13,11 @@ from dataclasses import replace
 from app.db import Tx
 from app.domain.access.decision import Action, require, user_target
 from app.domain.access.permissions import require_writer
-from app.domain.audit import diff, record_audit
+from app.domain.audit import diff
 from app.domain.clock import now_iso
 from app.domain.types import Actor, UserLock, UserRecord, UserStatus
-from app.domain.users.store import load_user, save_user, snapshot
+from app.domain.users.audited import audit_user, snapshot
+from app.domain.users.store import load_user, save_user
 from app.errors import InvalidValue
 
 
@@ -29,31 +30,29 @@ def status_change(actor: Actor, user: UserRecord, active: bool, reason: str) -> 
     if active:
         if user.active and user.lock is None:
             return None
-        return replace(user, status=UserStatus.ACTIVE.value, status_reason=reason, lock=None)
+        return replace(user, status=UserStatus.ACTIVE, status_reason=reason, lock=None)
     if user.lock is not None or (user.is_local and not user.active):
         return None
     lock = None if user.is_local else UserLock(reason, actor.id, now_iso(), user.active)
-    return replace(user, status=UserStatus.INACTIVE.value, status_reason=reason, lock=lock)
+    return replace(user, status=UserStatus.INACTIVE, status_reason=reason, lock=lock)
 
 
-def apply_idp_active(user: UserRecord, updated: UserRecord, active: bool) -> None:
-    """Set on ``updated`` what an IdP's ``active`` does to ``user``: under a lock it is only
+def apply_idp_active(user: UserRecord, updated: UserRecord, active: bool) -> UserRecord:
+    """``updated`` with what an IdP's ``active`` does to ``user``: under a lock it is only
     stored beside it; else it sets the status, and a status that changes drops the reason of
     the previous change (it no longer explains anything)."""
     if user.lock is not None:
-        updated.lock = replace(user.lock, idp_active=active)
-        return
-    updated.status = (UserStatus.ACTIVE if active else UserStatus.INACTIVE).value
-    if updated.status != user.status:
-        updated.status_reason = None
+        return replace(updated, lock=replace(user.lock, idp_active=active))
+    status = UserStatus.ACTIVE if active else UserStatus.INACTIVE
+    if status == user.status:
+        return replace(updated, status=status)
+    return replace(updated, status=status, status_reason=None)
 
 
 def restored_status(twin: UserRecord, fresh: UserRecord) -> UserRecord:
     """``twin`` (a deleted user the IdP restores) with the IdP's ``active`` of ``fresh``
     applied as `apply_idp_active` would: a lock survives the delete and the restore."""
-    restored = replace(twin)
-    apply_idp_active(twin, restored, fresh.active)
-    return restored
+    return apply_idp_active(twin, twin, fresh.active)
 
 
 async def unlock_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
@@ -68,15 +67,7 @@ async def unlock_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     if user.lock is None:
         raise InvalidValue("the user is not locked", fields=["id"])
     status = UserStatus.ACTIVE if user.lock.idp_active else UserStatus.INACTIVE
-    updated = replace(user, status=status.value, status_reason=None, lock=None)
-    await save_user(tx, updated, expected_version=user.version)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.unlock",
-        target_type="User",
-        target_id=user.id,
-        target_label=user.login_id,
-        changes=diff(snapshot(user), snapshot(updated)),
-    )
-    return updated
+    updated = replace(user, status=status, status_reason=None, lock=None)
+    saved = await save_user(tx, updated, expected_version=user.version)
+    await audit_user(tx, actor, "user.unlock", saved, diff(snapshot(user), snapshot(saved)))
+    return saved

@@ -10,22 +10,23 @@ from app.domain.access.credentials import revoke_user_api_tokens
 from app.domain.access.decision import Action, require, user_target
 from app.domain.access.permissions import require_writer
 from app.domain.access.roles import ensure_an_owner_remains
-from app.domain.audit import diff, record_audit
+from app.domain.audit import diff
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.groups.members import remove_user_from_all_groups
-from app.domain.names import name_key
 from app.domain.settings.catalogue import Catalogue, get_catalogue
-from app.domain.settings.values import validate_login_id, validate_profile
-from app.domain.types import Actor, AuthProvider, UserRecord, UserStatus
+from app.domain.settings.values import validate_login_id
+from app.domain.types import KEEP, Actor, AuthProvider, UserRecord, UserStatus
+from app.domain.users.audited import audit_user, snapshot
+from app.domain.users.edits import ADMIN_EDIT, apply_identity, apply_profile
 from app.domain.users.locks import status_change
 from app.domain.users.store import (
     ensure_external_id_free,
     ensure_login_free,
     insert_user,
     load_user,
+    mark_deleted_by,
     save_user,
-    snapshot,
 )
 from app.errors import InvalidValue, ManagedByIdp, NotFound
 
@@ -87,7 +88,7 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
     require_writer(actor)
     login_id = validate_login_id(data.login_id)
     catalogue = await get_catalogue(tx)
-    profile = {k: v for k, v in validate_profile(catalogue, data.profile).items() if v is not None}
+    profile = apply_profile(catalogue, {}, data.profile, ADMIN_EDIT, is_local=True)
     external_id = check_external_id(data.external_id)
     await ensure_login_free(tx, login_id)
     await ensure_external_id_free(tx, AuthProvider.LOCAL, external_id)
@@ -96,8 +97,8 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
         id=new_id(),
         login_id=login_id,
         external_id=external_id,
-        auth_provider=AuthProvider.LOCAL.value,
-        status=(UserStatus.ACTIVE if data.active else UserStatus.INACTIVE).value,
+        auth_provider=AuthProvider.LOCAL,
+        status=UserStatus.ACTIVE if data.active else UserStatus.INACTIVE,
         status_reason=None,
         profile=profile,
         notes=_check_text("notes", data.notes, MAX_NOTES),
@@ -107,15 +108,7 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
         last_provisioned_at=None,
     )
     await insert_user(tx, user)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.create",
-        target_type="User",
-        target_id=user.id,
-        target_label=login_id,
-        changes=diff({}, snapshot(user)),
-    )
+    await audit_user(tx, actor, "user.create", user, diff({}, snapshot(user)))
     return user
 
 
@@ -150,40 +143,26 @@ async def write_user_update(
     changes = diff(snapshot(user), snapshot(updated))
     if not changes:
         return None
-    await save_user(tx, updated, expected_version=user.version)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.update",
-        target_type="User",
-        target_id=user.id,
-        target_label=updated.login_id,
-        changes=changes,
-    )
-    return updated
+    saved = await save_user(tx, updated, expected_version=user.version)
+    await audit_user(tx, actor, "user.update", saved, changes)
+    return saved
 
 
 async def _apply_admin_values(
     tx: Tx, user: UserRecord, catalogue: Catalogue, values: dict[str, Any]
 ) -> UserRecord:
-    updated = replace(user, profile=dict(user.profile))
-    if "loginId" in values:
-        updated.login_id = validate_login_id(values.pop("loginId"))
-        if name_key(updated.login_id) != name_key(user.login_id):
-            await ensure_login_free(tx, updated.login_id, except_id=user.id)
-    if "externalId" in values:
-        updated.external_id = check_external_id(values.pop("externalId"))
-        await ensure_external_id_free(
-            tx, user.auth_provider, updated.external_id, except_id=user.id
-        )
+    updated = await apply_identity(
+        tx,
+        user,
+        user,
+        ADMIN_EDIT,
+        login_id=values.pop("loginId", KEEP),
+        external_id=values.pop("externalId", KEEP),
+    )
     if "notes" in values:
-        updated.notes = _check_text("notes", values.pop("notes"), MAX_NOTES)
-    for key, value in validate_profile(catalogue, values).items():
-        if value is None:
-            updated.profile.pop(key, None)
-        else:
-            updated.profile[key] = value
-    return updated
+        updated = replace(updated, notes=_check_text("notes", values.pop("notes"), MAX_NOTES))
+    profile = apply_profile(catalogue, user.profile, values, ADMIN_EDIT, is_local=user.is_local)
+    return replace(updated, profile=profile)
 
 
 async def set_user_status(
@@ -204,21 +183,13 @@ async def set_user_status(
     updated = status_change(actor, user, active, reason)
     if updated is None:
         return user
-    before = snapshot(user)
-    await save_user(tx, updated, expected_version=user.version)
+    saved = await save_user(tx, updated, expected_version=user.version)
     if not active:  # after the change, under the lock (roles.OWNERS_LOCK)
         await ensure_an_owner_remains(tx, removed=user.id)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.reactivate" if active else "user.deactivate",
-        target_type="User",
-        target_id=user.id,
-        target_label=user.login_id,
-        changes=diff(before, snapshot(updated)),
-        reason=reason,
-    )
-    return updated
+    action = "user.reactivate" if active else "user.deactivate"
+    changes = diff(snapshot(user), snapshot(saved))
+    await audit_user(tx, actor, action, saved, changes, reason=reason)
+    return saved
 
 
 async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRecord:
@@ -227,24 +198,15 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
 
     The caller has asked `require` for DELETE_USER. Raises LastOwner."""
     groups = await remove_user_from_all_groups(tx, user_id=user.id)
-    deleted = replace(user, deleted_at=now_iso())
-    await save_user(tx, deleted, expected_version=user.version)
-    await tx.execute(
-        "UPDATE users SET deleted_by_kind = :k WHERE id = :id", {"k": actor.kind, "id": user.id}
+    deleted = await save_user(
+        tx, replace(user, deleted_at=now_iso()), expected_version=user.version
     )
+    await mark_deleted_by(tx, user.id, actor.kind)
     await revoke_user_api_tokens(tx, actor=actor, user_id=user.id, reason="user deleted")
     if user.active:  # after the change, under the lock (roles.OWNERS_LOCK)
         await ensure_an_owner_remains(tx, removed=user.id, left=groups)
     changes = diff({**snapshot(user), "groups": sorted(groups)}, {})
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.delete",
-        target_type="User",
-        target_id=user.id,
-        target_label=user.login_id,
-        changes=changes,
-    )
+    await audit_user(tx, actor, "user.delete", user, changes)
     return deleted
 
 
@@ -267,15 +229,6 @@ async def restore_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     require(actor, Action.RESTORE_USER, await user_target(tx, actor, user))
     await ensure_login_free(tx, user.login_id)
     await ensure_external_id_free(tx, user.auth_provider, user.external_id, except_id=user.id)
-    restored = replace(user, deleted_at=None)
-    await save_user(tx, restored, expected_version=user.version)
-    await record_audit(
-        tx,
-        actor=actor,
-        action="user.restore",
-        target_type="User",
-        target_id=user.id,
-        target_label=user.login_id,
-        changes=diff({}, snapshot(restored)),
-    )
+    restored = await save_user(tx, replace(user, deleted_at=None), expected_version=user.version)
+    await audit_user(tx, actor, "user.restore", restored, diff({}, snapshot(restored)))
     return restored

@@ -1,4 +1,5 @@
-"""Reading and writing user rows; shared by the admin and the provisioning services."""
+"""Reading and writing user rows (app.domain.users): every statement of the users package but
+the admin API's batch reads (`batch_reads`); shared by the admin and provisioning services."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import orjson
 from app.db import Dialect, Row, Tx
 from app.domain.clock import now_iso
 from app.domain.names import name_key, search_fold
-from app.domain.types import UserLock, UserRecord
+from app.domain.types import AuthProvider, UserLock, UserRecord, UserStatus
 from app.errors import AlreadyExists, NotFound, VersionConflict
 
 USER_COLUMNS = (
@@ -27,6 +28,11 @@ def _profile(raw: Any) -> dict[str, Any]:
     return dict(raw or {})
 
 
+# The enums by stored value: a dictionary lookup, cheaper than calling the enum per row.
+_PROVIDERS: dict[str, AuthProvider] = {p.value: p for p in AuthProvider}
+_STATUSES: dict[str, UserStatus] = {s.value: s for s in UserStatus}
+
+
 def row_to_user(row: Row) -> UserRecord:
     """Map a row whose first columns are USER_COLUMNS, in that order (by position: by name,
     sqlite3.Row searches the column names each time, a third of a page of 100 users)."""
@@ -34,8 +40,8 @@ def row_to_user(row: Row) -> UserRecord:
         id=row[0],
         login_id=row[1],
         external_id=row[2],
-        auth_provider=row[3],
-        status=row[4],
+        auth_provider=_PROVIDERS[row[3]],
+        status=_STATUSES[row[4]],
         status_reason=row[5],
         profile=_profile(row[6]),
         notes=row[7],
@@ -138,6 +144,26 @@ async def ensure_external_id_free(
         )
 
 
+def _row_params(tx: Tx, user: UserRecord) -> dict[str, Any]:
+    """The parameters an INSERT and an UPDATE of the user's row both bind."""
+    return {
+        "id": user.id,
+        "login": user.login_id,
+        "norm": search_fold(user.login_id),
+        "key": name_key(user.login_id),
+        "ext": user.external_id,
+        "prov": user.auth_provider.value,
+        "status": user.status.value,
+        "reason": user.status_reason,
+        "profile": tx.dialect.json_param(user.profile),
+        "notes": user.notes,
+        "version": user.version,
+        "updated": user.updated_at,
+        "prov_at": user.last_provisioned_at,
+        "extras": tx.dialect.json_param(user.scim_extras),
+    }
+
+
 async def insert_user(tx: Tx, user: UserRecord) -> None:
     """Insert a new row."""
     await tx.execute(
@@ -146,23 +172,7 @@ async def insert_user(tx: Tx, user: UserRecord) -> None:
         " last_provisioned_at, deleted_at, scim_extras) VALUES (:id, :login, :norm, :key, :ext,"
         " :prov, :status, :reason, :profile, :notes, :version, :created, :updated, :prov_at,"
         " NULL, :extras)",
-        {
-            "id": user.id,
-            "login": user.login_id,
-            "norm": search_fold(user.login_id),
-            "key": name_key(user.login_id),
-            "ext": user.external_id,
-            "prov": user.auth_provider,
-            "status": user.status,
-            "reason": user.status_reason,
-            "profile": tx.dialect.json_param(user.profile),
-            "notes": user.notes,
-            "version": user.version,
-            "created": user.created_at,
-            "updated": user.updated_at,
-            "prov_at": user.last_provisioned_at,
-            "extras": tx.dialect.json_param(user.scim_extras),
-        },
+        {**_row_params(tx, user), "created": user.created_at},
     )
 
 
@@ -177,13 +187,13 @@ async def mark_user_provisioned(tx: Tx, user: UserRecord) -> UserRecord:
 
 
 async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserRecord:
-    """Write every mutable column, bumping version; raises VersionConflict on a lost race.
+    """Write every mutable column; returns the saved record (version bumped, updatedAt now;
+    ``user`` is left as it was). Raises VersionConflict on a lost race.
 
     The name key is recomputed only when the loginId changes: a key the name-key migration
     set aside for a colliding row (0006e) stays until that user is renamed.
     """
-    user.version = expected_version + 1
-    user.updated_at = now_iso()
+    saved = replace(user, version=expected_version + 1, updated_at=now_iso())
     count = await tx.execute(
         "UPDATE users SET login_key = CASE WHEN login_id = :login THEN login_key ELSE :key END,"
         " login_id = :login, login_id_norm = :norm, external_id = :ext,"
@@ -193,22 +203,9 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
         " lock_reason = :lock, locked_by_id = :lock_by, locked_at = :lock_at,"
         " idp_active = :idp_active WHERE id = :id AND version = :expected",
         {
-            "id": user.id,
-            "login": user.login_id,
-            "norm": search_fold(user.login_id),
-            "key": name_key(user.login_id),
-            "ext": user.external_id,
-            "prov": user.auth_provider,
-            "status": user.status,
-            "reason": user.status_reason,
-            "profile": tx.dialect.json_param(user.profile),
-            "notes": user.notes,
-            "version": user.version,
-            "updated": user.updated_at,
-            "prov_at": user.last_provisioned_at,
-            "deleted": user.deleted_at,
-            "extras": tx.dialect.json_param(user.scim_extras),
-            **_lock_params(user.lock),
+            **_row_params(tx, saved),
+            "deleted": saved.deleted_at,
+            **_lock_params(saved.lock),
             "expected": expected_version,
         },
     )
@@ -217,7 +214,40 @@ async def save_user(tx: Tx, user: UserRecord, *, expected_version: int) -> UserR
             f"user {user.id} was changed by someone else (expected version {expected_version})",
             fields=["version"],
         )
-    return user
+    return saved
+
+
+async def mark_deleted_by(tx: Tx, user_id: str, kind: str) -> None:
+    """Keep who deleted the user (ADMIN, SCIM or SYSTEM): rule 16 restores over SCIM only what
+    the IdP itself deleted."""
+    await tx.execute(
+        "UPDATE users SET deleted_by_kind = :k WHERE id = :id", {"k": kind, "id": user_id}
+    )
+
+
+async def find_deleted_twin(tx: Tx, provider: str, external_id: str | None) -> UserRecord | None:
+    """The user this IdP itself deleted with this externalId (rule 16: an admin-deleted user is
+    never brought back by SCIM), the latest if several."""
+    if external_id is None:
+        return None
+    row = await tx.fetchrow(
+        f"SELECT {USER_COLUMNS} FROM users WHERE auth_provider = :p AND external_id = :e"
+        " AND deleted_at IS NOT NULL AND deleted_by_kind = 'SCIM'"
+        " ORDER BY deleted_at DESC, id DESC LIMIT 1",
+        {"p": provider, "e": external_id},
+    )
+    return None if row is None else row_to_user(row)
+
+
+async def user_with_groups(tx: Tx, user_id: str) -> tuple[UserRecord, list[tuple[str, str]]]:
+    """A live user and the (id, displayName) of each of its groups in group id order, in one
+    statement (a SCIM read of one user is a statement fewer than `load_user` followed by
+    `groups_of_users`, on either engine). Raises NotFound."""
+    sql = f"SELECT {USER_COLUMNS}, {user_group_pairs(tx.dialect)} FROM users WHERE id = :id"
+    row = await tx.fetchrow(sql, {"id": user_id})
+    if row is None or row["deleted_at"] is not None:
+        raise NotFound(f"no user with id {user_id!r}", fields=["id"])
+    return row_to_user(row), group_pairs(row)
 
 
 def _lock_params(lock: UserLock | None) -> dict[str, Any]:
@@ -228,20 +258,4 @@ def _lock_params(lock: UserLock | None) -> dict[str, Any]:
         "lock_by": lock.locked_by_id,
         "lock_at": lock.locked_at,
         "idp_active": lock.idp_active,
-    }
-
-
-def snapshot(user: UserRecord) -> dict[str, Any]:
-    """The audited view of a user: identity, lifecycle (a lock and the IdP's wish under it,
-    rule 17), every profile value, SCIM extras."""
-    return {
-        "loginId": user.login_id,
-        "externalId": user.external_id,
-        "authProvider": user.auth_provider,
-        "status": user.status,
-        "emergencyLock": None if user.lock is None else user.lock.reason,
-        "idpActive": None if user.lock is None else user.lock.idp_active,
-        "notes": user.notes,
-        **{f"profile.{k}": v for k, v in user.profile.items() if v is not None},
-        "scimExtras": user.scim_extras or None,
     }

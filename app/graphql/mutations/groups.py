@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 import strawberry
 
 from app.db import Tx
-from app.domain import lookups
 from app.domain.access import roles as role_rules
 from app.domain.groups import service as group_rules
 from app.domain.groups.lookups import groups_by_ids
 from app.domain.groups.store import load_group
 from app.domain.types import Actor, GroupRecord, UserRecord
+from app.domain.users.batch_reads import users_by_ids
 from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.ids import decode_id, decode_ids, to_global_id
@@ -171,7 +171,7 @@ Targets = tuple[list[UserRecord], list[GroupRecord], int]
 
 
 async def _concerned(tx: Tx, targets: dict[str, Any], count: int) -> Targets:
-    users = await lookups.users_by_ids(tx, targets["user_ids"])
+    users = await users_by_ids(tx, targets["user_ids"])
     groups = await groups_by_ids(tx, targets["group_ids"])
     return (
         [users[i] for i in dict.fromkeys(targets["user_ids"]) if i in users],

@@ -1,6 +1,6 @@
-"""Batch reads of users for the admin API's nested fields: one statement for many parents, so a
-page of users with their roles costs the same number of statements at any page size (the
-groups' batch reads are in `app.domain.groups.lookups`).
+"""Batch reads of users for the admin API's loaders (app.domain.users): one statement for many
+users, so a page of users with their roles costs the same number of statements at any page
+size. The single-user statements are in `store`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 from app.db import Tx
 from app.domain.types import UserRecord
-from app.domain.users.store import USER_COLUMNS, group_pairs, row_to_user, user_group_pairs
-from app.errors import NotFound
+from app.domain.users.store import USER_COLUMNS, row_to_user
 
 
 @dataclass(slots=True)
@@ -57,14 +56,3 @@ async def roles_of_users(tx: Tx, user_ids: Sequence[str]) -> dict[str, UserRoles
         if r[1] not in roles.effective:
             roles.effective.append(r[1])
     return out
-
-
-async def user_with_groups(tx: Tx, user_id: str) -> tuple[UserRecord, list[tuple[str, str]]]:
-    """A live user and the (id, displayName) of each of its groups in group id order, in one
-    statement (a SCIM read of one user is a statement fewer than `load_user` followed by
-    `groups_of_users`, on either engine). Raises NotFound."""
-    sql = f"SELECT {USER_COLUMNS}, {user_group_pairs(tx.dialect)} FROM users WHERE id = :id"
-    row = await tx.fetchrow(sql, {"id": user_id})
-    if row is None or row["deleted_at"] is not None:
-        raise NotFound(f"no user with id {user_id!r}", fields=["id"])
-    return row_to_user(row), group_pairs(row)
