@@ -1,4 +1,5 @@
-"""Retention: `purge_expired` removes old provisioning events and audit entries, in batches."""
+"""Retention: `purge_expired` removes old provisioning events, audit entries and downstream
+events (the outbox, which always keeps its newest event), in batches."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ AGES = (400.0, 200.0, 100.0, 95.0, 30.0, 1.0)  # days; 90-day and 365-day retent
 
 
 async def _seed(db: Database) -> None:
-    """One provisioning event and one audit entry of each age, tagged with it."""
+    """One provisioning event, one audit entry and its downstream event of each age, tagged."""
     async with db.transaction() as tx:
         for age in AGES:
             tag = f"age-{age}"
@@ -43,6 +44,12 @@ async def _seed(db: Database) -> None:
                     f"UPDATE {table} SET at = :at WHERE request_id = :tag",
                     {"at": iso_in(-age), "tag": tag},
                 )
+    async with db.transaction() as tx:  # the outbox rows exist once their transaction commits
+        for age in AGES:
+            await tx.execute(
+                "UPDATE outbox_events SET at = :at WHERE request_id = :tag",
+                {"at": iso_in(-age), "tag": f"age-{age}"},
+            )
 
 
 async def _ages(db: Database, table: str) -> list[str]:
@@ -54,12 +61,14 @@ async def _ages(db: Database, table: str) -> list[str]:
 async def test_purge_keeps_what_is_within_retention(clean_db: Database, settings: Settings) -> None:
     await _seed(clean_db)
     dry = await purge_expired(clean_db, settings, dry_run=True)
-    assert [(p.log, p.rows) for p in dry] == [("provisioning_events", 4), ("audit_entries", 1)]
+    expected = [("provisioning_events", 4), ("audit_entries", 1), ("outbox_events", 5)]
+    assert [(p.log, p.rows) for p in dry] == expected
     assert len(await _ages(clean_db, "audit_entries")) == len(AGES)  # a dry run deletes nothing
 
     done = await purge_expired(clean_db, settings, batch_size=2)
-    assert [(p.log, p.rows) for p in done] == [("provisioning_events", 4), ("audit_entries", 1)]
+    assert [(p.log, p.rows) for p in done] == expected
     assert await _ages(clean_db, "provisioning_events") == ["age-30.0", "age-1.0"]
+    assert await _ages(clean_db, "outbox_events") == ["age-1.0"]  # 30 days by default
     # The purge is itself audited (and its entry is not purged with the others).
     assert await _ages(clean_db, "audit_entries") == [
         "age-200.0",
@@ -77,18 +86,22 @@ async def test_purge_keeps_what_is_within_retention(clean_db: Database, settings
     assert entry[1].startswith("retention: provisioning_events before ")
 
     again = await purge_expired(clean_db, settings)
-    assert [p.rows for p in again] == [0, 0]
+    assert [p.rows for p in again] == [0, 0, 0]
 
 
 async def test_zero_days_keeps_a_log_forever(clean_db: Database, settings: Settings) -> None:
     await _seed(clean_db)
     keep = settings.model_copy(
-        update={"audit_retention_days": 0, "provisioning_event_retention_days": 0}
+        update={
+            "audit_retention_days": 0,
+            "provisioning_event_retention_days": 0,
+            "event_retention_days": 0,
+        }
     )
     assert await purge_expired(clean_db, keep) == []
     only_events = settings.model_copy(update={"audit_retention_days": 0})
     done = await purge_expired(clean_db, only_events)
-    assert [(p.log, p.rows) for p in done] == [("provisioning_events", 4)]
+    assert [(p.log, p.rows) for p in done] == [("provisioning_events", 4), ("outbox_events", 5)]
     assert isinstance(done[0], Purged)
     assert len(await _ages(clean_db, "audit_entries")) == len(AGES) + 1
 
@@ -101,6 +114,7 @@ async def test_batches_delete_the_oldest_first(clean_db: Database) -> None:
         assert await purge_batch(tx, log="provisioning_events", before=cut, size=3) == 3
     assert await _ages(clean_db, "provisioning_events") == ["age-95.0", "age-30.0", "age-1.0"]
     async with clean_db.transaction() as tx:
+        assert await purge_batch(tx, log="outbox_events", before=iso_in(1), size=100) == 5
         with pytest.raises(InvalidValue):
             await purge_batch(tx, log="users", before=cut, size=3)
         with pytest.raises(InvalidValue):
