@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, TypeVar, cast
+from typing import TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -25,14 +25,10 @@ from app.graphql.types.builtin import BuiltinProfile, builtin_values
 from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
 from app.graphql.types.common import Node
 from app.graphql.types.locks import LockFields
+from app.graphql.types.refs import GroupConnectionRef, group_connection_type
 from app.graphql.types.relay import Connection, parts
 
-if TYPE_CHECKING:
-    from app.graphql.types.groups import GroupConnection
-
 T = TypeVar("T")
-
-GroupConnectionRef = Annotated["GroupConnection", strawberry.lazy("app.graphql.types.groups")]
 
 
 # Enum members by stored value: a dict lookup per user instead of an Enum call.
@@ -170,12 +166,10 @@ class User(Node, BuiltinProfile, LockFields):
     def groups(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> GroupConnectionRef:
-        from app.graphql.types.groups import GroupConnection
-
         groups = info.context.user_groups.get(self.record.id)
         if groups is None:
-            return cast(GroupConnection, _later_groups(info, self.record.id, first, after))
-        return GroupConnection.from_list(info, groups, first, after)
+            return cast(GroupConnectionRef, _later_groups(info, self.record.id, first, after))
+        return group_connection_type().from_list(info, groups, first, after)
 
     # Each asks the domain's decision (app.domain.access.may), as the mutations do.
 
@@ -235,11 +229,9 @@ def _later_roles(ctx: Context, user_id: str, effective: bool) -> list[str]:
 
 async def _later_groups(
     info: Info, user_id: str, first: int | None, after: str | None
-) -> GroupConnection:
-    from app.graphql.types.groups import GroupConnection
-
+) -> GroupConnectionRef:
     groups = await info.context.loaders.user_groups.load(user_id)
-    return GroupConnection.from_list(info, groups, first, after)
+    return group_connection_type().from_list(info, groups, first, after)
 
 
 @strawberry.type(name="UserConnection", description="A page of users (Relay connection).")
