@@ -11,7 +11,13 @@ from typing import TypeVar, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may, user_view
+from app.domain.access.capabilities import (
+    Capability,
+    editable_attributes,
+    viewer_can,
+    viewer_cannot_update_reasons,
+)
+from app.domain.access.decision import Denial, Target, user_view
 from app.domain.catalogue import Catalogue
 from app.domain.directory import Page, encode_cursor
 from app.domain.types import AuthProvider, UserRecord, UserStatus
@@ -69,9 +75,9 @@ def _profile_values(
     info: Info, user: UserRecord, catalogue: Catalogue
 ) -> list[ProfileAttributeValue]:
     locked = idp_locked_fields(user, catalogue)
-    actor = info.context.actor
-    # Updating a user does not depend on whether it holds OWNER (rule 14 guards the rest).
-    writable = may(actor, Action.UPDATE_USER, user_view(actor, user, ())).allowed
+    editable = editable_attributes(
+        info.context.actor, user, (a.name for a in catalogue.attributes), locked
+    )
     idp = not user.is_local
     profile = visible_profile(user.profile, info.context.hidden)
     return [
@@ -81,7 +87,7 @@ def _profile_values(
             datatype=a.datatype,
             value=JSON(user.login_id if a.name == "loginId" else profile.get(a.name)),
             source=ValueSource.IDP if idp and a.name in locked else ValueSource.LOCAL,
-            editable=writable and a.name not in locked,
+            editable=a.name in editable,
             visible=a.status.value == "VISIBLE",
         )
         for a in catalogue.attributes
@@ -171,26 +177,26 @@ class User(Node, BuiltinProfile, LockFields):
             return cast(GroupConnectionRef, _later_groups(info, self.record.id, first, after))
         return group_connection_type().from_list(info, groups, first, after)
 
-    # Each asks the domain's decision (app.domain.access.may), as the mutations do.
+    # Each is the domain's answer (app.domain.access.capabilities), as the mutations' `require`.
 
     @strawberry.field(
         description="The viewer may change some of this user (see profile.editable, lockedFields)."
     )
     def viewer_can_update(self, info: Info) -> bool:
-        return self._may(info, Action.UPDATE_USER)
+        return self._can(info, Capability.UPDATE_USER)
 
     @strawberry.field(
         description="The viewer may delete this user (LOCAL users; one holding OWNER: an OWNER)."
     )
     def viewer_can_delete(self, info: Info) -> bool:
-        return self._may(info, Action.DELETE_USER)
+        return self._can(info, Capability.DELETE_USER)
 
     @strawberry.field(
         description="The viewer may deactivate or reactivate this user, IdP-owned ones included"
         " (one holding OWNER: an OWNER)."
     )
     def viewer_can_change_status(self, info: Info) -> bool:
-        return self._may(info, Action.CHANGE_USER_STATUS)
+        return self._can(info, Capability.CHANGE_USER_STATUS)
 
     @strawberry.field(description="Why some or all of this user cannot be changed by the viewer.")
     def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
@@ -200,14 +206,14 @@ class User(Node, BuiltinProfile, LockFields):
             owner_decision(
                 info,
                 self.record,
-                lambda t: reasons_of(cannot_update_reasons(actor, Action.UPDATE_USER, t)),
+                lambda t: reasons_of(viewer_cannot_update_reasons(actor, t)),
             ),
         )
 
-    def _may(self, info: Info, action: Action) -> bool:
+    def _can(self, info: Info, capability: Capability) -> bool:
         actor = info.context.actor
         return cast(
-            bool, owner_decision(info, self.record, lambda t: may(actor, action, t).allowed)
+            bool, owner_decision(info, self.record, lambda t: viewer_can(actor, capability, t))
         )
 
     @strawberry.field(description="Fields the user's IdP owns: updateUser refuses to change them.")
