@@ -15,13 +15,13 @@ from app.domain.types import AuthProvider, GroupRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
-from app.graphql.types.common import Node, PageInfo
+from app.graphql.types.common import ExactType, Node, PageInfo
 from app.graphql.types.relay import Connection, Count, parts
 from app.graphql.types.users import PROVIDERS, CannotUpdateReason, UserConnection, reasons_of
 
 
 @strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
-class Group(Node):
+class Group(Node, ExactType):
     """A group."""
 
     record: strawberry.Private[GroupRecord]
@@ -36,11 +36,6 @@ class Group(Node):
     last_provisioned_at: DateTime | None = strawberry.field(
         description="When an IdP last wrote this group over SCIM."
     )
-
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        """The executor's check of each group object, without Strawberry's generic one."""
-        return isinstance(obj, cls)
 
     @staticmethod
     def of(rec: GroupRecord) -> Group:

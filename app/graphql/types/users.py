@@ -29,10 +29,10 @@ from app.graphql.prefetch import Later, prefetch_users
 from app.graphql.scalars import DateTime
 from app.graphql.types.builtin import BuiltinProfile, builtin_values
 from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
-from app.graphql.types.common import Node
+from app.graphql.types.common import ExactType, Node
 from app.graphql.types.locks import LockFields
 from app.graphql.types.refs import GroupConnectionRef, group_connection_type
-from app.graphql.types.relay import Connection, parts
+from app.graphql.types.relay import Connection, Count, parts
 
 T = TypeVar("T")
 
@@ -95,7 +95,7 @@ def _profile_values(
 
 
 @strawberry.type(name="User", description="A person in the ledger.")
-class User(Node, BuiltinProfile, LockFields):
+class User(Node, ExactType, BuiltinProfile, LockFields):
     """A user; built-in attribute fields are null when unset."""
 
     record: strawberry.Private[UserRecord]
@@ -115,11 +115,6 @@ class User(Node, BuiltinProfile, LockFields):
     deleted_at: DateTime | None = strawberry.field(
         description="When the user was soft-deleted (only listed with includeDeleted)."
     )
-
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        """The executor's check of each user object, without Strawberry's generic one."""
-        return isinstance(obj, cls)
 
     @staticmethod
     def of(rec: UserRecord, ctx: Context) -> User:
@@ -245,9 +240,7 @@ class UserConnection(Connection[User]):
     """Relay connection over users; edges are built only when selected."""
 
     @staticmethod
-    async def of(
-        info: Info, page: Page[UserRecord], count: Callable[[], Awaitable[int]]
-    ) -> UserConnection:
+    async def of(info: Info, page: Page[UserRecord], count: Count) -> UserConnection:
         """A connection over a domain page (prefetching what the selection needs)."""
         await prefetch_users(info, page.items)
         ctx = info.context
@@ -262,8 +255,4 @@ class UserConnection(Connection[User]):
         """A connection over members read with a user-id keyset."""
         cursors = [encode_cursor(u.id, u.id) for u in users]
         page = Page(users, cursors, has_next, False)
-
-        async def count() -> int:
-            return total
-
-        return await UserConnection.of(info, page, count)
+        return await UserConnection.of(info, page, total)
