@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool, text
 
 from app.models import metadata
-from app.models.tables import include_object
+from app.models.base import include_object
 from app.settings import Settings
 
 config = context.config

@@ -10,12 +10,7 @@ import grimp
 
 # Cycles being removed elsewhere, each with who removes it. The test fails when one of them
 # disappears too, so the exception is dropped the day it is no longer needed.
-KNOWN: set[frozenset[str]] = {
-    # User.groups / Group.members and EmergencyLock.lockedBy: the object graph refers back to
-    # User; strawberry.lazy resolves it at run time, but mypy needs the TYPE_CHECKING import.
-    # Still to break (issue 14): one module for the mutually referring types, or a typed ref.
-    frozenset({"app.graphql.types.groups", "app.graphql.types.locks", "app.graphql.types.users"}),
-}
+KNOWN: set[frozenset[str]] = set()
 
 
 def cycles(graph: grimp.ImportGraph, package: str) -> list[frozenset[str]]:

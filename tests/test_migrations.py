@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, pool, text
 
 from app import migrations
 from app.models import metadata
-from app.models.tables import POSTGRES_ONLY_INDEXES, include_object
+from app.models.base import POSTGRES_ONLY_INDEXES, include_object
 from app.settings import Settings
 from tests.conftest import POSTGRES_URL, SKIP_PG
 

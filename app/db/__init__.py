@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
 from app.db.cache import CacheKey, ProcessCache
@@ -36,6 +36,22 @@ def _file_id(path: str) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return found.st_dev, found.st_ino
+
+
+@contextmanager
+def _pg_outages(doing: str) -> Iterator[None]:
+    """asyncpg's connection errors as DatabaseUnavailable ("<doing>: <error>"), and the server
+    errors that mean an outage as theirs (`unavailable`); anything else propagates as it is."""
+    import asyncpg
+
+    try:
+        yield
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        raise DatabaseUnavailable(f"{doing}: {exc}") from exc
+    except asyncpg.PostgresError as exc:
+        if (fault := unavailable(exc)) is not None:
+            raise fault from exc
+        raise
 
 
 async def _nothing_to_reset(conn: Any) -> None:
@@ -186,31 +202,18 @@ class Database:
 
     @asynccontextmanager
     async def _pg_tx(self, write: bool) -> AsyncIterator[Tx]:
-        import asyncpg
-
         if self._pool is None:
             await self.connect()
-        try:
+        with _pg_outages("cannot reach PostgreSQL"):  # e.g. the database was dropped
             conn_cm = self._pool.acquire()
             conn = await conn_cm.__aenter__()
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-            raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
-        except asyncpg.PostgresError as exc:  # e.g. the database was dropped
-            if (fault := unavailable(exc)) is not None:
-                raise fault from exc
-            raise
         tx = PgTx(conn, self.cache)
         try:
-            async with conn.transaction(readonly=not write):
-                yield tx
-                await tx.run_before_commit()
-                await tx.flush_notices()
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-            raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc
-        except asyncpg.PostgresError as exc:  # e.g. the server shutting down
-            if (fault := unavailable(exc)) is not None:
-                raise fault from exc
-            raise
+            with _pg_outages("lost the connection to PostgreSQL"):  # e.g. a server shutdown
+                async with conn.transaction(readonly=not write):
+                    yield tx
+                    await tx.run_before_commit()
+                    await tx.flush_notices()
         finally:
             await conn_cm.__aexit__(None, None, None)
         await run_callbacks(tx._callbacks)

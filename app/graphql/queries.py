@@ -46,6 +46,7 @@ from app.graphql.types.events import EventConnection, EventType, page_size, pars
 from app.graphql.types.groups import Group, GroupConnection
 from app.graphql.types.links import LOG_COUNT_CAP, linked_node
 from app.graphql.types.provisioning import Provisioning
+from app.graphql.types.relay import count_later
 from app.graphql.types.users import User, UserConnection
 
 
@@ -98,10 +99,7 @@ class Query:
                 tx, filter=domain_filter, order=order_of(order_by, "CREATED_AT"), page=window
             )
 
-        async def count() -> int:
-            async with info.context.read() as tx:
-                return await directory.count_users(tx, filter=domain_filter)
-
+        count = count_later(info, lambda tx: directory.count_users(tx, filter=domain_filter))
         return await UserConnection.of(info, page, count)
 
     @strawberry.field(
@@ -141,10 +139,7 @@ class Query:
                 tx, filter=domain_filter, order=order_of(order_by, "DISPLAY_NAME"), page=window
             )
 
-        async def count() -> int:
-            async with info.context.read() as tx:
-                return await directory.count_groups(tx, filter=domain_filter)
-
+        count = count_later(info, lambda tx: directory.count_groups(tx, filter=domain_filter))
         return GroupConnection.of(page, count)
 
     @strawberry.field(description="One group by global id; null when it does not exist.")
@@ -213,8 +208,7 @@ class Query:
                 tx, filter=domain_filter, page=page_request(info, first, after)
             )
 
-        async def count() -> int:
-            async with info.context.read() as tx:
-                return await count_audit_entries(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
-
+        count = count_later(
+            info, lambda tx: count_audit_entries(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
+        )
         return AuditEntryConnection.of(page, count, info.context.hidden)

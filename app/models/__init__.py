@@ -1,4 +1,5 @@
-"""Table models (SQLModel). They define the schema for Alembic; hot paths run SQL on the driver.
+"""Table models (SQLModel), one module per area: directory, access, settings, logs, guard; base
+holds what they share. They define the schema for Alembic; hot paths run SQL on the driver.
 
 Conventions, the same on SQLite and PostgreSQL:
 - ids are UUID strings (time-ordered, version 7), so ordering by id is ordering by creation and
@@ -8,24 +9,13 @@ Conventions, the same on SQLite and PostgreSQL:
 - JSON documents are ``JSON`` on SQLite and ``JSONB`` on PostgreSQL, exchanged as text.
 """
 
+from app.models.access import ApiToken, Role, RoleGrant, ScimToken
+from app.models.base import metadata
+from app.models.directory import Group, Membership, User
 from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld
+from app.models.logs import AuditEntry, ProvisioningEvent, ScimTokenUsage
 from app.models.outbox import OutboxEvent
-from app.models.tables import (
-    ApiToken,
-    AuditEntry,
-    AuthSettings,
-    Group,
-    Membership,
-    ProfileAttribute,
-    ProvisioningEvent,
-    Role,
-    RoleGrant,
-    ScimToken,
-    ScimTokenUsage,
-    ServiceState,
-    User,
-    metadata,
-)
+from app.models.settings import AuthSettings, ProfileAttribute, ServiceState
 
 __all__ = [
     "ApiToken",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.tables import TS
+from app.models.base import TS
 
 
 class DeprovisioningGuard(SQLModel, table=True):

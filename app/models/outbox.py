@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.tables import TS, JSONDoc
+from app.models.base import TS, JSONDoc
 
 
 class OutboxEvent(SQLModel, table=True):

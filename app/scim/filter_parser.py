@@ -16,7 +16,6 @@ The tests check it against scim2-models on the filters both accept.
 from __future__ import annotations
 
 import json
-import math
 import re
 
 from app.scim.filter_ast import (
@@ -30,72 +29,29 @@ from app.scim.filter_ast import (
     Presence,
     Selection,
 )
+from app.scim.filter_tokens import (
+    ATTR_NAME,
+    BARE,
+    KEYWORDS,
+    NAME_CHARS,
+    NUMBER,
+    OPERATORS,
+    WORD,
+    Scanner,
+    number,
+    split_attr_path,
+)
 from app.scim.text import bad_character
 
 MAX_DEPTH = 50
-OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
-_NAME_CHARS = re.compile(r"[A-Za-z0-9._:$\-]*")
-_BARE = re.compile(r"[^\s()\[\]\"]*")
-_WORD = re.compile(r"[A-Za-z]*")
-_ATTR_NAME = re.compile(r"\$?[A-Za-z][A-Za-z0-9_$\-]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 __all__ = ["MAX_DEPTH", "FilterError", "Node", "parse_attr_path", "parse_filter"]
 
-_KEYWORDS = {"true": True, "false": False, "null": None}
 
-
-def split_attr_path(text: str, pos: int) -> AttrPath:
-    """``[urn:]attr[.sub]`` split at the last colon and the dot; raises FilterError."""
-    uri: str | None = None
-    rest = text
-    if text.lower().startswith("urn:"):
-        uri, _, rest = text.rpartition(":")
-    parts = rest.split(".")
-    if len(parts) > 2 or not all(_ATTR_NAME.fullmatch(p) for p in parts):
-        raise FilterError(f'invalid attribute path "{text}" at position {pos}')
-    return AttrPath(uri, parts[0], parts[1] if len(parts) == 2 else None, pos, text)
-
-
-class _Parser:
+class _Parser(Scanner):
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
+        super().__init__(text)
         self.depth = 0
         self.in_selection = False
-
-    def skip(self) -> str:
-        """Skip whitespace; the next character, or '' at the end."""
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-        return self.text[self.pos : self.pos + 1]
-
-    def match(self, pattern: re.Pattern[str]) -> str:
-        m = pattern.match(self.text, self.pos)
-        assert m is not None  # every pattern used here matches the empty string
-        self.pos = m.end()
-        return m.group()
-
-    def keyword(self, word: str) -> bool:
-        self.skip()
-        end = self.pos + len(word)
-        if self.text[self.pos : end].lower() != word:
-            return False
-        follower = _NAME_CHARS.match(self.text, end)
-        if follower is not None and follower.group():
-            return False
-        self.pos = end
-        return True
-
-    def found(self) -> str:
-        if self.pos >= len(self.text):
-            return "the end of the filter"
-        if self.text[self.pos] == '"':
-            end = self.text.find('"', self.pos + 1)
-            return self.text[self.pos : end + 1] if end > 0 else self.text[self.pos :]
-        start = self.pos
-        chunk = self.match(_BARE) or self.text[self.pos]
-        self.pos = start
-        return f'"{chunk}"'
 
     def enter(self) -> None:
         self.depth += 1
@@ -158,7 +114,7 @@ class _Parser:
     def attr_path(self) -> AttrPath:
         self.skip()
         start = self.pos
-        text = self.match(_NAME_CHARS)
+        text = self.match(NAME_CHARS)
         if not text:
             raise FilterError(
                 f"expected an attribute name at position {start}, found {self.found()}"
@@ -189,8 +145,8 @@ class _Parser:
             return Selection(path, inner)
         self.pos += 1  # Entra's emails[type eq "work"].value eq "x"
         start = self.pos
-        sub = self.match(_NAME_CHARS)
-        if not _ATTR_NAME.fullmatch(sub):
+        sub = self.match(NAME_CHARS)
+        if not ATTR_NAME.fullmatch(sub):
             raise FilterError(f"expected a sub-attribute name at position {start}")
         tail = self.operation(AttrPath(None, sub, None, start, sub))
         return Selection(path, Logical("and", (inner, tail)))
@@ -198,7 +154,7 @@ class _Parser:
     def operation(self, path: AttrPath) -> Node:
         self.skip()
         start = self.pos
-        word = self.match(_WORD)
+        word = self.match(WORD)
         op = word.lower()
         if not word:
             found = self.found()
@@ -216,16 +172,16 @@ class _Parser:
         start = self.pos
         if char == '"':
             return self.string()
-        raw = self.match(_BARE)
+        raw = self.match(BARE)
         if not raw or raw.lower() in ("and", "or", "not"):
             self.pos = start
             raise FilterError(
                 f'expected a value after "{op}" at position {start}, found {self.found()}'
             )
-        if _NUMBER.fullmatch(raw):
-            return Literal(_number(raw, start), raw, start)
-        if raw.lower() in _KEYWORDS:
-            return Literal(_KEYWORDS[raw.lower()], raw, start)
+        if NUMBER.fullmatch(raw):
+            return Literal(number(raw, start), raw, start)
+        if raw.lower() in KEYWORDS:
+            return Literal(KEYWORDS[raw.lower()], raw, start)
         return Literal(raw, raw, start)  # the unquoted-value dialect
 
     def string(self) -> Literal:
@@ -246,18 +202,6 @@ class _Parser:
             raise FilterError(f"the string at position {start} contains {found}")
         self.pos = end + 1
         return Literal(value, raw, start)
-
-
-def _number(raw: str, pos: int) -> int | float:
-    if not {".", "e", "E"} & set(raw):
-        # SQLite binds integers as signed 64-bit (a larger one fails in the driver)
-        if abs(whole := int(raw)) > 2**63 - 1:
-            raise FilterError(f"number out of range at position {pos}")
-        return whole
-    value = float(raw)
-    if not math.isfinite(value):
-        raise FilterError(f"number out of range at position {pos}")
-    return value
 
 
 # `attr op "string"`, the filter IdPs send before nearly every write (userName eq "...").

@@ -144,22 +144,42 @@ async def user_replace(s: Session, op: Op) -> Written:
     assert op.resource_id is not None
     ignored: list[str] = []
     data = _provisioned(_input(s, op.body(), ignored), replace=True)
+    stored = None
     if data.active is False:  # a deactivation? (rule 19)
         stored = await load_user(s.tx, op.resource_id, for_update=True)
-        detail = await held(s, guard.user_update(s.actor, stored, data, "PUT"))
+    return await _update(
+        s, op, stored, (ignored, data), method="PUT", expected_version=op.expected_version
+    )
+
+
+async def _update(
+    s: Session,
+    op: Op,
+    stored: UserRecord | None,
+    ignored: tuple[list[str], ProvisionedUser],
+    *,
+    method: str,
+    expected_version: int | None,
+) -> Written:
+    """Apply a PUT or PATCH, unless the guard holds it (rule 19; ``stored`` None: the write
+    cannot be destructive, so the guard is not asked)."""
+    assert op.resource_id is not None
+    data = ignored[1]
+    if stored is not None:
+        detail = await held(s, guard.user_update(s.actor, stored, data, method))
         if detail is not None:
-            return replace(await _written(s, op, stored, (ignored, data)), held=detail)
+            return replace(await _written(s, op, stored, ignored), held=detail)
     try:
         user = await provision_update_user(
             s.tx,
             actor=s.actor,
             user_id=op.resource_id,
             data=data,
-            expected_version=op.expected_version,
+            expected_version=expected_version,
         )
     except RosterError as exc:
         raise scim_names(exc, s.mapping) from exc
-    return await _written(s, op, user, (ignored, data))
+    return await _written(s, op, user, ignored)
 
 
 async def replace_user(call: Call) -> Response:
@@ -200,16 +220,7 @@ async def user_patch(s: Session, op: Op) -> Written:
     after = apply_user_patch(before, ops, UserShape.of(s.mapping), ignored)
     data = _changes(s.mapping.read(before), s.mapping.read(after))
     expected = user.version if op.expected_version is None else op.expected_version
-    detail = await held(s, guard.user_update(s.actor, user, data, "PATCH"))
-    if detail is not None:
-        return replace(await _written(s, op, user, (ignored, data)), held=detail)
-    try:
-        updated = await provision_update_user(
-            s.tx, actor=s.actor, user_id=op.resource_id, data=data, expected_version=expected
-        )
-    except RosterError as exc:
-        raise scim_names(exc, s.mapping) from exc
-    return await _written(s, op, updated, (ignored, data))
+    return await _update(s, op, user, (ignored, data), method="PATCH", expected_version=expected)
 
 
 async def patch_user(call: Call) -> Response:

@@ -27,7 +27,7 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Index name: (table, indexed expression), as app/models/tables.py declares them.
+# Index name: (table, indexed expression), as app/models/base.py lists them.
 TRIGRAM = {
     "ix_users_search_login": ("users", "login_id_norm"),
     "ix_users_search_first_name": ("users", "lower((profile ->> 'firstName'))"),

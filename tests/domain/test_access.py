@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.access.capabilities import (
+    Capability,
+    editable_attributes,
+    viewer_can,
+    viewer_cannot_update_reasons,
+)
 from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may
-from app.domain.types import Actor, ActorKind
+from app.domain.types import Actor, ActorKind, AuthProvider, UserRecord, UserStatus
 from app.errors import Forbidden, ManagedByIdp, NotFound, ProtectedAdmin
 
 OWNER = Actor(ActorKind.ADMIN, "o", "owner", frozenset({"OWNER"}))
@@ -88,3 +94,75 @@ def test_cannot_update_reasons_are_listed_in_a_stable_order() -> None:
         Denial.INSUFFICIENT_ROLE
     ]
     assert cannot_update_reasons(OWNER, Action.ADD_MEMBERS, OWNER_GROUP) == []
+
+
+# The capability fields (app.domain.access.capabilities): the decision's answers, by field.
+
+LOCAL_GROUP = Target("group")
+
+
+@pytest.mark.parametrize(
+    ("actor", "capability", "target", "allowed"),
+    [
+        (ADMIN, Capability.UPDATE_USER, PLAIN_USER, True),
+        (VIEWER, Capability.UPDATE_USER, PLAIN_USER, False),
+        (ADMIN, Capability.UPDATE_USER, OWNER_USER, True),  # rule 14 guards the rest
+        (OWNER, Capability.UPDATE_USER, Target("user", deleted=True), False),
+        (ADMIN, Capability.DELETE_USER, OWNER_USER, False),
+        (OWNER, Capability.DELETE_USER, OWNER_USER, True),
+        (OWNER, Capability.DELETE_USER, IDP_USER, False),
+        (ADMIN, Capability.CHANGE_USER_STATUS, IDP_USER, True),
+        (ADMIN, Capability.CHANGE_USER_STATUS, OWNER_USER, False),
+        (ADMIN, Capability.UPDATE_GROUP, LOCAL_GROUP, True),
+        # renaming is allowed, changing the members of a group holding OWNER is not
+        (ADMIN, Capability.UPDATE_GROUP, OWNER_GROUP, False),
+        (OWNER, Capability.UPDATE_GROUP, OWNER_GROUP, True),
+        (OWNER, Capability.UPDATE_GROUP, IDP_GROUP, False),
+        (ADMIN, Capability.DELETE_GROUP, OWNER_GROUP, False),
+        (VIEWER, Capability.DELETE_GROUP, LOCAL_GROUP, False),
+        (ADMIN, Capability.GRANT_GROUP_ROLES, LOCAL_GROUP, True),
+        (VIEWER, Capability.GRANT_GROUP_ROLES, LOCAL_GROUP, False),
+    ],
+)
+def test_capabilities_are_the_decisions_answers(
+    actor: Actor, capability: Capability, target: Target, allowed: bool
+) -> None:
+    assert viewer_can(actor, capability, target) is allowed
+
+
+def test_cannot_update_reasons_ask_the_update_of_each_kind() -> None:
+    # A user: updating it (an ADMIN may update a user who holds OWNER).
+    assert viewer_cannot_update_reasons(ADMIN, OWNER_USER) == []
+    assert viewer_cannot_update_reasons(VIEWER, IDP_USER) == [
+        Denial.INSUFFICIENT_ROLE,
+        Denial.MANAGED_BY_IDP,
+    ]
+    # A group: changing its members (only an OWNER for a group holding OWNER).
+    assert viewer_cannot_update_reasons(ADMIN, OWNER_GROUP) == [Denial.INSUFFICIENT_ROLE]
+    assert viewer_cannot_update_reasons(OWNER, OWNER_GROUP) == []
+
+
+def _user(provider: str = "LOCAL", deleted_at: str | None = None) -> UserRecord:
+    return UserRecord(
+        id="u",
+        login_id="ann",
+        external_id=None,
+        auth_provider=AuthProvider(provider),
+        status=UserStatus.ACTIVE,
+        status_reason=None,
+        profile={},
+        notes=None,
+        version=1,
+        created_at="t",
+        updated_at="t",
+        last_provisioned_at=None,
+        deleted_at=deleted_at,
+    )
+
+
+def test_editable_attributes_leave_out_what_the_idp_owns() -> None:
+    names = ("loginId", "email", "costCenter")
+    assert editable_attributes(ADMIN, _user(), names, ()) == set(names)
+    assert editable_attributes(ADMIN, _user("OKTA"), names, {"loginId", "email"}) == {"costCenter"}
+    assert editable_attributes(VIEWER, _user(), names, ()) == frozenset()
+    assert editable_attributes(OWNER, _user(deleted_at="t"), names, ()) == frozenset()

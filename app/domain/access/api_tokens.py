@@ -12,12 +12,15 @@ from app.domain.access.permissions import require_writer
 from app.domain.access.roles import effective_roles
 from app.domain.access.tokens import (
     ADMIN_PREFIX,
+    TOKEN_COLUMNS,
     TokenRecord,
     check_token_name,
     hash_token,
+    list_tokens,
     new_secret,
     stale_use,
     token_record,
+    tokens_by_ids,
 )
 from app.domain.audit import record_audit
 from app.domain.clock import iso_in, new_id, now_iso
@@ -105,30 +108,15 @@ async def create_api_token(
 
 async def list_api_tokens(tx: Tx) -> list[TokenRecord]:
     """Every admin API token, newest first."""
-    rows = await tx.fetch(
-        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
-        " last_used_at FROM api_tokens ORDER BY created_at DESC, id DESC"
-    )
-    return [token_record(r) for r in rows]
+    return await list_tokens(tx, "api_tokens")
 
 
 async def api_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
     """The admin API tokens with these ids, by id (missing ids are absent)."""
-    if not ids:
-        return {}
-    d = tx.dialect
-    rows = await tx.fetch(
-        "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
-        f" last_used_at FROM api_tokens WHERE {d.in_list('id', 'ids')}",
-        {"ids": d.list_param(list(ids))},
-    )
-    return {r["id"]: token_record(r) for r in rows}
+    return await tokens_by_ids(tx, "api_tokens", ids)
 
 
-_API_ROW_SQL = (
-    "SELECT id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
-    " last_used_at FROM api_tokens WHERE id = :id"
-)
+_API_ROW_SQL = f"SELECT {TOKEN_COLUMNS['api_tokens']} FROM api_tokens WHERE id = :id"
 
 
 async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:

@@ -1,7 +1,7 @@
 """The one authorization decision: may this actor do this to this target (rules 3, 9, 10, 14).
 
 Every write asks `require` (through the domain function it calls) and every capability field
-asks `may`, so the admin API, SCIM, Bulk and the console obey one rule. Adapters never decide.
+`may` (through `capabilities`): the admin API, SCIM, Bulk and the console obey one rule.
 The decision is pure; `user_target` and `group_target` read what it needs into a `Target`.
 """
 

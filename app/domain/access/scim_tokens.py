@@ -11,12 +11,15 @@ from app.domain.access.permissions import require_writer
 from app.domain.access.tokens import (
     SCIM_PREFIX,
     SCIM_TOKENS_LOCK,
+    TOKEN_COLUMNS,
     TokenRecord,
     check_token_name,
     hash_token,
+    list_tokens,
     new_secret,
     stale_use,
     token_record,
+    tokens_by_ids,
 )
 from app.domain.audit import record_audit
 from app.domain.clock import iso_in, new_id, now_iso
@@ -63,24 +66,12 @@ async def set_provisioning_enabled(tx: Tx, *, actor: Actor, enabled: bool) -> bo
 
 async def list_scim_tokens(tx: Tx) -> list[TokenRecord]:
     """Every SCIM token, newest first."""
-    rows = await tx.fetch(
-        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
-        " FROM scim_tokens ORDER BY created_at DESC, id DESC"
-    )
-    return [token_record(r) for r in rows]
+    return await list_tokens(tx, "scim_tokens")
 
 
 async def scim_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
     """The SCIM tokens with these ids, by id (missing ids are absent)."""
-    if not ids:
-        return {}
-    d = tx.dialect
-    rows = await tx.fetch(
-        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
-        f" FROM scim_tokens WHERE {d.in_list('id', 'ids')}",
-        {"ids": d.list_param(list(ids))},
-    )
-    return {r["id"]: token_record(r) for r in rows}
+    return await tokens_by_ids(tx, "scim_tokens", ids)
 
 
 async def create_scim_token(
@@ -137,6 +128,9 @@ async def create_scim_token(
     return record, secret
 
 
+_SCIM_ROW_SQL = f"SELECT {TOKEN_COLUMNS['scim_tokens']} FROM scim_tokens WHERE id = :id"
+
+
 async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:
     """Revoke a SCIM token at once (every worker checks the database); raises NotFound."""
     require_writer(actor)
@@ -144,11 +138,7 @@ async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenReco
         "UPDATE scim_tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL",
         {"now": now_iso(), "id": token_id},
     )
-    row = await tx.fetchrow(
-        "SELECT id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at"
-        " FROM scim_tokens WHERE id = :id",
-        {"id": token_id},
-    )
+    row = await tx.fetchrow(_SCIM_ROW_SQL, {"id": token_id})
     if row is None:
         raise NotFound(f"no SCIM token with id {token_id!r}", fields=["id"])
     if count:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.db import Row
+from app.db import Row, Tx
 from app.domain.clock import now_iso
 from app.errors import (
     InvalidValue,
@@ -89,3 +90,31 @@ def stale_use(last_used_at: str | None, now: str) -> bool:
     """lastUsedAt is written at most once per clock minute per token (its first 16 characters
     are the minute), so busy tokens cost no write per request."""
     return last_used_at is None or last_used_at[:16] < now[:16]
+
+
+# The columns of a token record, by table (an admin API token belongs to a user).
+TOKEN_COLUMNS = {
+    "scim_tokens": "id, name, hint, created_by, created_at, expires_at, revoked_at, last_used_at",
+    "api_tokens": "id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
+    " last_used_at",
+}
+
+
+async def list_tokens(tx: Tx, table: str) -> list[TokenRecord]:
+    """Every token of ``table`` (scim_tokens or api_tokens), newest first."""
+    rows = await tx.fetch(
+        f"SELECT {TOKEN_COLUMNS[table]} FROM {table} ORDER BY created_at DESC, id DESC"
+    )
+    return [token_record(r) for r in rows]
+
+
+async def tokens_by_ids(tx: Tx, table: str, ids: Sequence[str]) -> dict[str, TokenRecord]:
+    """The tokens of ``table`` with these ids, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    d = tx.dialect
+    rows = await tx.fetch(
+        f"SELECT {TOKEN_COLUMNS[table]} FROM {table} WHERE {d.in_list('id', 'ids')}",
+        {"ids": d.list_param(list(ids))},
+    )
+    return {r["id"]: token_record(r) for r in rows}

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
@@ -180,12 +181,24 @@ async def _concerned(tx: Tx, targets: dict[str, Any], count: int) -> Targets:
     )
 
 
-def _roles_result(info: Info, done: Targets | None) -> dict[str, Any]:
-    users, groups, _ = done or ([], [], 0)
-    return {
+async def _change_roles(
+    info: Info, input: RolesInput, change: Callable[..., Awaitable[int]]
+) -> tuple[dict[str, Any], int, list[UserError]]:
+    """Grant or revoke (``change``) roles: the users and groups named as they are after it
+    (payload fields) and the count of grants changed, or nothing and why not."""
+
+    async def act(tx: Tx, actor: Actor) -> Targets:
+        targets = _targets(input)
+        count = await change(tx, actor=actor, **targets)
+        return await _concerned(tx, targets, count)
+
+    done, errors = await run_mutation(info, act)
+    users, groups, count = done or ([], [], 0)
+    named = {
         "users": [User.of(u, info.context) for u in users],
         "groups": [Group.of(g) for g in groups],
     }
+    return named, count, errors
 
 
 @strawberry.type(name="GroupMutations", description="Group and role mutations.")
@@ -240,24 +253,10 @@ class GroupMutations:
 
     @strawberry.mutation(description="Grant roles to users and groups (IdP-owned ones too).")
     async def grant_roles(self, info: Info, input: RolesInput) -> GrantRolesPayload:
-        async def act(tx: Tx, actor: Actor) -> Targets:
-            targets = _targets(input)
-            count = await role_rules.grant_roles(tx, actor=actor, **targets)
-            return await _concerned(tx, targets, count)
-
-        done, errors = await run_mutation(info, act)
-        return GrantRolesPayload(
-            **_roles_result(info, done), granted=done[2] if done else 0, user_errors=errors
-        )
+        named, count, errors = await _change_roles(info, input, role_rules.grant_roles)
+        return GrantRolesPayload(**named, granted=count, user_errors=errors)
 
     @strawberry.mutation(description="Revoke roles; at least one active OWNER always remains.")
     async def revoke_roles(self, info: Info, input: RolesInput) -> RevokeRolesPayload:
-        async def act(tx: Tx, actor: Actor) -> Targets:
-            targets = _targets(input)
-            count = await role_rules.revoke_roles(tx, actor=actor, **targets)
-            return await _concerned(tx, targets, count)
-
-        done, errors = await run_mutation(info, act)
-        return RevokeRolesPayload(
-            **_roles_result(info, done), revoked=done[2] if done else 0, user_errors=errors
-        )
+        named, count, errors = await _change_roles(info, input, role_rules.revoke_roles)
+        return RevokeRolesPayload(**named, revoked=count, user_errors=errors)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from strawberry import UNSET
@@ -19,12 +20,16 @@ from app.domain.guard.model import (
     DEFAULT_PERCENT,
     DEFAULT_WINDOW_MINUTES,
     GuardSettings,
+    GuardStatus,
 )
 from app.domain.types import Actor
 from app.errors import InvalidValue
 from app.graphql.context import Info
+from app.graphql.errors import UserError
 from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.guard import DeprovisioningGuard, HeldWriteNode, HeldWriteOutcome
+
+T = TypeVar("T")
 
 
 @strawberry.input(
@@ -115,6 +120,30 @@ def _ids(input: HeldWritesInput | None) -> list[str] | None:
     return raw
 
 
+class _Review(Protocol[T]):
+    """`review.release_held` or `review.discard_held`."""
+
+    def __call__(
+        self, tx: Tx, *, actor: Actor, ids: Sequence[str] | None = None
+    ) -> Awaitable[list[T]]: ...
+
+
+async def _review(
+    info: Info, input: HeldWritesInput | None, decide: _Review[T]
+) -> tuple[list[T], DeprovisioningGuard | None, list[UserError]]:
+    """Release or discard the held writes ``input`` names: what was done and the guard
+    afterwards, or nothing and why not."""
+
+    async def act(tx: Tx, actor: Actor) -> tuple[list[T], GuardStatus]:
+        done = await decide(tx, actor=actor, ids=_ids(input))
+        return done, await review.guard_status(tx)
+
+    result, errors = await run_mutation(info, act)
+    if result is None:
+        return [], None, errors
+    return result[0], DeprovisioningGuard.of(result[1]), errors
+
+
 @strawberry.type(name="GuardMutations", description="Deprovisioning guard mutations.")
 class GuardMutations:
     """Mutations on the deprovisioning guard (OWNER or ADMIN; audited)."""
@@ -127,16 +156,8 @@ class GuardMutations:
     async def release_held_writes(
         self, info: Info, input: HeldWritesInput | None = None
     ) -> ReleaseHeldWritesPayload:
-        async def act(tx: Tx, actor: Actor) -> Any:
-            done = await review.release_held(tx, actor=actor, ids=_ids(input))
-            return done, await review.guard_status(tx)
-
-        result, errors = await run_mutation(info, act)
-        if result is None:
-            return ReleaseHeldWritesPayload(outcomes=[], guard=None, user_errors=errors)
-        done, status = result
+        done, guard, errors = await _review(info, input, review.release_held)
         outcomes = [HeldWriteOutcome.of(o) for o in done]
-        guard = DeprovisioningGuard.of(status)
         return ReleaseHeldWritesPayload(outcomes=outcomes, guard=guard, user_errors=errors)
 
     @strawberry.mutation(
@@ -146,16 +167,8 @@ class GuardMutations:
     async def discard_held_writes(
         self, info: Info, input: HeldWritesInput | None = None
     ) -> DiscardHeldWritesPayload:
-        async def act(tx: Tx, actor: Actor) -> Any:
-            done = await review.discard_held(tx, actor=actor, ids=_ids(input))
-            return done, await review.guard_status(tx)
-
-        result, errors = await run_mutation(info, act)
-        if result is None:
-            return DiscardHeldWritesPayload(discarded=[], guard=None, user_errors=errors)
-        done, status = result
+        done, guard, errors = await _review(info, input, review.discard_held)
         nodes = [HeldWriteNode.of(h) for h in done]
-        guard = DeprovisioningGuard.of(status)
         return DiscardHeldWritesPayload(discarded=nodes, guard=guard, user_errors=errors)
 
     @strawberry.mutation(description="Change the guard's settings (audited as guard.update).")

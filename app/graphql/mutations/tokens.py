@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
 import strawberry
 
 from app.db import Tx
@@ -11,6 +14,7 @@ from app.domain.access import api_tokens, scim_tokens
 from app.domain.access.tokens import TokenRecord
 from app.domain.types import Actor
 from app.graphql.context import Info
+from app.graphql.errors import UserError
 from app.graphql.ids import decode_id
 from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.admin import ApiToken, ScimToken
@@ -96,6 +100,39 @@ class RevokeApiTokenPayload(Payload):
     api_token: ApiToken | None = strawberry.field(description="The revoked token.")
 
 
+V = TypeVar("V")
+
+
+async def _create(
+    info: Info,
+    create: Callable[[Tx, Actor], Awaitable[tuple[TokenRecord, str]]],
+    view: Callable[[TokenRecord], V],
+) -> tuple[V | None, str | None, list[UserError]]:
+    """Create a SCIM or admin API token: its view and its secret (shown once), or why not."""
+    created, errors = await run_mutation(info, create)
+    if created is None:
+        return None, None, errors
+    return view(created[0]), created[1], errors
+
+
+class _Revoke(Protocol):
+    """`scim_tokens.revoke_scim_token` or `api_tokens.revoke_api_token`."""
+
+    def __call__(self, tx: Tx, *, actor: Actor, token_id: str) -> Awaitable[TokenRecord]: ...
+
+
+async def _revoke(
+    info: Info, global_id: str, kind: str, revoke: _Revoke, view: Callable[[TokenRecord], V]
+) -> tuple[V | None, list[UserError]]:
+    """Revoke the token of type ``kind`` with this global id: its view, or why not."""
+
+    async def act(tx: Tx, actor: Actor) -> TokenRecord:
+        return await revoke(tx, actor=actor, token_id=decode_id(global_id, kind))
+
+    record, errors = await run_mutation(info, act)
+    return (view(record) if record else None), errors
+
+
 @strawberry.type(name="TokenMutations", description="Provisioning and token mutations.")
 class TokenMutations:
     """Mutations on provisioning and tokens."""
@@ -127,22 +164,15 @@ class TokenMutations:
                 max_active=settings.scim_max_tokens,
             )
 
-        created, errors = await run_mutation(info, act)
-        token = ScimToken.of(created[0]) if created else None
-        return CreateScimTokenPayload(
-            scim_token=token, secret=created[1] if created else None, user_errors=errors
-        )
+        token, secret, errors = await _create(info, act, ScimToken.of)
+        return CreateScimTokenPayload(scim_token=token, secret=secret, user_errors=errors)
 
     @strawberry.mutation(description="Revoke a SCIM token at once.")
     async def revoke_scim_token(
         self, info: Info, input: RevokeScimTokenInput
     ) -> RevokeScimTokenPayload:
-        async def act(tx: Tx, actor: Actor) -> TokenRecord:
-            token_id = decode_id(input.id, "ScimToken")
-            return await scim_tokens.revoke_scim_token(tx, actor=actor, token_id=token_id)
-
-        record, errors = await run_mutation(info, act)
-        token = ScimToken.of(record) if record else None
+        revoke = scim_tokens.revoke_scim_token
+        token, errors = await _revoke(info, input.id, "ScimToken", revoke, ScimToken.of)
         return RevokeScimTokenPayload(scim_token=token, user_errors=errors)
 
     @strawberry.mutation(description="Create an admin API token for a user holding an admin role.")
@@ -159,20 +189,13 @@ class TokenMutations:
                 max_ttl_days=info.context.settings.api_token_max_ttl_days,
             )
 
-        created, errors = await run_mutation(info, act)
-        token = ApiToken.of(created[0]) if created else None
-        return CreateApiTokenPayload(
-            api_token=token, secret=created[1] if created else None, user_errors=errors
-        )
+        token, secret, errors = await _create(info, act, ApiToken.of)
+        return CreateApiTokenPayload(api_token=token, secret=secret, user_errors=errors)
 
     @strawberry.mutation(description="Revoke an admin API token at once.")
     async def revoke_api_token(
         self, info: Info, input: RevokeApiTokenInput
     ) -> RevokeApiTokenPayload:
-        async def act(tx: Tx, actor: Actor) -> TokenRecord:
-            token_id = decode_id(input.id, "ApiToken")
-            return await api_tokens.revoke_api_token(tx, actor=actor, token_id=token_id)
-
-        record, errors = await run_mutation(info, act)
-        token = ApiToken.of(record) if record else None
+        revoke = api_tokens.revoke_api_token
+        token, errors = await _revoke(info, input.id, "ApiToken", revoke, ApiToken.of)
         return RevokeApiTokenPayload(api_token=token, user_errors=errors)

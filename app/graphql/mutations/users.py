@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
@@ -11,7 +12,7 @@ from strawberry import UNSET
 
 from app.db import Tx
 from app.domain.settings.conversion import Conversion, ConversionReport, convert_to_local
-from app.domain.types import Actor
+from app.domain.types import Actor, UserRecord
 from app.domain.users import service as user_rules
 from app.graphql.context import Info
 from app.graphql.errors import UserError, UserErrorCode
@@ -208,6 +209,17 @@ def _user_payload(info: Info, cls: type[P], result: tuple[Any, list[UserError]])
     return cls(user=User.of(record, info.context) if record else None, user_errors=errors)
 
 
+async def _on_user(
+    info: Info, cls: type[P], global_id: str, rule: Callable[..., Awaitable[UserRecord]]
+) -> P:
+    """Run ``rule`` (delete or restore) on the user with this global id."""
+
+    async def act(tx: Tx, actor: Actor) -> UserRecord:
+        return await rule(tx, actor=actor, user_id=decode_id(global_id, "User"))
+
+    return _user_payload(info, cls, await run_mutation(info, act))
+
+
 @strawberry.type(name="UserMutations", description="User mutations.")
 class UserMutations:
     """Mutations on users."""
@@ -253,19 +265,11 @@ class UserMutations:
 
     @strawberry.mutation(description="Soft-delete a LOCAL user (IdP-owned: MANAGED_BY_IDP).")
     async def delete_user(self, info: Info, input: DeleteUserInput) -> DeleteUserPayload:
-        async def act(tx: Tx, actor: Actor) -> Any:
-            user_id = decode_id(input.id, "User")
-            return await user_rules.delete_user(tx, actor=actor, user_id=user_id)
-
-        return _user_payload(info, DeleteUserPayload, await run_mutation(info, act))
+        return await _on_user(info, DeleteUserPayload, input.id, user_rules.delete_user)
 
     @strawberry.mutation(description="Undo the deletion of a LOCAL user.")
     async def restore_user(self, info: Info, input: RestoreUserInput) -> RestoreUserPayload:
-        async def act(tx: Tx, actor: Actor) -> Any:
-            user_id = decode_id(input.id, "User")
-            return await user_rules.restore_user(tx, actor=actor, user_id=user_id)
-
-        return _user_payload(info, RestoreUserPayload, await run_mutation(info, act))
+        return await _on_user(info, RestoreUserPayload, input.id, user_rules.restore_user)
 
     @strawberry.mutation(
         description="Make IdP-owned users (and, for all, groups) LOCAL, each audited; a record"

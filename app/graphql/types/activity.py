@@ -17,7 +17,7 @@ from app.graphql.scalars import DateTime
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import Node
 from app.graphql.types.enums import ProvisioningOutcome, ProvisioningResourceType, ScimMethod
-from app.graphql.types.links import LOG_COUNT_CAP, linked_node
+from app.graphql.types.links import linked_node, log_cursors, log_total_count
 from app.graphql.types.relay import Connection, Count, parts
 
 # Every deprecation reason ends with when the field goes (docs/architecture.md, Deprecations).
@@ -106,18 +106,8 @@ class ProvisioningEvent(Node):
 class ProvisioningEventConnection(Connection[ProvisioningEvent]):
     """Relay connection over events."""
 
-    total_count: int = strawberry.field(
-        resolver=Connection._total_count,
-        description=f"Events matching the filter, counted up to {LOG_COUNT_CAP:,} (an estimate"
-        f" beyond: {LOG_COUNT_CAP:,} reads as at least that many).",
-    )
-
-    @strawberry.field(
-        description="Cursor of each node, in order.",
-        deprecation_reason=f"Use edges {{ cursor }}.{_ONE}",
-    )
-    def cursors(self) -> list[str]:
-        return self.edge_cursors
+    total_count: int = log_total_count("Events")
+    cursors: list[str] = log_cursors()
 
     @staticmethod
     def of(page: Page[ProvisioningEventRecord], count: Count) -> ProvisioningEventConnection:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -22,6 +24,21 @@ strawberry.enum(TokenState, name="TokenState", description="ACTIVE, EXPIRED or R
 
 def _dt(value: str | None) -> DateTime | None:
     return DateTime(value) if value is not None else None
+
+
+def _token_fields(kind: str, rec: TokenRecord) -> dict[str, Any]:
+    """The fields SCIM tokens and admin API tokens share (``kind``: the GraphQL type)."""
+    return {
+        "id": strawberry.ID(to_global_id(kind, rec.id)),
+        "name": rec.name,
+        "hint": rec.hint,
+        "state": rec.state,
+        "created_by": rec.created_by,
+        "created_at": DateTime(rec.created_at),
+        "expires_at": _dt(rec.expires_at),
+        "revoked_at": _dt(rec.revoked_at),
+        "last_used_at": _dt(rec.last_used_at),
+    }
 
 
 @strawberry.type(name="AuthenticationSettings", description="The deployment's one IdP setup.")
@@ -121,18 +138,7 @@ class ScimToken(Node):
     @staticmethod
     def of(rec: TokenRecord) -> ScimToken:
         """The GraphQL view of a SCIM token."""
-        return ScimToken(
-            token_id=rec.id,
-            id=strawberry.ID(to_global_id("ScimToken", rec.id)),
-            name=rec.name,
-            hint=rec.hint,
-            state=rec.state,
-            created_by=rec.created_by,
-            created_at=DateTime(rec.created_at),
-            expires_at=_dt(rec.expires_at),
-            revoked_at=_dt(rec.revoked_at),
-            last_used_at=_dt(rec.last_used_at),
-        )
+        return ScimToken(token_id=rec.id, **_token_fields("ScimToken", rec))
 
 
 @strawberry.type(name="ApiToken", description="An admin API token (its secret is never shown).")
@@ -166,16 +172,8 @@ class ApiToken(Node):
         """The GraphQL view of an API token."""
         return ApiToken(
             record=rec,
-            id=strawberry.ID(to_global_id("ApiToken", rec.id)),
             user_id=strawberry.ID(to_global_id("User", rec.user_id or "")),
-            name=rec.name,
-            hint=rec.hint,
-            state=rec.state,
-            created_by=rec.created_by,
-            created_at=DateTime(rec.created_at),
-            expires_at=_dt(rec.expires_at),
-            revoked_at=_dt(rec.revoked_at),
-            last_used_at=_dt(rec.last_used_at),
+            **_token_fields("ApiToken", rec),
         )
 
 

@@ -18,7 +18,7 @@ from app.graphql.scalars import DateTime
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import Node
 from app.graphql.types.enums import AuditAction
-from app.graphql.types.links import LOG_COUNT_CAP, linked_node
+from app.graphql.types.links import linked_node, log_cursors, log_total_count
 from app.graphql.types.relay import Connection, Count, parts
 from app.graphql.types.users import User
 
@@ -129,18 +129,8 @@ class AuditEntry(Node):
 class AuditEntryConnection(Connection[AuditEntry]):
     """Relay connection over audit entries."""
 
-    total_count: int = strawberry.field(
-        resolver=Connection._total_count,
-        description=f"Entries matching the filter, counted up to {LOG_COUNT_CAP:,} (an estimate"
-        f" beyond: {LOG_COUNT_CAP:,} reads as at least that many).",
-    )
-
-    @strawberry.field(
-        description="Cursor of each node, in order.",
-        deprecation_reason=f"Use edges {{ cursor }}.{_ONE}",
-    )
-    def cursors(self) -> list[str]:
-        return self.edge_cursors
+    total_count: int = log_total_count("Entries")
+    cursors: list[str] = log_cursors()
 
     @staticmethod
     def of(page: Any, count: Count, hidden: frozenset[str] = frozenset()) -> AuditEntryConnection:

@@ -8,19 +8,20 @@ from functools import lru_cache
 
 import strawberry
 
-from app.domain.access.decision import Action, Target, cannot_update_reasons, group_view, may
+from app.domain.access.capabilities import Capability, viewer_can, viewer_cannot_update_reasons
+from app.domain.access.decision import Target, group_view
 from app.domain.directory import Page, PageRequest, decode_cursor, encode_cursor
 from app.domain.types import AuthProvider, GroupRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
-from app.graphql.types.common import Node, PageInfo
+from app.graphql.types.common import ExactType, Node, PageInfo
 from app.graphql.types.relay import Connection, Count, parts
 from app.graphql.types.users import PROVIDERS, CannotUpdateReason, UserConnection, reasons_of
 
 
 @strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
-class Group(Node):
+class Group(Node, ExactType):
     """A group."""
 
     record: strawberry.Private[GroupRecord]
@@ -35,11 +36,6 @@ class Group(Node):
     last_provisioned_at: DateTime | None = strawberry.field(
         description="When an IdP last wrote this group over SCIM."
     )
-
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        """The executor's check of each group object, without Strawberry's generic one."""
-        return isinstance(obj, cls)
 
     @staticmethod
     def of(rec: GroupRecord) -> Group:
@@ -79,30 +75,28 @@ class Group(Node):
     async def roles(self, info: Info) -> list[str]:
         return await info.context.loaders.group_roles.load(self.record.id)
 
-    # Each asks the domain's decision (app.domain.access.may), as the mutations do.
+    # Each is the domain's answer (app.domain.access.capabilities), as the mutations' `require`.
 
     @strawberry.field(description="The viewer may rename this group and change its members.")
     async def viewer_can_update(self, info: Info) -> bool:
-        actor, target = info.context.actor, await self._target(info)
-        return all(
-            may(actor, action, target).allowed
-            for action in (Action.UPDATE_GROUP, Action.ADD_MEMBERS, Action.REMOVE_MEMBERS)
-        )
+        return viewer_can(info.context.actor, Capability.UPDATE_GROUP, await self._target(info))
 
     @strawberry.field(
         description="The viewer may delete this group (LOCAL groups; one holding OWNER: an OWNER)."
     )
     async def viewer_can_delete(self, info: Info) -> bool:
-        return may(info.context.actor, Action.DELETE_GROUP, await self._target(info)).allowed
+        return viewer_can(info.context.actor, Capability.DELETE_GROUP, await self._target(info))
 
     @strawberry.field(description="The viewer may grant and revoke roles of this group.")
     async def viewer_can_grant_roles(self, info: Info) -> bool:
-        return may(info.context.actor, Action.GRANT_ROLES, await self._target(info)).allowed
+        return viewer_can(
+            info.context.actor, Capability.GRANT_GROUP_ROLES, await self._target(info)
+        )
 
     @strawberry.field(description="Why the viewer cannot change this group.")
     async def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
         target = await self._target(info)
-        return reasons_of(cannot_update_reasons(info.context.actor, Action.ADD_MEMBERS, target))
+        return reasons_of(viewer_cannot_update_reasons(info.context.actor, target))
 
     async def _target(self, info: Info) -> Target:
         roles = await info.context.loaders.group_roles.load(self.record.id)

@@ -1,19 +1,45 @@
 """Objects a log entry or a token links to, read through the request's DataLoaders (one
-statement per kind for a whole page, however many entries link to them)."""
+statement per kind for a whole page, however many entries link to them), and the fields the
+two log connections (audit entries, provisioning events) share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import strawberry
+
 from app.graphql.context import Context, Info
 from app.graphql.types.admin import ApiToken, ScimToken
 from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.groups import Group
+from app.graphql.types.relay import Connection
 from app.graphql.types.users import User
 
 # How many rows a log's totalCount counts at most (a bounded scan; more reads as this number).
 LOG_COUNT_CAP = 10_000
+
+
+def log_total_count(what: str) -> Any:
+    """A log connection's totalCount: ``what`` matching the filter, up to LOG_COUNT_CAP."""
+    return strawberry.field(
+        resolver=Connection._total_count,
+        description=f"{what} matching the filter, counted up to {LOG_COUNT_CAP:,} (an estimate"
+        f" beyond: {LOG_COUNT_CAP:,} reads as at least that many).",
+    )
+
+
+def _cursors(self: Connection[Any]) -> list[str]:
+    return self.edge_cursors
+
+
+def log_cursors() -> Any:
+    """A log connection's deprecated cursors field."""
+    return strawberry.field(
+        resolver=_cursors,
+        description="Cursor of each node, in order.",
+        deprecation_reason="Use edges { cursor }. Kept for one release.",
+    )
 
 
 # Node type -> (the loader reading it by id, its GraphQL view)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -12,11 +12,7 @@ from app.domain.types import UserLock, UserRecord
 from app.domain.users.store import find_user
 from app.graphql.context import Info
 from app.graphql.scalars import DateTime
-
-if TYPE_CHECKING:
-    from app.graphql.types.users import User
-
-UserRef = Annotated["User", strawberry.lazy("app.graphql.types.users")]
+from app.graphql.types.refs import UserRef, user_type
 
 
 @strawberry.type(
@@ -30,13 +26,11 @@ class EmergencyLock:
     lock: strawberry.Private[UserLock]
 
     async def _locked_by(self, info: Info) -> UserRef | None:
-        from app.graphql.types.users import User
-
         if self.lock.locked_by_id is None:
             return None
         async with info.context.read() as tx:
             found = await find_user(tx, self.lock.locked_by_id)
-        return None if found is None else User.of(found, info.context)
+        return None if found is None else user_type().of(found, info.context)
 
     # Annotated resolvers keep the published SDL's field order.
     reason: str = strawberry.field(description="Why the admin locked the user.")

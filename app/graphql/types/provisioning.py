@@ -24,6 +24,7 @@ from app.graphql.types.common import page_request
 from app.graphql.types.guard import DeprovisioningGuard, HeldWriteConnection
 from app.graphql.types.health import ProvisioningHealthType
 from app.graphql.types.links import LOG_COUNT_CAP
+from app.graphql.types.relay import count_later
 
 
 @strawberry.type(name="Provisioning", description="SCIM provisioning state.")
@@ -64,10 +65,9 @@ class Provisioning:
                 tx, filter=domain_filter, page=page_request(info, first, after)
             )
 
-        async def count() -> int:
-            async with info.context.read() as tx:
-                return await count_provisioning_events(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
-
+        count = count_later(
+            info, lambda tx: count_provisioning_events(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
+        )
         return ProvisioningEventConnection.of(page, count)
 
     @strawberry.field(description="The deprovisioning guard (rule 19): state, threshold, settings.")
@@ -82,8 +82,4 @@ class Provisioning:
         async with info.context.read() as tx:
             page = await list_held(tx, page=page_request(info, first, after))
 
-        async def count() -> int:
-            async with info.context.read() as tx:
-                return await count_held(tx)
-
-        return HeldWriteConnection.of(page, count)
+        return HeldWriteConnection.of(page, count_later(info, count_held))

@@ -10,13 +10,25 @@ from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 
+from app.db import Tx
 from app.domain.directory import Page
+from app.graphql.context import Info
 from app.graphql.types.common import PageInfo
 
 T = TypeVar("T")
 
 # How many a list holds: known (an int), or counted only if totalCount is selected.
 Count = Callable[[], Awaitable[int]] | int
+
+
+def count_later(info: Info, count: Callable[[Tx], Awaitable[int]]) -> Count:
+    """A list's total, counted in a read of its own only if totalCount is selected."""
+
+    async def counted() -> int:
+        async with info.context.read() as tx:
+            return await count(tx)
+
+    return counted
 
 
 @strawberry.type(description="An item of a connection with its cursor (Relay edge).")

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, TypeVar, cast
+from typing import TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.access.decision import Action, Denial, Target, cannot_update_reasons, may, user_view
+from app.domain.access.capabilities import (
+    Capability,
+    editable_attributes,
+    viewer_can,
+    viewer_cannot_update_reasons,
+)
+from app.domain.access.decision import Denial, Target, user_view
 from app.domain.directory import Page, encode_cursor
 from app.domain.settings.catalogue import Catalogue
 from app.domain.types import AuthProvider, UserRecord, UserStatus
@@ -23,16 +29,12 @@ from app.graphql.prefetch import Later, prefetch_users
 from app.graphql.scalars import DateTime
 from app.graphql.types.builtin import BuiltinProfile, builtin_values
 from app.graphql.types.catalogue import ProfileAttributeValue, ValueSource
-from app.graphql.types.common import Node
+from app.graphql.types.common import ExactType, Node
 from app.graphql.types.locks import LockFields
-from app.graphql.types.relay import Connection, parts
-
-if TYPE_CHECKING:
-    from app.graphql.types.groups import GroupConnection
+from app.graphql.types.refs import GroupConnectionRef, group_connection_type
+from app.graphql.types.relay import Connection, Count, parts
 
 T = TypeVar("T")
-
-GroupConnectionRef = Annotated["GroupConnection", strawberry.lazy("app.graphql.types.groups")]
 
 
 # Enum members by stored value: a dict lookup per user instead of an Enum call.
@@ -73,9 +75,9 @@ def _profile_values(
     info: Info, user: UserRecord, catalogue: Catalogue
 ) -> list[ProfileAttributeValue]:
     locked = idp_locked_fields(user, catalogue)
-    actor = info.context.actor
-    # Updating a user does not depend on whether it holds OWNER (rule 14 guards the rest).
-    writable = may(actor, Action.UPDATE_USER, user_view(actor, user, ())).allowed
+    editable = editable_attributes(
+        info.context.actor, user, (a.name for a in catalogue.attributes), locked
+    )
     idp = not user.is_local
     profile = visible_profile(user.profile, info.context.hidden)
     return [
@@ -85,7 +87,7 @@ def _profile_values(
             datatype=a.datatype,
             value=JSON(user.login_id if a.name == "loginId" else profile.get(a.name)),
             source=ValueSource.IDP if idp and a.name in locked else ValueSource.LOCAL,
-            editable=writable and a.name not in locked,
+            editable=a.name in editable,
             visible=a.status.value == "VISIBLE",
         )
         for a in catalogue.attributes
@@ -93,7 +95,7 @@ def _profile_values(
 
 
 @strawberry.type(name="User", description="A person in the ledger.")
-class User(Node, BuiltinProfile, LockFields):
+class User(Node, ExactType, BuiltinProfile, LockFields):
     """A user; built-in attribute fields are null when unset."""
 
     record: strawberry.Private[UserRecord]
@@ -113,11 +115,6 @@ class User(Node, BuiltinProfile, LockFields):
     deleted_at: DateTime | None = strawberry.field(
         description="When the user was soft-deleted (only listed with includeDeleted)."
     )
-
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        """The executor's check of each user object, without Strawberry's generic one."""
-        return isinstance(obj, cls)
 
     @staticmethod
     def of(rec: UserRecord, ctx: Context) -> User:
@@ -170,33 +167,31 @@ class User(Node, BuiltinProfile, LockFields):
     def groups(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> GroupConnectionRef:
-        from app.graphql.types.groups import GroupConnection
-
         groups = info.context.user_groups.get(self.record.id)
         if groups is None:
-            return cast(GroupConnection, _later_groups(info, self.record.id, first, after))
-        return GroupConnection.from_list(info, groups, first, after)
+            return cast(GroupConnectionRef, _later_groups(info, self.record.id, first, after))
+        return group_connection_type().from_list(info, groups, first, after)
 
-    # Each asks the domain's decision (app.domain.access.may), as the mutations do.
+    # Each is the domain's answer (app.domain.access.capabilities), as the mutations' `require`.
 
     @strawberry.field(
         description="The viewer may change some of this user (see profile.editable, lockedFields)."
     )
     def viewer_can_update(self, info: Info) -> bool:
-        return self._may(info, Action.UPDATE_USER)
+        return self._can(info, Capability.UPDATE_USER)
 
     @strawberry.field(
         description="The viewer may delete this user (LOCAL users; one holding OWNER: an OWNER)."
     )
     def viewer_can_delete(self, info: Info) -> bool:
-        return self._may(info, Action.DELETE_USER)
+        return self._can(info, Capability.DELETE_USER)
 
     @strawberry.field(
         description="The viewer may deactivate or reactivate this user, IdP-owned ones included"
         " (one holding OWNER: an OWNER)."
     )
     def viewer_can_change_status(self, info: Info) -> bool:
-        return self._may(info, Action.CHANGE_USER_STATUS)
+        return self._can(info, Capability.CHANGE_USER_STATUS)
 
     @strawberry.field(description="Why some or all of this user cannot be changed by the viewer.")
     def viewer_cannot_update_reasons(self, info: Info) -> list[CannotUpdateReason]:
@@ -206,14 +201,14 @@ class User(Node, BuiltinProfile, LockFields):
             owner_decision(
                 info,
                 self.record,
-                lambda t: reasons_of(cannot_update_reasons(actor, Action.UPDATE_USER, t)),
+                lambda t: reasons_of(viewer_cannot_update_reasons(actor, t)),
             ),
         )
 
-    def _may(self, info: Info, action: Action) -> bool:
+    def _can(self, info: Info, capability: Capability) -> bool:
         actor = info.context.actor
         return cast(
-            bool, owner_decision(info, self.record, lambda t: may(actor, action, t).allowed)
+            bool, owner_decision(info, self.record, lambda t: viewer_can(actor, capability, t))
         )
 
     @strawberry.field(description="Fields the user's IdP owns: updateUser refuses to change them.")
@@ -235,11 +230,9 @@ def _later_roles(ctx: Context, user_id: str, effective: bool) -> list[str]:
 
 async def _later_groups(
     info: Info, user_id: str, first: int | None, after: str | None
-) -> GroupConnection:
-    from app.graphql.types.groups import GroupConnection
-
+) -> GroupConnectionRef:
     groups = await info.context.loaders.user_groups.load(user_id)
-    return GroupConnection.from_list(info, groups, first, after)
+    return group_connection_type().from_list(info, groups, first, after)
 
 
 @strawberry.type(name="UserConnection", description="A page of users (Relay connection).")
@@ -247,9 +240,7 @@ class UserConnection(Connection[User]):
     """Relay connection over users; edges are built only when selected."""
 
     @staticmethod
-    async def of(
-        info: Info, page: Page[UserRecord], count: Callable[[], Awaitable[int]]
-    ) -> UserConnection:
+    async def of(info: Info, page: Page[UserRecord], count: Count) -> UserConnection:
         """A connection over a domain page (prefetching what the selection needs)."""
         await prefetch_users(info, page.items)
         ctx = info.context
@@ -264,8 +255,4 @@ class UserConnection(Connection[User]):
         """A connection over members read with a user-id keyset."""
         cursors = [encode_cursor(u.id, u.id) for u in users]
         page = Page(users, cursors, has_next, False)
-
-        async def count() -> int:
-            return total
-
-        return await UserConnection.of(info, page, count)
+        return await UserConnection.of(info, page, total)
