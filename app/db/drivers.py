@@ -52,17 +52,38 @@ def is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class SqliteTx:
+class _CommitHooks:
+    """The callbacks both drivers keep: run before the commit, or after it succeeds."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
+        self._before: list[Callable[[], Awaitable[None]]] = []
+
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._before.append(callback)
+
+    async def run_before_commit(self) -> None:
+        """The before-commit callbacks, in order (a callback may register another)."""
+        i = 0
+        while i < len(self._before):
+            await self._before[i]()
+            i += 1
+        self._before.clear()
+
+    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        self._callbacks.append(callback)
+
+
+class SqliteTx(_CommitHooks):
     dialect = Dialect()
 
     def __init__(
         self, conn: sqlite3.Connection, cache: ProcessCache, *, write: bool = True
     ) -> None:
+        super().__init__()
         self._conn = conn
         self.cache = cache
         self.memo: dict[str, Any] = {}
-        self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
-        self._before: list[Callable[[], Awaitable[None]]] = []
         self._sp = 0
         self._write = write
 
@@ -122,20 +143,6 @@ class SqliteTx:
             raise
         self._conn.execute(f"RELEASE {name}")
 
-    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
-        self._before.append(callback)
-
-    async def run_before_commit(self) -> None:
-        """The before-commit callbacks, in order (a callback may register another)."""
-        i = 0
-        while i < len(self._before):
-            await self._before[i]()
-            i += 1
-        self._before.clear()
-
-    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
-        self._callbacks.append(callback)
-
     def notify(self, channel: str, payload: str) -> None:
         pass
 
@@ -143,17 +150,16 @@ class SqliteTx:
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
-class PgTx:
+class PgTx(_CommitHooks):
     dialect: Dialect = PgDialect()
     _cache: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def __init__(self, conn: Any, cache: ProcessCache) -> None:
+        super().__init__()
         self._conn = conn
         self.cache = cache
         self.memo: dict[str, Any] = {}
         self._notices: list[tuple[str, str]] = []
-        self._callbacks: list[Callable[[], Awaitable[None] | None]] = []
-        self._before: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     def _convert(cls, sql: str) -> tuple[str, tuple[str, ...]]:
@@ -216,20 +222,6 @@ class PgTx:
             del self._notices[notices:]
             del self._before[before:]
             raise
-
-    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
-        self._before.append(callback)
-
-    async def run_before_commit(self) -> None:
-        """The before-commit callbacks, in order (a callback may register another)."""
-        i = 0
-        while i < len(self._before):
-            await self._before[i]()
-            i += 1
-        self._before.clear()
-
-    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
-        self._callbacks.append(callback)
 
     def notify(self, channel: str, payload: str) -> None:
         self._notices.append((channel, payload))
