@@ -41,6 +41,17 @@ AuditActor = Annotated[
 ]
 
 
+async def load_actor(
+    info: Info, actor_type: str, actor_id: str | None, actor_label: str
+) -> AuditActor | None:
+    """The actor of an audit entry or event: the system, or the admin user or SCIM token
+    (null when it is gone)."""
+    if actor_type == ActorKind.SYSTEM.value:
+        return SystemActor(label=actor_label)
+    kind = "User" if actor_type == ActorKind.ADMIN.value else "ScimToken"
+    return cast(AuditActor | None, await linked_node(info, kind, actor_id))
+
+
 @strawberry.type(name="AuditChange", description="One changed field.")
 class AuditChange:
     """Before and after of one field."""
@@ -67,10 +78,7 @@ class AuditEntry(Node):
 
     async def _actor(self, info: Info) -> AuditActor | None:
         a = self.record
-        if a.actor_type == ActorKind.SYSTEM.value:
-            return SystemActor(label=a.actor_label)
-        kind = "User" if a.actor_type == ActorKind.ADMIN.value else "ScimToken"
-        return cast(AuditActor | None, await linked_node(info, kind, a.actor_id))
+        return await load_actor(info, a.actor_type, a.actor_id, a.actor_label)
 
     async def _target(self, info: Info) -> Node | None:
         a = self.record

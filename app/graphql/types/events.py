@@ -22,7 +22,7 @@ from app.domain.types import ActorKind
 from app.errors import InvalidValue
 from app.graphql.context import Info
 from app.graphql.scalars import DateTime
-from app.graphql.types.audit import AuditActor, AuditChange, SystemActor
+from app.graphql.types.audit import AuditActor, AuditChange, load_actor
 from app.graphql.types.common import Node
 from app.graphql.types.enums import describe_values
 from app.graphql.types.links import linked_node
@@ -95,10 +95,7 @@ class Event:
 
     async def _actor(self, info: Info) -> AuditActor | None:
         e = self.record
-        if e.actor_type == ActorKind.SYSTEM.value:
-            return SystemActor(label=e.actor_label)
-        kind = "User" if e.actor_type == ActorKind.ADMIN.value else "ScimToken"
-        return cast(AuditActor | None, await linked_node(info, kind, e.actor_id))
+        return await load_actor(info, e.actor_type, e.actor_id, e.actor_label)
 
     async def _resource(self, info: Info) -> Node | None:
         e = self.record
