@@ -14,11 +14,12 @@ from app.domain.access.tokens import (
     ADMIN_PREFIX,
     TOKEN_COLUMNS,
     TokenRecord,
+    audit_revoke,
     check_token_name,
     hash_token,
     list_tokens,
     new_secret,
-    stale_use,
+    note_use,
     token_record,
     tokens_by_ids,
 )
@@ -135,15 +136,7 @@ async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecor
     await tx.execute(
         "UPDATE api_tokens SET revoked_at = :now WHERE id = :id", {"now": now, "id": token_id}
     )
-    await record_audit(
-        tx,
-        actor=actor,
-        action="apiToken.revoke",
-        target_type="ApiToken",
-        target_id=token_id,
-        target_label=record.name,
-        changes=[Change("state", "ACTIVE", "REVOKED")],
-    )
+    await audit_revoke(tx, actor, "ApiToken", token_id, record.name)
     return replace(record, revoked_at=now)
 
 
@@ -172,9 +165,5 @@ async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None)
     roles = await effective_roles(tx, row["user_id"])
     if not roles & {"OWNER", "ADMIN", "VIEWER"}:
         raise Forbidden("the token's user holds no admin role")
-    if stale_use(row["last_used_at"], now):
-        await tx.execute(
-            "UPDATE api_tokens SET last_used_at = :now WHERE id = :id",
-            {"now": now, "id": row["id"]},
-        )
+    await note_use(tx, "api_tokens", row, now)
     return Actor(ActorKind.ADMIN, row["user_id"], row["login_id"], roles, request_id)

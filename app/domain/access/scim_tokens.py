@@ -13,11 +13,12 @@ from app.domain.access.tokens import (
     SCIM_TOKENS_LOCK,
     TOKEN_COLUMNS,
     TokenRecord,
+    audit_revoke,
     check_token_name,
     hash_token,
     list_tokens,
     new_secret,
-    stale_use,
+    note_use,
     token_record,
     tokens_by_ids,
 )
@@ -142,15 +143,7 @@ async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenReco
     if row is None:
         raise NotFound(f"no SCIM token with id {token_id!r}", fields=["id"])
     if count:
-        await record_audit(
-            tx,
-            actor=actor,
-            action="scimToken.revoke",
-            target_type="ScimToken",
-            target_id=token_id,
-            target_label=row["name"],
-            changes=[Change("state", "ACTIVE", "REVOKED")],
-        )
+        await audit_revoke(tx, actor, "ScimToken", token_id, row["name"])
     return token_record(row)
 
 
@@ -185,11 +178,7 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
         raise Unauthenticated("this SCIM token was revoked")
     if row["expires_at"] <= now:
         raise Unauthenticated("this SCIM token has expired")
-    if stale_use(row["last_used_at"], now):
-        await tx.execute(
-            "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id",
-            {"now": now, "id": row["id"]},
-        )
+    await note_use(tx, "scim_tokens", row, now)
     # What every SCIM request reads next (get_catalogue, current_provider), read here in the
     # same statement and left in the transaction's memo.
     tx.memo["catalogue_version"] = int(row["catalogue_version"])

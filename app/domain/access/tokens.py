@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.db import Row, Tx
+from app.domain.audit import record_audit
 from app.domain.clock import now_iso
+from app.domain.types import Actor, Change
 from app.errors import (
     InvalidValue,
 )
@@ -90,6 +92,28 @@ def stale_use(last_used_at: str | None, now: str) -> bool:
     """lastUsedAt is written at most once per clock minute per token (its first 16 characters
     are the minute), so busy tokens cost no write per request."""
     return last_used_at is None or last_used_at[:16] < now[:16]
+
+
+async def note_use(tx: Tx, table: str, row: Row, now: str) -> None:
+    """Write the lastUsedAt of the token ``row`` of ``table`` when `stale_use` says it is due."""
+    if stale_use(row["last_used_at"], now):
+        await tx.execute(
+            f"UPDATE {table} SET last_used_at = :now WHERE id = :id",
+            {"now": now, "id": row["id"]},
+        )
+
+
+async def audit_revoke(tx: Tx, actor: Actor, target_type: str, token_id: str, name: str) -> None:
+    """The audit entry of a revocation (``target_type`` ApiToken or ScimToken)."""
+    await record_audit(
+        tx,
+        actor=actor,
+        action=f"{target_type[0].lower()}{target_type[1:]}.revoke",
+        target_type=target_type,
+        target_id=token_id,
+        target_label=name,
+        changes=[Change("state", "ACTIVE", "REVOKED")],
+    )
 
 
 # The columns of a token record, by table (an admin API token belongs to a user).
