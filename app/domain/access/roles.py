@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target_by_id, require
@@ -149,6 +149,28 @@ async def _require_for_roles(
                 require(actor, action, target)
 
 
+def _targets(user_ids: Sequence[str], group_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """Each (role_grants column, id) a role change concerns: the users, then the groups."""
+    for user_id in user_ids:
+        yield "user_id", user_id
+    for group_id in group_ids:
+        yield "group_id", group_id
+
+
+async def _audit_role(
+    tx: Tx, actor: Actor, column: str, target: str, role: str, *, granted: bool
+) -> None:
+    """The audit entry of one role granted to, or revoked from, a user or group."""
+    await record_audit(
+        tx,
+        actor=actor,
+        action="role.grant" if granted else "role.revoke",
+        target_type="User" if column == "user_id" else "Group",
+        target_id=target,
+        changes=[Change("roles", None, role) if granted else Change("roles", role, None)],
+    )
+
+
 async def grant_roles(
     tx: Tx,
     *,
@@ -166,28 +188,20 @@ async def grant_roles(
     now = now_iso()
     for role in roles:
         await _ensure_role(tx, role)
-        for column, targets in (("user_id", user_ids), ("group_id", group_ids)):
-            for target in targets:
-                exists = await tx.fetchval(
-                    f"SELECT 1 FROM role_grants WHERE role_name = :r AND {column} = :t",
-                    {"r": role, "t": target},
-                )
-                if exists:
-                    continue
-                await tx.execute(
-                    f"INSERT INTO role_grants (id, role_name, {column}, granted_by, granted_at)"
-                    " VALUES (:id, :r, :t, :by, :now)",
-                    {"id": new_id(), "r": role, "t": target, "by": actor.label, "now": now},
-                )
-                granted += 1
-                await record_audit(
-                    tx,
-                    actor=actor,
-                    action="role.grant",
-                    target_type="User" if column == "user_id" else "Group",
-                    target_id=target,
-                    changes=[Change("roles", None, role)],
-                )
+        for column, target in _targets(user_ids, group_ids):
+            exists = await tx.fetchval(
+                f"SELECT 1 FROM role_grants WHERE role_name = :r AND {column} = :t",
+                {"r": role, "t": target},
+            )
+            if exists:
+                continue
+            await tx.execute(
+                f"INSERT INTO role_grants (id, role_name, {column}, granted_by, granted_at)"
+                " VALUES (:id, :r, :t, :by, :now)",
+                {"id": new_id(), "r": role, "t": target, "by": actor.label, "now": now},
+            )
+            granted += 1
+            await _audit_role(tx, actor, column, target, role, granted=True)
     return granted
 
 
@@ -203,22 +217,14 @@ async def revoke_roles(
     await _require_for_roles(tx, actor, Action.REVOKE_ROLES, roles, group_ids)
     revoked = 0
     for role in roles:
-        for column, targets in (("user_id", user_ids), ("group_id", group_ids)):
-            for target in targets:
-                count = await tx.execute(
-                    f"DELETE FROM role_grants WHERE role_name = :r AND {column} = :t",
-                    {"r": role, "t": target},
-                )
-                if count:
-                    revoked += count
-                    await record_audit(
-                        tx,
-                        actor=actor,
-                        action="role.revoke",
-                        target_type="User" if column == "user_id" else "Group",
-                        target_id=target,
-                        changes=[Change("roles", role, None)],
-                    )
+        for column, target in _targets(user_ids, group_ids):
+            count = await tx.execute(
+                f"DELETE FROM role_grants WHERE role_name = :r AND {column} = :t",
+                {"r": role, "t": target},
+            )
+            if count:
+                revoked += count
+                await _audit_role(tx, actor, column, target, role, granted=False)
     if "OWNER" in roles and revoked:
         await ensure_an_owner_remains(tx)
     return revoked
