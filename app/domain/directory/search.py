@@ -19,8 +19,15 @@ from dataclasses import dataclass
 from app.db import Row, Tx
 from app.domain.directory import store
 from app.domain.directory.compiler import compile_predicate, order_by
-from app.domain.directory.fields import GROUP_FIELDS, cached_user_fields
-from app.domain.directory.pager import Seek, SeekPage, Window, key_order, read_keyset
+from app.domain.directory.cursor import Position
+from app.domain.directory.fields import GROUP_FIELDS, Fields, cached_user_fields
+from app.domain.directory.pager import (
+    Seek,
+    SeekPage,
+    Window,
+    key_order,
+    read_keyset,
+)
 from app.domain.directory.predicates import TRUE, And, Compare, Predicate
 from app.domain.groups.store import GROUP_COLUMNS, row_to_group
 from app.domain.settings.catalogue import Catalogue, get_catalogue
@@ -61,9 +68,8 @@ GroupPairs = list[tuple[str, str]]
 
 
 @dataclass(slots=True)
-class UserSearch:
-    """One offset page of live users: what `search_users` takes, for callers that want more
-    per row."""
+class _OffsetSearch:
+    """One offset page of rows matching ``where``, ordered by ``sort`` then id."""
 
     where: Predicate
     sort: str | None = None
@@ -71,6 +77,39 @@ class UserSearch:
     offset: int = 0
     limit: int = 100
     with_total: bool = True
+
+    async def _read(
+        self,
+        tx: Tx,
+        fields: Fields,
+        source: tuple[str, str],
+        unique: frozenset[str],
+        live: str | None,
+    ) -> tuple[int | None, list[Row]]:
+        """The page from ``source`` (table, columns) where ``live`` (if any) holds; a page
+        that pins a ``unique`` field is left unordered."""
+        sql, params = compile_predicate(self.where, fields)
+        if live is not None:
+            sql = f"{live} AND {sql}"
+        order = order_by(fields, self.sort, self.descending, source[0])
+        if _at_most_one(self.where, unique):
+            order = ""
+        return await store.select_offset(
+            tx,
+            source,
+            (sql, params),
+            order=order,
+            offset=self.offset,
+            limit=self.limit,
+            with_total=self.with_total,
+        )
+
+
+@dataclass(slots=True)
+class UserSearch(_OffsetSearch):
+    """One offset page of live users: what `search_users` takes, for callers that want more
+    per row."""
+
     catalogue: Catalogue | None = None
 
     async def with_groups(
@@ -93,19 +132,7 @@ class UserSearch:
                 tx, self.offset, self.limit, self.with_total, columns
             )
         fields = cached_user_fields(tx, self.catalogue or await get_catalogue(tx))
-        sql, params = compile_predicate(self.where, fields)
-        order = order_by(fields, self.sort, self.descending, "users")
-        if _at_most_one(self.where, _UNIQUE_USER_FIELDS):
-            order = ""
-        return await store.select_offset(
-            tx,
-            ("users", columns),
-            (f"{LIVE} AND {sql}", params),
-            order=order,
-            offset=self.offset,
-            limit=self.limit,
-            with_total=self.with_total,
-        )
+        return await self._read(tx, fields, ("users", columns), _UNIQUE_USER_FIELDS, LIVE)
 
 
 async def search_users(
@@ -145,19 +172,9 @@ async def search_groups(
     ``limit=0`` counts only; ``offset`` is 0-based. Raises InvalidValue as `search_users`.
     """
     _check_page(offset, limit)
-    sql, params = compile_predicate(where, GROUP_FIELDS)
-    order = order_by(GROUP_FIELDS, sort, descending, "groups")
-    if _at_most_one(where, _UNIQUE_GROUP_FIELDS):
-        order = ""
-    total, rows = await store.select_offset(
-        tx,
-        ("groups", GROUP_COLUMNS),
-        (sql, params),
-        order=order,
-        offset=offset,
-        limit=limit,
-        with_total=with_total,
-    )
+    page = _OffsetSearch(where, sort, descending, offset, limit, with_total)
+    source = ("groups", GROUP_COLUMNS)
+    total, rows = await page._read(tx, GROUP_FIELDS, source, _UNIQUE_GROUP_FIELDS, None)
     return total, [row_to_group(r) for r in rows]
 
 
@@ -176,12 +193,10 @@ async def seek_users(
     a ``seek.start`` whose key does not fit the sort.
     """
     fields = cached_user_fields(tx, catalogue or await get_catalogue(tx))
-    order = key_order(fields, sort, descending, "users")
-    sql, params = compile_predicate(where, fields)
-    seek = seek or Seek()
-    window = Window(seek.start, seek.backward, seek.limit)
-    cond = (f"{LIVE} AND {sql}", params)
-    rows, positions, more = await read_keyset(tx, ("users", USER_COLUMNS), cond, order, window)
+    source = ("users", USER_COLUMNS)
+    rows, positions, more = await _seek(
+        tx, fields, source, where=where, sort=sort, descending=descending, seek=seek, live=LIVE
+    )
     return SeekPage([row_to_user(r) for r in rows], positions, more)
 
 
@@ -194,9 +209,36 @@ async def seek_groups(
     seek: Seek | None = None,
 ) -> SeekPage[GroupRecord]:
     """One keyset page of groups matching ``where``; raises InvalidValue as `seek_users`."""
-    order = key_order(GROUP_FIELDS, sort, descending, "groups")
-    cond = compile_predicate(where, GROUP_FIELDS)
+    source = ("groups", GROUP_COLUMNS)
+    rows, positions, more = await _seek(
+        tx,
+        GROUP_FIELDS,
+        source,
+        where=where,
+        sort=sort,
+        descending=descending,
+        seek=seek,
+        live=None,
+    )
+    return SeekPage([row_to_group(r) for r in rows], positions, more)
+
+
+async def _seek(
+    tx: Tx,
+    fields: Fields,
+    source: tuple[str, str],
+    *,
+    where: Predicate,
+    sort: str | None,
+    descending: bool,
+    seek: Seek | None,
+    live: str | None,
+) -> tuple[list[Row], list[Position], bool]:
+    """One keyset page of ``source`` (table, columns) where ``live`` (if any) holds."""
+    order = key_order(fields, sort, descending, source[0])
+    sql, params = compile_predicate(where, fields)
+    if live is not None:
+        sql = f"{live} AND {sql}"
     seek = seek or Seek()
     window = Window(seek.start, seek.backward, seek.limit)
-    rows, positions, more = await read_keyset(tx, ("groups", GROUP_COLUMNS), cond, order, window)
-    return SeekPage([row_to_group(r) for r in rows], positions, more)
+    return await read_keyset(tx, source, (sql, params), order, window)
