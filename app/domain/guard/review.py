@@ -110,13 +110,18 @@ async def _settle(tx: Tx, actor: Actor, action: str, done: Sequence[HeldWrite]) 
         await store.clear_counted(tx)
 
 
+async def _held_for_review(tx: Tx, actor: Actor, ids: Sequence[str] | None) -> list[HeldWrite]:
+    """The held writes (all, or ``ids``) in their order, under the guard's lock (writers only)."""
+    require_writer(actor)
+    await tx.lock(GUARD_LOCK)
+    return await store.held_in_order(tx, ids)
+
+
 async def release_held(
     tx: Tx, *, actor: Actor, ids: Sequence[str] | None = None
 ) -> list[ReleaseOutcome]:
     """Apply the held writes (all, or ``ids``) in their order, audited as guard.release."""
-    require_writer(actor)
-    await tx.lock(GUARD_LOCK)
-    held = await store.held_in_order(tx, ids)
+    held = await _held_for_review(tx, actor, ids)
     outcomes: list[ReleaseOutcome] = []
     for write in held:
         try:
@@ -134,9 +139,7 @@ async def discard_held(
     tx: Tx, *, actor: Actor, ids: Sequence[str] | None = None
 ) -> list[HeldWrite]:
     """Drop the held writes (all, or ``ids``) unapplied, audited as guard.discard."""
-    require_writer(actor)
-    await tx.lock(GUARD_LOCK)
-    held = await store.held_in_order(tx, ids)
+    held = await _held_for_review(tx, actor, ids)
     await _settle(tx, actor, "guard.discard", held)
     return held
 
