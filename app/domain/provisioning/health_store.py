@@ -59,24 +59,23 @@ async def token_rows(tx: Tx) -> list[Row]:
     )
 
 
-async def usage_since(tx: Tx, hour: str) -> dict[str, tuple[int, int]]:
-    """(requests, errors) per token since ``hour`` (inclusive)."""
+async def _sums_since(tx: Tx, hour: str, key: str, counts: str) -> dict[str, tuple[int, int]]:
+    """The two usage ``counts`` (a SQL pair) summed per ``key`` since ``hour`` (inclusive)."""
     rows = await tx.fetch(
-        "SELECT token_id, SUM(requests), SUM(errors) FROM scim_token_usage"
-        " WHERE hour >= :h GROUP BY token_id",
+        f"SELECT {key}, {counts} FROM scim_token_usage WHERE hour >= :h GROUP BY {key}",
         {"h": hour},
     )
     return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+async def usage_since(tx: Tx, hour: str) -> dict[str, tuple[int, int]]:
+    """(requests, errors) per token since ``hour`` (inclusive)."""
+    return await _sums_since(tx, hour, "token_id", "SUM(requests), SUM(errors)")
 
 
 async def writes_per_hour(tx: Tx, hour: str) -> dict[str, tuple[int, int]]:
     """(writes, write errors) of every token together, per hour since ``hour``."""
-    rows = await tx.fetch(
-        "SELECT hour, SUM(writes), SUM(write_errors) FROM scim_token_usage"
-        " WHERE hour >= :h GROUP BY hour",
-        {"h": hour},
-    )
-    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    return await _sums_since(tx, hour, "hour", "SUM(writes), SUM(write_errors)")
 
 
 async def live_tokens(tx: Tx, now: str) -> list[Row]:
