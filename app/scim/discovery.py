@@ -216,24 +216,29 @@ def resource_types(catalogue: Catalogue, base: str) -> list[dict[str, Any]]:
     extensions = [SchemaExtension(schema_=ENT, required=False)]
     if any(not a.builtin for a in catalogue.profile_attributes):
         extensions.append(SchemaExtension(schema_=ROSTER_URN, required=False))
-    user = ResourceType(
-        id="User",
-        name="User",
-        description="User Account",
-        endpoint="/Users",
-        schema_=USER_URN,
+    return [
+        _resource_type(base, "User", "User Account", USER_URN, extensions),
+        _resource_type(base, "Group", "Group", GROUP_URN),
+    ]
+
+
+def _resource_type(
+    base: str,
+    name: str,
+    description: str,
+    urn: str,
+    extensions: list[SchemaExtension] | None = None,
+) -> dict[str, Any]:
+    """One ResourceType resource: ``name`` is its id too, served at /{name}s."""
+    return ResourceType(
+        id=name,
+        name=name,
+        description=description,
+        endpoint=f"/{name}s",
+        schema_=urn,
         schema_extensions=extensions,
-        meta=Meta(resource_type="ResourceType", location=f"{base}/ResourceTypes/User"),
-    )
-    group = ResourceType(
-        id="Group",
-        name="Group",
-        description="Group",
-        endpoint="/Groups",
-        schema_=GROUP_URN,
-        meta=Meta(resource_type="ResourceType", location=f"{base}/ResourceTypes/Group"),
-    )
-    return [user.model_dump(), group.model_dump()]
+        meta=Meta(resource_type="ResourceType", location=f"{base}/ResourceTypes/{name}"),
+    ).model_dump()
 
 
 def service_provider_config(settings: Settings, base: str) -> dict[str, Any]:

@@ -117,11 +117,13 @@ class Schemas:
 Resolved = Target | Complex | Multi | Relation | Schemas
 
 
-def _meta() -> Complex:
+def _meta(resource_type: str) -> Complex:
+    """``meta`` of a resource of this type (its resourceType a constant)."""
     return Complex(
         {
             "created": Target("createdAt", "dateTime", True),
             "lastmodified": Target("updatedAt", "dateTime", True),
+            "resourcetype": Target(None, const=resource_type, case_exact=True, sortable=False),
         }
     )
 
@@ -134,14 +136,12 @@ def _kind(attr: Attribute) -> tuple[Kind, bool]:
 
 def _user_base() -> dict[Key, Resolved]:
     core, ent = USER_URN.lower(), ENTERPRISE_URN.lower()
-    meta = _meta()
-    meta.subs["resourcetype"] = Target(None, const="User", case_exact=True, sortable=False)
     return {
         (core, "id"): Target("id", case_exact=True),
         (core, "externalid"): Target("externalId", case_exact=True),
         (core, "username"): Target("loginId"),
         (core, "active"): Target("active", "boolean", sortable=False),
-        (core, "meta"): meta,
+        (core, "meta"): _meta("User"),
         (core, "groups"): Relation("groupId"),
         (core, "name"): Complex({s.lower(): ABSENT for s in _NAME_SUBS}),
         (ent, "manager"): Complex(
@@ -196,13 +196,11 @@ def user_schema(catalogue: Catalogue) -> dict[Key, Resolved]:
 def group_schema() -> dict[Key, Resolved]:
     """Every filterable Group attribute, keyed by (schema URN, name) in lower case."""
     core = GROUP_URN.lower()
-    meta = _meta()
-    meta.subs["resourcetype"] = Target(None, const="Group", case_exact=True, sortable=False)
     return {
         (core, "id"): Target("id", case_exact=True),
         (core, "externalid"): Target("externalId", case_exact=True),
         (core, "displayname"): Target("displayName"),
-        (core, "meta"): meta,
+        (core, "meta"): _meta("Group"),
         (core, "members"): Relation("memberId"),
         (core, "schemas"): Schemas(core, {}),
     }
