@@ -13,11 +13,10 @@ from app.domain.access.decision import Target, group_view
 from app.domain.directory import Page, PageRequest, decode_cursor, encode_cursor
 from app.domain.types import AuthProvider, GroupRecord
 from app.graphql.context import Info
-from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
 from app.graphql.types.common import ExactType, Node, PageInfo
 from app.graphql.types.relay import Connection, Count, parts
-from app.graphql.types.users import PROVIDERS, CannotUpdateReason, UserConnection, reasons_of
+from app.graphql.types.users import CannotUpdateReason, UserConnection, reasons_of, record_fields
 
 
 @strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
@@ -41,19 +40,9 @@ class Group(Node, ExactType):
     def of(rec: GroupRecord) -> Group:
         """The GraphQL view of a stored group."""
         return Group(
-            record=rec,
-            id=strawberry.ID(to_global_id("Group", rec.id)),
-            database_id=rec.id,
             display_name=rec.display_name,
-            external_id=rec.external_id,
-            auth_provider=PROVIDERS[rec.auth_provider],
             member_count=rec.member_count,
-            version=rec.version,
-            created_at=DateTime(rec.created_at),
-            updated_at=DateTime(rec.updated_at),
-            last_provisioned_at=(
-                DateTime(rec.last_provisioned_at) if rec.last_provisioned_at else None
-            ),
+            **record_fields("Group", rec),
         )
 
     @strawberry.field(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,7 +20,7 @@ from app.domain.access.capabilities import (
 from app.domain.access.decision import Denial, Target, user_view
 from app.domain.directory import Page, encode_cursor
 from app.domain.settings.catalogue import Catalogue
-from app.domain.types import AuthProvider, UserRecord, UserStatus
+from app.domain.types import AuthProvider, GroupRecord, UserRecord, UserStatus
 from app.domain.users.service import locked_fields as idp_locked_fields
 from app.domain.users.visibility import visible_profile
 from app.graphql.context import Context, Info
@@ -39,6 +39,24 @@ T = TypeVar("T")
 
 # Enum members by stored value: a dict lookup per user instead of an Enum call.
 PROVIDERS = {p.value: p for p in AuthProvider}
+
+
+def record_fields(type_name: str, rec: UserRecord | GroupRecord) -> dict[str, Any]:
+    """The fields a User and a Group view take alike from their stored record."""
+    provisioned = rec.last_provisioned_at
+    return {
+        "record": rec,
+        "id": strawberry.ID(to_global_id(type_name, rec.id)),
+        "database_id": rec.id,
+        "external_id": rec.external_id,
+        "auth_provider": PROVIDERS[rec.auth_provider],
+        "version": rec.version,
+        "created_at": DateTime(rec.created_at),
+        "updated_at": DateTime(rec.updated_at),
+        "last_provisioned_at": DateTime(provisioned) if provisioned else None,
+    }
+
+
 _STATUSES = {s.value: s for s in UserStatus}
 
 
@@ -121,26 +139,16 @@ class User(Node, ExactType, BuiltinProfile, LockFields):
         """The GraphQL view of a stored user (roles from the request's prefetch, else later)."""
         roles = ctx.user_roles.get(rec.id)
         return User(
-            record=rec,
-            id=strawberry.ID(to_global_id("User", rec.id)),
-            database_id=rec.id,
             login_id=rec.login_id,
-            external_id=rec.external_id,
-            auth_provider=PROVIDERS[rec.auth_provider],
             status=_STATUSES[rec.status],
             status_reason=rec.status_reason,
             notes=rec.notes,
-            version=rec.version,
-            created_at=DateTime(rec.created_at),
-            updated_at=DateTime(rec.updated_at),
-            last_provisioned_at=DateTime(rec.last_provisioned_at)
-            if rec.last_provisioned_at
-            else None,
             deleted_at=DateTime(rec.deleted_at) if rec.deleted_at else None,
             roles=roles.direct if roles is not None else _later_roles(ctx, rec.id, False),
             effective_roles=roles.effective
             if roles is not None
             else _later_roles(ctx, rec.id, True),
+            **record_fields("User", rec),
             **builtin_values(visible_profile(rec.profile, ctx.hidden)),  # type: ignore[arg-type]
         )
 
