@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -20,6 +19,7 @@ from app.domain.access.tokens import (
     list_tokens,
     new_secret,
     note_use,
+    row_for_secret,
     token_record,
     tokens_by_ids,
 )
@@ -148,16 +148,15 @@ async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None)
     """
     if not secret.startswith(ADMIN_PREFIX):
         raise Unauthenticated("not an admin API token")
-    digest = hash_token(secret)
-    row = await tx.fetchrow(
+    row = await row_for_secret(
+        tx,
         "SELECT t.id, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id,"
         " u.login_id FROM api_tokens t JOIN users u ON u.id = t.user_id"
         " WHERE t.token_hash = :h AND u.deleted_at IS NULL AND u.status = 'ACTIVE'",
-        {"h": digest},
+        secret,
+        "invalid admin API token",
     )
     now = now_iso()
-    if row is None or not hmac.compare_digest(row["token_hash"], digest):
-        raise Unauthenticated("invalid admin API token")
     if row["revoked_at"] is not None:
         raise Unauthenticated("this API token was revoked")
     if row["expires_at"] is not None and row["expires_at"] <= now:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from app.domain.access.tokens import (
     list_tokens,
     new_secret,
     note_use,
+    row_for_secret,
     token_record,
     tokens_by_ids,
 )
@@ -163,17 +163,16 @@ async def authenticate_scim(tx: Tx, secret: str) -> ScimPrincipal:
     """Check a SCIM bearer token: one indexed read. Raises Unauthenticated."""
     if not secret.startswith(SCIM_PREFIX):
         raise Unauthenticated("not a SCIM token")
-    digest = hash_token(secret)
-    row = await tx.fetchrow(
+    row = await row_for_secret(
+        tx,
         "SELECT t.id, t.name, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at,"
         " s.provisioning_enabled, s.catalogue_version, a.type AS auth_type"
         " FROM scim_tokens t, service_state s, auth_settings a"
         " WHERE t.token_hash = :h AND s.id = 1 AND a.id = 1",
-        {"h": digest},
+        secret,
+        "invalid SCIM token",
     )
     now = now_iso()
-    if row is None or not hmac.compare_digest(row["token_hash"], digest):
-        raise Unauthenticated("invalid SCIM token")
     if row["revoked_at"] is not None or not row["provisioning_enabled"]:
         raise Unauthenticated("this SCIM token was revoked")
     if row["expires_at"] <= now:

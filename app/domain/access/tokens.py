@@ -1,4 +1,6 @@
-"""What SCIM tokens (scim_tokens) and admin API tokens (api_tokens) share: the record, the hash.
+"""What SCIM tokens (scim_tokens) and admin API tokens (api_tokens) share: the record, the hash,
+the lookup of a secret, the lastUsedAt write and the revocation's audit entry (each kind keeps
+its own checks: their rules differ).
 
 Tokens are 256-bit random strings with a prefix naming their surface (``rsc_`` SCIM,
 ``rad_`` admin); only their SHA-256 is stored. A high-entropy secret needs no slow hash, and
@@ -8,17 +10,20 @@ comparing digests of equal length leaks nothing useful through timing.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from app.db import Row, Tx
+from app.db.reads import rows_by_ids
 from app.domain.audit import record_audit
 from app.domain.clock import now_iso
 from app.domain.types import Actor, Change
 from app.errors import (
     InvalidValue,
+    Unauthenticated,
 )
 
 SCIM_PREFIX = "rsc_"
@@ -61,6 +66,16 @@ class TokenRecord:
 def hash_token(secret: str) -> str:
     """SHA-256 hex digest of a token."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def row_for_secret(tx: Tx, sql: str, secret: str, invalid: str) -> Row:
+    """The row ``sql`` reads for the secret's hash (``:h``), the digests compared in constant
+    time; raises Unauthenticated(``invalid``) when there is none."""
+    digest = hash_token(secret)
+    row = await tx.fetchrow(sql, {"h": digest})
+    if row is None or not hmac.compare_digest(row["token_hash"], digest):
+        raise Unauthenticated(invalid)
+    return row
 
 
 def new_secret(prefix: str) -> str:
@@ -134,11 +149,5 @@ async def list_tokens(tx: Tx, table: str) -> list[TokenRecord]:
 
 async def tokens_by_ids(tx: Tx, table: str, ids: Sequence[str]) -> dict[str, TokenRecord]:
     """The tokens of ``table`` with these ids, by id (missing ids are absent)."""
-    if not ids:
-        return {}
-    d = tx.dialect
-    rows = await tx.fetch(
-        f"SELECT {TOKEN_COLUMNS[table]} FROM {table} WHERE {d.in_list('id', 'ids')}",
-        {"ids": d.list_param(list(ids))},
-    )
+    rows = await rows_by_ids(tx, table, TOKEN_COLUMNS[table], ids)
     return {r["id"]: token_record(r) for r in rows}

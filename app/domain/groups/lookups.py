@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.db import Dialect, Tx
+from app.db.reads import rows_by_ids
 from app.domain.groups.store import GROUP_COLUMNS, row_to_group
 from app.domain.types import GroupRecord, UserRecord
 from app.domain.users.store import USER_COLUMNS, row_to_user
@@ -19,13 +20,7 @@ def _prefixed(columns: str, alias: str) -> str:
 
 async def groups_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, GroupRecord]:
     """The groups with these ids, by id (missing ids are absent)."""
-    if not ids:
-        return {}
-    d = tx.dialect
-    rows = await tx.fetch(
-        f"SELECT {GROUP_COLUMNS} FROM groups WHERE {d.in_list('id', 'ids')}",
-        {"ids": d.list_param(list(ids))},
-    )
+    rows = await rows_by_ids(tx, "groups", GROUP_COLUMNS, ids)
     return {r["id"]: row_to_group(r) for r in rows}
 
 
