@@ -1,7 +1,9 @@
-"""Domain vocabulary: enums, the acting principal, and the records services return."""
+"""Domain vocabulary: enums, the acting principal, the records services return, and how an
+edit that may clear values applies (`merged`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
@@ -14,6 +16,17 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
+
+
+def merged(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """``stored`` with each given key set, or removed when given as None (rule 18)."""
+    out = dict(stored)
+    for key, value in given.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
 
 
 class AuthProvider(StrEnum):

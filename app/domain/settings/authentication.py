@@ -17,7 +17,7 @@ from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
 from app.domain.settings import store
 from app.domain.settings.conversion import convert_to_local
-from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep
+from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep, merged
 from app.errors import IdpLocked, InvalidValue
 
 CONFIG_KEYS = frozenset(
@@ -92,17 +92,6 @@ def _check_strings(name: str, values: Mapping[str, Any], allowed: frozenset[str]
             raise InvalidValue(f"{name}.{key} must be a string", fields=[name])
 
 
-def _merged(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    """``stored`` with each given key set, or removed when given as None."""
-    out = dict(stored)
-    for key, value in given.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = value
-    return out
-
-
 async def _check_leaving(tx: Tx, current: AuthType, target: AuthType) -> None:
     if current is target or current is AuthType.INTERNAL:
         return
@@ -142,8 +131,8 @@ async def configure_authentication(
         tx,
         type.value,
         current.display_name if isinstance(display_name, Keep) else display_name,
-        _merged(current.config, config),
-        _merged(stored_secrets, secrets),
+        merged(current.config, config),
+        merged(stored_secrets, secrets),
     )
     tx.memo.pop("auth_settings", None)
     tx.memo.pop("auth_type", None)

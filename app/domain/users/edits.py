@@ -14,7 +14,7 @@ from app.domain.checks import check_external_id
 from app.domain.names import name_key
 from app.domain.settings.catalogue import Catalogue
 from app.domain.settings.values import validate_login_id, validate_profile
-from app.domain.types import KEEP, Keep, UserRecord
+from app.domain.types import KEEP, Keep, UserRecord, merged
 from app.domain.users.store import ensure_external_id_free, ensure_login_free
 from app.errors import ManagedByIdp, Mutability, RosterError
 
@@ -105,10 +105,4 @@ def apply_profile(
     checked = validate_profile(catalogue, values)
     if policy.idp_values_only:
         checked = source_filtered(is_local, catalogue, checked)
-    out = dict(profile)
-    for key, value in checked.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = value
-    return out
+    return merged(profile, checked)
