@@ -44,7 +44,7 @@ from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.common import Node, page_request
 from app.graphql.types.events import EventConnection, EventType, page_size, parse_cursor
 from app.graphql.types.groups import Group, GroupConnection
-from app.graphql.types.links import LOG_COUNT_CAP, linked_node
+from app.graphql.types.links import linked_node, read_log
 from app.graphql.types.provisioning import Provisioning
 from app.graphql.types.relay import count_later
 from app.graphql.types.users import User, UserConnection
@@ -203,12 +203,7 @@ class Query:
         after: str | None = None,
     ) -> AuditEntryConnection:
         domain_filter = filter.to_domain() if filter else AuditFilter()
-        async with info.context.read() as tx:
-            page = await list_audit_entries(
-                tx, filter=domain_filter, page=page_request(info, first, after)
-            )
-
-        count = count_later(
-            info, lambda tx: count_audit_entries(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
+        page, count = await read_log(
+            info, domain_filter, (first, after), list_audit_entries, count_audit_entries
         )
         return AuditEntryConnection.of(page, count, info.context.hidden)

@@ -1,23 +1,26 @@
 """Objects a log entry or a token links to, read through the request's DataLoaders (one
 statement per kind for a whole page, however many entries link to them), and the fields the
-two log connections (audit entries, provisioning events) share."""
+two log connections (audit entries, provisioning events) share: their fields and their read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import strawberry
 
+from app.domain.directory import Page
 from app.graphql.context import Context, Info
 from app.graphql.types.admin import ApiToken, ScimToken
 from app.graphql.types.catalogue import ProfileAttribute
+from app.graphql.types.common import page_request
 from app.graphql.types.groups import Group
-from app.graphql.types.relay import Connection
+from app.graphql.types.relay import Connection, Count, count_later
 from app.graphql.types.users import User
 
 # How many rows a log's totalCount counts at most (a bounded scan; more reads as this number).
 LOG_COUNT_CAP = 10_000
+T = TypeVar("T")
 
 
 def log_total_count(what: str) -> Any:
@@ -27,6 +30,21 @@ def log_total_count(what: str) -> Any:
         description=f"{what} matching the filter, counted up to {LOG_COUNT_CAP:,} (an estimate"
         f" beyond: {LOG_COUNT_CAP:,} reads as at least that many).",
     )
+
+
+async def read_log(
+    info: Info,
+    filter: object,
+    page: tuple[int | None, str | None],
+    read: Callable[..., Awaitable[Page[T]]],
+    count: Callable[..., Awaitable[int]],
+) -> tuple[Page[T], Count]:
+    """One page of a log (``page`` is first and after) read with ``read``, and its total by
+    ``count`` up to LOG_COUNT_CAP, counted in a read of its own only if selected."""
+    first, after = page
+    async with info.context.read() as tx:
+        found = await read(tx, filter=filter, page=page_request(info, first, after))
+    return found, count_later(info, lambda tx: count(tx, filter=filter, cap=LOG_COUNT_CAP))
 
 
 def _cursors(self: Connection[Any]) -> list[str]:

@@ -23,7 +23,7 @@ from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import page_request
 from app.graphql.types.guard import DeprovisioningGuard, HeldWriteConnection
 from app.graphql.types.health import ProvisioningHealthType
-from app.graphql.types.links import LOG_COUNT_CAP
+from app.graphql.types.links import read_log
 from app.graphql.types.relay import count_later
 
 
@@ -60,13 +60,8 @@ class Provisioning:
         after: str | None = None,
     ) -> ProvisioningEventConnection:
         domain_filter = filter.to_domain() if filter else EventFilter()
-        async with info.context.read() as tx:
-            page = await list_provisioning_events(
-                tx, filter=domain_filter, page=page_request(info, first, after)
-            )
-
-        count = count_later(
-            info, lambda tx: count_provisioning_events(tx, filter=domain_filter, cap=LOG_COUNT_CAP)
+        page, count = await read_log(
+            info, domain_filter, (first, after), list_provisioning_events, count_provisioning_events
         )
         return ProvisioningEventConnection.of(page, count)
 
