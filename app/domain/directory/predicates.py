@@ -63,30 +63,29 @@ FALSE = Const(False)
 
 def and_(items: Iterable[Predicate]) -> Predicate:
     """The conjunction, with constants folded, nested conjunctions flattened, repeats dropped."""
-    out: dict[Predicate, None] = {}
-    for item in items:
-        if item == FALSE:
-            return FALSE
-        for part in item.items if isinstance(item, And) else (item,):
-            if part != TRUE:
-                out[part] = None
-    if not out:
-        return TRUE
-    return next(iter(out)) if len(out) == 1 else And(tuple(out))
+    return _joined(items, And, FALSE, TRUE)
 
 
 def or_(items: Iterable[Predicate]) -> Predicate:
     """The disjunction, with constants folded, nested disjunctions flattened, repeats dropped."""
+    return _joined(items, Or, TRUE, FALSE)
+
+
+def _joined(
+    items: Iterable[Predicate], kind: type[And] | type[Or], absorbing: Const, neutral: Const
+) -> Predicate:
+    """``items`` joined by ``kind``: ``absorbing`` decides the whole at once, ``neutral`` drops
+    out (and is the join of nothing), nested joins of ``kind`` flatten, repeats drop."""
     out: dict[Predicate, None] = {}
     for item in items:
-        if item == TRUE:
-            return TRUE
-        for part in item.items if isinstance(item, Or) else (item,):
-            if part != FALSE:
+        if item == absorbing:
+            return absorbing
+        for part in item.items if isinstance(item, kind) else (item,):
+            if part != neutral:
                 out[part] = None
     if not out:
-        return FALSE
-    return next(iter(out)) if len(out) == 1 else Or(tuple(out))
+        return neutral
+    return next(iter(out)) if len(out) == 1 else kind(tuple(out))
 
 
 def not_(item: Predicate) -> Predicate:
