@@ -10,6 +10,7 @@ Conventions, the same on SQLite and PostgreSQL:
 
 from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld
 from app.models.outbox import OutboxEvent
+from app.models.security_events import SigningKey
 from app.models.tables import (
     ApiToken,
     AuditEntry,
@@ -44,6 +45,7 @@ __all__ = [
     "ScimToken",
     "ScimTokenUsage",
     "ServiceState",
+    "SigningKey",
     "User",
     "metadata",
 ]
