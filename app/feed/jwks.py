@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.db import Database
-from app.domain.security_events import jwks
+from app.domain.security_events import jwks, published_jwks
 from app.errors import DatabaseUnavailable
 
 PATH = "/.well-known/jwks.json"
@@ -24,8 +24,11 @@ def jwks_route(db: Database) -> Route:
 
     async def endpoint(request: Request) -> Response:
         try:
-            async with db.transaction() as tx:
-                document = await jwks(tx)
+            async with db.transaction(write=False) as tx:
+                document = await published_jwks(tx)
+            if document is None:  # the deployment's first key: made once, under a lock
+                async with db.transaction() as tx:
+                    document = await jwks(tx)
         except DatabaseUnavailable as exc:
             detail = getattr(exc, "message", None) or str(exc)
             return JSONResponse(

@@ -11,7 +11,7 @@ import jwt
 from app.db import Database
 from app.domain.outbox.store import events_after
 from app.domain.outbox.views import document
-from app.domain.security_events import encode_sets, jwks
+from app.domain.security_events import encode_sets, jwks, published_jwks
 from app.domain.security_events import tokens as t
 from app.domain.users.service import UserCreate, create_user, delete_user, set_user_status
 from tests.support import owner
@@ -35,6 +35,12 @@ async def _verify(db: Database, token: str) -> dict[str, Any]:
 
 
 async def test_workers_racing_for_the_first_key_agree_on_one(clean_db: Database) -> None:
+    async with clean_db.transaction() as tx:  # no key yet, and none parsed in this process
+        await tx.execute("DELETE FROM signing_keys")
+        tx.cache.pop("security_events.signing_key")
+    async with clean_db.transaction(write=False) as tx:
+        assert await published_jwks(tx) is None
+
     async def publish() -> dict[str, Any]:
         async with clean_db.transaction() as tx:
             return await jwks(tx)
@@ -44,6 +50,9 @@ async def test_workers_racing_for_the_first_key_agree_on_one(clean_db: Database)
     (key,) = first["keys"]
     assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("EC", "P-256", "ES256", "sig")
     assert "d" not in key  # the private half is never published
+    async with clean_db.transaction(write=False) as tx:
+        assert await published_jwks(tx) == first
+        assert await tx.fetchval("SELECT count(*) FROM signing_keys") == 1
 
 
 async def test_a_deactivation_and_a_deletion_yield_scim_caep_and_risc_tokens(

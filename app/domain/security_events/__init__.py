@@ -7,7 +7,7 @@ and RISC ``account-disabled`` events of a user deactivation or deletion) and sig
 `store` holds the package's SQL. docs/events.md describes the tokens and how to verify them.
 """
 
-from app.domain.security_events.keys import jwks
+from app.domain.security_events.keys import jwks, published_jwks
 from app.domain.security_events.tokens import encode_sets
 
-__all__ = ["encode_sets", "jwks"]
+__all__ = ["encode_sets", "jwks", "published_jwks"]

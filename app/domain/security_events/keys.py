@@ -66,25 +66,44 @@ def _parse(records: list[store.SigningKeyRecord]) -> SigningKey:
     return SigningKey(newest.kid, private, tuple(r.public_jwk for r in records))
 
 
-async def signing_key(tx: Tx) -> SigningKey:
-    """The key that signs (generated and stored on first use: needs a write transaction
-    then), with the public keys to publish."""
+async def _stored(tx: Tx) -> SigningKey | None:
+    """The key this process has parsed, or the stored keys (None when there is none yet)."""
     cached = tx.cache.get(_CACHE)
     if cached is not None:
         return cached
     records = await store.all_keys(tx)
     if not records:
-        await tx.lock(store.LOCK)
-        records = await store.all_keys(tx)
-        if not records:
-            await store.insert_key(tx, _generate())
-            records = await store.all_keys(tx)
+        return None
     key = _parse(records)
     tx.after_commit(lambda: tx.cache.put(_CACHE, key))
     return key
 
 
-async def jwks(tx: Tx) -> dict[str, Any]:
-    """The public JWKS document (RFC 7517) of ``/.well-known/jwks.json``."""
-    key = await signing_key(tx)
+async def signing_key(tx: Tx) -> SigningKey:
+    """The key that signs (generated and stored on first use: needs a write transaction
+    then), with the public keys to publish."""
+    key = await _stored(tx)
+    if key is None:
+        await tx.lock(store.LOCK)
+        if not await store.all_keys(tx):  # another worker may have made it while we waited
+            await store.insert_key(tx, _generate())
+        key = await _stored(tx)
+        assert key is not None
+    return key
+
+
+def _document(key: SigningKey) -> dict[str, Any]:
     return {"keys": [dict(jwk) for jwk in key.published]}
+
+
+async def published_jwks(tx: Tx) -> dict[str, Any] | None:
+    """The public JWKS document, or None before the first key exists (a read transaction
+    will do)."""
+    key = await _stored(tx)
+    return None if key is None else _document(key)
+
+
+async def jwks(tx: Tx) -> dict[str, Any]:
+    """The public JWKS document (RFC 7517) of ``/.well-known/jwks.json``, generating the
+    first key if there is none (needs a write transaction then)."""
+    return _document(await signing_key(tx))
