@@ -88,7 +88,9 @@ def events_phase(base: str, setup: Any) -> dict[str, float]:
     rate = float(os.environ.get("BENCH_EVENTS_RATE", "50"))
     count = int(rate * float(os.environ.get("BENCH_EVENTS_SECONDS", "10")))
     admin, scim = Client(base, setup.admin_token), Client(base, setup.scim_token)
-    admin.call("POST", "/graphql", {"query": GUARD_OFF}, kind="json")
+    answer = admin.call("POST", "/graphql", {"query": GUARD_OFF}, kind="json")
+    if answer.get("errors") or answer["data"]["updateDeprovisioningGuard"]["userErrors"]:
+        raise RuntimeError(f"could not switch the deprovisioning guard off: {answer}")
     run = time.time_ns()
     ids = [
         scim.call("POST", "/scim/v2/Users", {"schemas": [USER], "userName": f"ev-{run}-{k}"})["id"]
