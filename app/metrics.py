@@ -191,6 +191,11 @@ def _proc_start_time() -> float:
 _SCIM_ITEMS = {"Users": "{id}", "Groups": "{id}", "Schemas": "{urn}", "ResourceTypes": "{name}"}
 _SCIM_TOP = frozenset({*_SCIM_ITEMS, "ServiceProviderConfig", ".search", "openapi.json"})
 _OPS = frozenset({"/healthz", "/readyz", "/metrics"})
+# The surface of each fixed path: the ops endpoints, app.feed's events and their keys.
+_FIXED = {
+    **dict.fromkeys(_OPS, "ops"),
+    **dict.fromkeys(("/events", "/.well-known/jwks.json"), "feed"),
+}
 
 
 def _scim_route(route: str) -> str:
@@ -214,8 +219,8 @@ def route_of(path: str) -> tuple[str, str]:
         return "graphql", "/graphql"
     if path.startswith("/graphiql/"):
         return "graphql", "/graphiql/*"  # GraphiQL's assets (app.graphql.ide)
-    if path in _OPS:
-        return "ops", path
+    if path in _FIXED:
+        return _FIXED[path], path
     if path in ("/", "/console") or path.startswith("/console/"):
         return "console", "/console/*"
     return "other", "/other"

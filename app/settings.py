@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     public_url: str = Field(
         default="",
-        description="Externally visible base URL (for SCIM $ref/Location); default http://host:port.",
+        description="Externally visible base URL (SCIM $ref/Location, the issuer `iss` of Security"
+        " Event Tokens); default http://host:port.",
     )
     db_pool_min: int = Field(default=1, ge=1)
     db_pool_max: int = Field(default=10, ge=1)

@@ -7,7 +7,8 @@ go to bench-results/<timestamp>.json.
 
 Environment: BENCH_SIZES (1000,10000,100000), BENCH_ENGINES (sqlite,postgres),
 BENCH_PG_WORKERS (1,2), BENCH_DURATION (5 s per phase), BENCH_CONNECTIONS (8),
-BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/roster_bench), BENCH_PHASES (all).
+BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/roster_bench), BENCH_PHASES (all),
+BENCH_EVENTS_RATE (50 deactivations/s) and BENCH_EVENTS_SECONDS (10) for the events phase.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.events_phase import events_phase
 from bench.harness import (
     Server,
     bulk_phase,
@@ -42,7 +44,12 @@ PHASES = [
     "graphql_users_page",
 ]
 # Phases timed request by request rather than under wrk.
-SEQUENTIAL = {"members": members_phase, "group_full": group_full_phase, "bulk": bulk_phase}
+SEQUENTIAL = {
+    "members": members_phase,
+    "group_full": group_full_phase,
+    "bulk": bulk_phase,
+    "events": events_phase,  # bench/events_phase.py: deactivation to feed consumer
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 

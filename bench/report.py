@@ -95,4 +95,11 @@ def _at_largest(big: dict[str, Any]) -> list[str]:
             f"{b['operations']} creates: one Bulk {b['bulk_s']:.2f} s vs POSTs "
             f"{b['posts_s']:.2f} s ({b['speedup']:.1f}x)"
         )
+    if "events" in big:
+        e = big["events"]
+        parts.append(
+            f"events: {e['received']}/{e['deactivations']} deactivations at"
+            f" {e['rate_per_s']:.0f}/s reached the feed consumer, p50 {e['lag_p50_ms']:.1f} ms,"
+            f" p99 {e['lag_p99_ms']:.1f} ms; feed read {e['feed_read_events_per_s']:.0f} events/s"
+        )
     return parts

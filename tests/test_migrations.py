@@ -36,6 +36,7 @@ TABLES = {
     "guard_counted",
     "guard_held",
     "outbox_events",
+    "signing_keys",
 }
 
 

@@ -29,6 +29,7 @@ from app.domain.outbox.views import document
 from app.domain.settings.catalogue import get_catalogue
 from app.domain.users.visibility import hidden_from
 from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
+from app.feed.jwks import jwks_route
 
 MAX_LIMIT = 1000
 MAX_WAIT = 30.0
@@ -165,6 +166,6 @@ _STATUS: dict[type[Exception], tuple[int, dict[str, str] | None]] = {
 
 
 def build_feed_app(db: Database) -> list[Route]:
-    """The feed's routes (mounted by app.main)."""
+    """The feed's routes (mounted by app.main): ``/events`` and the JWKS of its tokens."""
     feed = Feed(db)
-    return [Route("/events", feed.endpoint, methods=["GET"])]
+    return [Route("/events", feed.endpoint, methods=["GET"]), jwks_route(db)]

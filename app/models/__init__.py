@@ -15,6 +15,7 @@ from app.models.directory import Group, Membership, User
 from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld
 from app.models.logs import AuditEntry, ProvisioningEvent, ScimTokenUsage
 from app.models.outbox import OutboxEvent
+from app.models.security_events import SigningKey
 from app.models.settings import AuthSettings, ProfileAttribute, ServiceState
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ScimToken",
     "ScimTokenUsage",
     "ServiceState",
+    "SigningKey",
     "User",
     "metadata",
 ]
