@@ -26,6 +26,7 @@ from app.models.tables import (
     User,
     metadata,
 )
+from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -45,5 +46,8 @@ __all__ = [
     "ScimTokenUsage",
     "ServiceState",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]
