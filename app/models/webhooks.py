@@ -14,6 +14,12 @@ def _text(width: int, nullable: bool = False) -> Any:
     return Field(default=None, sa_column=sa.Column(sa.String(width), nullable=nullable))
 
 
+def _endpoint_fk() -> Any:
+    """The endpoint a row belongs to (deleted with it)."""
+    fk = sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    return Field(sa_column=sa.Column(sa.String(36), fk, nullable=False))
+
+
 class WebhookEndpoint(SQLModel, table=True):
     """Where events go: URL, filter (empty: every type), secret, state, fan-out cursor."""
 
@@ -50,13 +56,7 @@ class WebhookDelivery(SQLModel, table=True):
     )
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
-    endpoint_id: str = Field(
-        sa_column=sa.Column(
-            sa.String(36),
-            sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
-            nullable=False,
-        )
-    )
+    endpoint_id: str = _endpoint_fk()
     event_seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     event_id: str = _text(36)
     resource_key: str = _text(128)
@@ -78,13 +78,7 @@ class WebhookAttempt(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_webhook_attempts_endpoint", "endpoint_id", "at"),)
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
-    endpoint_id: str = Field(
-        sa_column=sa.Column(
-            sa.String(36),
-            sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
-            nullable=False,
-        )
-    )
+    endpoint_id: str = _endpoint_fk()
     delivery_id: str = _text(36)
     event_seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     at: str = _text(TS)

@@ -1,7 +1,8 @@
 """The Deliverer: each worker's background task that fans events out and sends them.
 
 It wakes when an event commits on any worker (app.db.wakeup; it starts this worker's
-LISTEN itself, never the lifespan) and, while endpoints exist, every second for retries.
+LISTEN itself, never the lifespan) and, while endpoints exist, every second for retries; while
+none exists, only when one is created (so an idle deliverer reads nothing).
 Each round fans the new events out to every enabled endpoint, then leases due deliveries (up
 to `IN_FLIGHT` in flight per worker) and sends each in a task of its own. A database that is
 down is retried with a growing pause and logged; nothing here blocks startup. Shutdown
@@ -19,7 +20,7 @@ from contextlib import suppress
 import orjson
 
 from app.db import Database
-from app.db.wakeup import follow, wakeup
+from app.db.wakeup import endpoints, follow, wakeup
 from app.domain.clock import new_id, now_iso
 from app.domain.outbox.store import events_after
 from app.domain.outbox.views import document
@@ -78,7 +79,7 @@ class Deliverer:
     async def _run(self) -> None:
         pause, listening = 1.0, False
         while True:
-            generation = wakeup.generation
+            generations = (wakeup.generation, endpoints.generation)
             try:
                 if not listening:
                     listening = await follow(self.db, 0.5)
@@ -94,18 +95,19 @@ class Deliverer:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, MAX_PAUSE)
                 continue
-            await self._wait(generation)
+            await self._wait(*generations)
 
-    async def _wait(self, generation: int) -> None:
-        """Until an event commits, a send finishes, or (while endpoints exist) a tick."""
+    async def _wait(self, generation: int, changed: int) -> None:
+        """Until a send finishes, or an event commits, or (while endpoints exist) a tick; with
+        no endpoint, until one is created."""
         if self._kick.is_set():
             self._kick.clear()
             return
-        timeout = TICK if self._endpoints else 3600.0
-        waits = [
-            asyncio.ensure_future(wakeup.wait_after(generation, timeout)),
-            asyncio.ensure_future(self._kick.wait()),
-        ]
+        if self._endpoints:
+            woken = wakeup.wait_after(generation, TICK)
+        else:
+            woken = endpoints.wait_after(changed, 3600.0)
+        waits = [asyncio.ensure_future(woken), asyncio.ensure_future(self._kick.wait())]
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -12,7 +12,7 @@ import pytest
 from app.db import Database
 from app.main import create_app
 from app.settings import Settings
-from tests.graphql.conftest import Api
+from tests.graphql.conftest import Api, api  # noqa: F401 - the plain app, for refusals
 from tests.webhooks.receiver import Receiver
 
 CREATE = """mutation($input: CreateWebhookEndpointInput!) {
@@ -46,9 +46,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     await found.stop()
 
 
-async def create_endpoint(api: Api, token: str, **fields: Any) -> dict[str, Any]:
+async def create_endpoint(app: Api, token: str, **fields: Any) -> dict[str, Any]:
     """createWebhookEndpoint's payload."""
-    body = await api.run(CREATE, token, input=fields)
+    body = await app.run(CREATE, token, input=fields)
     assert "errors" not in body, body
     payload: dict[str, Any] = body["data"]["createWebhookEndpoint"]
     return payload

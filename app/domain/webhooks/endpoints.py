@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.db import Tx
+from app.db.wakeup import CHANNEL, ENDPOINTS, endpoints
 from app.domain.access.permissions import require_writer
 from app.domain.audit import diff, record_audit
 from app.domain.clock import iso_in, new_id, now_iso
@@ -79,6 +80,10 @@ async def _find(tx: Tx, endpoint_id: str) -> Endpoint:
 
 
 async def _audit(tx: Tx, actor: Actor, action: str, e: Endpoint, changes: list[Change]) -> None:
+    """Audit the write, and tell every worker's deliverer the endpoints changed once it
+    commits (app.db.wakeup.endpoints)."""
+    tx.notify(CHANNEL, ENDPOINTS)
+    tx.after_commit(endpoints.wake)
     await record_audit(
         tx,
         actor=actor,
