@@ -22,7 +22,7 @@ import orjson
 from app.db import Database
 from app.db.wakeup import endpoints, follow, wakeup
 from app.domain.clock import new_id, now_iso
-from app.domain.outbox.store import events_after
+from app.domain.outbox.store import events_after, latest_seq
 from app.domain.outbox.views import document
 from app.domain.settings.catalogue import get_catalogue
 from app.domain.users.visibility import hidden_names
@@ -118,12 +118,13 @@ class Deliverer:
     async def round(self) -> None:
         """Fan out to every enabled endpoint, then start sending what is due."""
         async with self.db.transaction(write=False) as tx:
-            endpoints = await store.list_endpoints(tx, enabled_only=True)
-        self._endpoints = bool(endpoints)
-        if not endpoints:
+            found = await store.list_endpoints(tx, enabled_only=True)
+            latest = await latest_seq(tx) if found else 0
+        self._endpoints = bool(found)
+        if not found:
             return
-        for endpoint in endpoints:
-            while True:
+        for endpoint in found:
+            while endpoint.cursor_seq < latest:  # a write only when there is something new
                 async with self.db.transaction() as tx:
                     moved = await delivery.fan_out(tx, endpoint.id)
                 if moved < delivery.FAN_OUT_BATCH:

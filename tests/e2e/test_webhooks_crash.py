@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
+import subprocess
 from collections import defaultdict
 from typing import Any
 
@@ -99,6 +101,23 @@ async def _endpoint(base: str, admin: str, url: str) -> None:
     assert answer.json()["data"]["createWebhookEndpoint"]["userErrors"] == [], answer.text
 
 
+async def _metrics(base: str, workers: int) -> None:
+    """/metrics counts the deliveries, shows no failing endpoint, and passes promtool."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        text = (await http.get(base + "/metrics")).text
+    assert "roster_webhook_endpoints_failing 0.0" in text
+    if workers == 1:  # (with two, the worker answering may not have sent any)
+        assert 'roster_webhook_deliveries_total{endpoint="' in text
+        assert 'outcome="delivered"' in text
+    promtool = shutil.which("promtool")
+    if promtool:
+        command = [promtool, "check", "metrics"]
+        checked = await asyncio.to_thread(
+            subprocess.run, command, input=text, capture_output=True, text=True, check=False
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 async def _rows(db: Database, sql: str) -> list[dict[str, Any]]:
     async with db.transaction(write=False) as tx:
         return [{k: r[k] for k in r.keys()} for r in await tx.fetch(sql)]  # noqa: SIM118
@@ -145,6 +164,7 @@ async def _burst(settings: Settings, db: Database, workers: int, kill: bool) -> 
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # anything more would arrive now
+        await _metrics(base, workers)
     finally:
         following.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -98,8 +98,10 @@ async def test_failing_after_24_hours(hooked: Api, receiver: Receiver) -> None:
         await asyncio.sleep(0.05)
     assert endpoint["state"] == "FAILING" and endpoint["failingSince"]
     async with hooked.db.transaction(write=False) as tx:
-        status = await tx.fetchval("SELECT status FROM webhook_deliveries")
-    assert status == "FAILED"
+        failed = await tx.fetchval(
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'FAILED'"
+        )
+    assert failed >= 1  # the user's event (and, soon, the endpoint's own creation event)
     metrics = (await hooked.http.get("/metrics")).text
     assert "roster_webhook_endpoints_failing 1.0" in metrics
     assert 'outcome="gave_up"' in metrics
