@@ -12,10 +12,11 @@ from app.db import Tx
 from app.domain.types import Actor
 from app.domain.webhooks import delivery, endpoints
 from app.domain.webhooks.endpoints import EndpointInput
-from app.domain.webhooks.model import EndpointFormat
+from app.domain.webhooks.model import Endpoint, EndpointFormat
 from app.domain.webhooks.targets import AllowList
 from app.errors import InvalidValue
 from app.graphql.context import Info
+from app.graphql.errors import UserError
 from app.graphql.ids import decode_id
 from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.events import EventType
@@ -93,6 +94,17 @@ def _allowed(info: Info) -> AllowList:
     return AllowList.parse(info.context.settings.webhook_allowed_targets)
 
 
+def _with_secret(found: Endpoint | None, errors: list[UserError]) -> WebhookSecretPayload:
+    view = WebhookEndpoint.of(found) if found else None
+    secret = found.secret if found else None
+    return WebhookSecretPayload(endpoint=view, secret=secret, user_errors=errors)
+
+
+def _endpoint(found: Endpoint | None, errors: list[UserError]) -> WebhookEndpointPayload:
+    view = WebhookEndpoint.of(found) if found else None
+    return WebhookEndpointPayload(endpoint=view, user_errors=errors)
+
+
 def _sequence(value: str, field: str) -> int:
     try:
         return int(value)
@@ -118,10 +130,7 @@ class WebhookMutations:
                 tx, actor=actor, data=data, allowed=_allowed(info)
             )
 
-        found, errors = await run_mutation(info, act)
-        view = WebhookEndpoint.of(found) if found else None
-        secret = found.secret if found else None
-        return WebhookSecretPayload(endpoint=view, secret=secret, user_errors=errors)
+        return _with_secret(*await run_mutation(info, act))
 
     @strawberry.mutation(description="Change a webhook endpoint.")
     async def update_webhook_endpoint(
@@ -137,9 +146,7 @@ class WebhookMutations:
                 tx, actor=actor, endpoint_id=raw, data=data, allowed=_allowed(info)
             )
 
-        found, errors = await run_mutation(info, act)
-        view = WebhookEndpoint.of(found) if found else None
-        return WebhookEndpointPayload(endpoint=view, user_errors=errors)
+        return _endpoint(*await run_mutation(info, act))
 
     @strawberry.mutation(description="Delete a webhook endpoint, its deliveries and its log.")
     async def delete_webhook_endpoint(
@@ -149,9 +156,7 @@ class WebhookMutations:
             raw = decode_id(id, "WebhookEndpoint")
             return await endpoints.delete_endpoint(tx, actor=actor, endpoint_id=raw)
 
-        found, errors = await run_mutation(info, act)
-        view = WebhookEndpoint.of(found) if found else None
-        return WebhookEndpointPayload(endpoint=view, user_errors=errors)
+        return _endpoint(*await run_mutation(info, act))
 
     @strawberry.mutation(
         description="A new signing secret, returned once; the previous one keeps signing beside"
@@ -166,10 +171,7 @@ class WebhookMutations:
                 tx, actor=actor, endpoint_id=raw, overlap_hours=overlap_hours
             )
 
-        found, errors = await run_mutation(info, act)
-        view = WebhookEndpoint.of(found) if found else None
-        secret = found.secret if found else None
-        return WebhookSecretPayload(endpoint=view, secret=secret, user_errors=errors)
+        return _with_secret(*await run_mutation(info, act))
 
     @strawberry.mutation(
         description="Send events fromSequence..toSequence (one event: the same number twice)"
