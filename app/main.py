@@ -30,6 +30,7 @@ from app.ratelimit import RateLimit
 from app.scim.app import build_scim_app, http_error
 from app.scim.wire import MOUNT
 from app.settings import Settings
+from app.webhooks.deliverer import Deliverer, webhook_gauges
 
 log = logging.getLogger("roster")
 
@@ -56,7 +57,10 @@ class Operations:
             retry = asyncio.create_task(_migrate_when_reachable(self.settings))
         every = self.settings.health_flush_seconds
         health = asyncio.create_task(health_task.flush_forever(self.db, self.usage, every))
+        deliverer = Deliverer(self.db, self.settings, self.metrics)
+        deliverer.start()  # webhooks (rule 20): retries in the background, never blocks here
         yield
+        await deliverer.stop()
         if retry is not None:
             retry.cancel()
         await health_task.stop(health, self.db, self.usage)
@@ -85,6 +89,7 @@ class Operations:
         """Prometheus text format."""
         gauges = {f"roster_db_pool_{k}": float(v) for k, v in self.db.pool_stats().items()}
         gauges.update(await guard_gauges(self.db))
+        gauges.update(await webhook_gauges(self.db))
         labelled = {"roster_scim_token_expiry_seconds": await health_task.expiry_samples(self.db)}
         text = self.metrics.render(gauges, labelled)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

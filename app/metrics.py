@@ -55,6 +55,15 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "gauge",
         "Destructive IdP writes held by the deprovisioning guard, waiting for an admin.",
     ),
+    "roster_webhook_deliveries_total": (
+        "counter",
+        "Webhook delivery attempts by endpoint id and outcome (delivered, failed: to be"
+        " retried, gave_up: failing for 24 hours).",
+    ),
+    "roster_webhook_endpoints_failing": (
+        "gauge",
+        "Webhook endpoints marked FAILING (a delivery failed for 24 hours; a success clears it).",
+    ),
     "process_cpu_seconds_total": ("counter", "User and system CPU time spent, in seconds."),
     "process_resident_memory_bytes": ("gauge", "Resident memory size in bytes."),
     "process_virtual_memory_bytes": ("gauge", "Virtual memory size in bytes."),

@@ -139,6 +139,23 @@ class Settings(BaseSettings):
         "(set by `roster serve` when the database was down at start).",
     )
     access_log: bool = Field(default=True, description="One JSON line per HTTP request.")
+    webhook_allowed_targets: str = Field(
+        default="",
+        description="Webhook targets allowed although private, loopback or link-local"
+        " (comma-separated host names, IP addresses or CIDR ranges; empty = none).",
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="First webhook retry delay: attempt n waits up to base * 2^n seconds"
+        " (full jitter), at most an hour.",
+    )
+    webhook_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a worker holds a webhook delivery it is sending; a worker that"
+        " died releases it when this runs out.",
+    )
 
     @field_validator("database_url")
     @classmethod

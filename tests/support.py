@@ -12,6 +12,9 @@ from app.db import Database, drivers
 from app.domain.types import Actor, ActorKind
 
 DATA_TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "outbox_events",
     "guard_held",
     "guard_counted",

@@ -19,6 +19,9 @@ from app.settings import Settings
 from tests.conftest import POSTGRES_URL, SKIP_PG
 
 TABLES = {
+    "webhook_endpoints",
+    "webhook_deliveries",
+    "webhook_attempts",
     "users",
     "groups",
     "memberships",

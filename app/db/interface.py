@@ -51,6 +51,12 @@ class Dialect:
     #: nothing: BEGIN IMMEDIATE already serialises writers.
     for_update = ""
 
+    def skip_locked(self, table: str) -> str:
+        """Appended to a SELECT that claims rows of ``table`` no other transaction holds, so
+        that workers share a queue without waiting for each other (PostgreSQL's ``FOR UPDATE
+        OF table SKIP LOCKED``). SQLite needs nothing: one writer at a time."""
+        return ""
+
     def json_remove(self, column: str, key: str) -> str:
         """The JSON document without one top-level key (key must be a validated name)."""
         return f"json_remove({column}, '$.\"{key}\"')"
@@ -80,6 +86,9 @@ class PgDialect(Dialect):
 
     def json_value(self, param: str) -> str:
         return f"CAST(:{param} AS jsonb)"
+
+    def skip_locked(self, table: str) -> str:
+        return f" FOR UPDATE OF {table} SKIP LOCKED"
 
     def json_remove(self, column: str, key: str) -> str:
         return f"({column} - '{key}')"

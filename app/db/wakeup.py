@@ -71,9 +71,23 @@ def _release(future: asyncio.Future[None]) -> None:
 wakeup = Wakeup()
 
 
+#: Webhook endpoints were created, changed or deleted (app.domain.webhooks, whose commits
+#: NOTIFY `CHANNEL` with the payload `ENDPOINTS`): a deliverer that knows of no endpoint waits
+#: on this alone, so an idle one reads nothing when other changes commit.
+endpoints = Wakeup()
+ENDPOINTS = "endpoints"
+
+
 def wake(_seq: int | None = None) -> None:
     """Announce a commit in this process."""
     wakeup.wake()
+
+
+def _notified(payload: str) -> None:
+    if payload == ENDPOINTS:
+        endpoints.wake()
+    else:
+        wake()
 
 
 _listeners: weakref.WeakKeyDictionary[Database, Listener] = weakref.WeakKeyDictionary()
@@ -90,9 +104,10 @@ async def follow(db: Database, wait: float = 2.0) -> bool:
 
         async def caught_up() -> None:
             wake()  # notifications may have been lost while away: everyone reads again
+            endpoints.wake()
 
         listener = _listeners[db] = Listener(
-            db.settings.postgres_dsn, CHANNEL, lambda _payload: wake(), on_reconnect=caught_up
+            db.settings.postgres_dsn, CHANNEL, _notified, on_reconnect=caught_up
         )
 
         async def stop() -> None:

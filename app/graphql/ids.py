@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from app.errors import InvalidValue
 
 _UUID_TYPES = frozenset(
-    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent"}
+    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent", "WebhookEndpoint"}
 )
 NODE_TYPES = _UUID_TYPES | {"ProfileAttribute"}
 

@@ -48,6 +48,7 @@ from app.graphql.types.links import linked_node, read_log
 from app.graphql.types.provisioning import Provisioning
 from app.graphql.types.relay import count_later
 from app.graphql.types.users import User, UserConnection
+from app.graphql.types.webhooks import WebhookQueries
 
 
 async def _logged(ctx: Context, tx: Tx, type_name: str, raw: str) -> Node | None:
@@ -63,7 +64,7 @@ async def _logged(ctx: Context, tx: Tx, type_name: str, raw: str) -> Node | None
 
 
 @strawberry.type(name="Query", description="Reads of the admin API (any admin role).")
-class Query:
+class Query(WebhookQueries):
     """Root query type."""
 
     @strawberry.field(description="The authenticated admin.")

@@ -25,6 +25,7 @@ from app.graphql.mutations.locks import LockMutations
 from app.graphql.mutations.settings import SettingsMutations
 from app.graphql.mutations.tokens import TokenMutations
 from app.graphql.mutations.users import UserMutations
+from app.graphql.mutations.webhooks import WebhookMutations
 from app.graphql.queries import Query
 from app.graphql.scalars import SCALARS
 from app.graphql.subscriptions import Subscription
@@ -50,6 +51,7 @@ class Mutation(
     TokenMutations,
     LockMutations,
     GuardMutations,
+    WebhookMutations,
 ):
     """Root mutation type."""
 

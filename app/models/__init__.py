@@ -17,6 +17,7 @@ from app.models.logs import AuditEntry, ProvisioningEvent, ScimTokenUsage
 from app.models.outbox import OutboxEvent
 from app.models.security_events import SigningKey
 from app.models.settings import AuthSettings, ProfileAttribute, ServiceState
+from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -37,5 +38,8 @@ __all__ = [
     "ServiceState",
     "SigningKey",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]

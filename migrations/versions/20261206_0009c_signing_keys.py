@@ -6,7 +6,7 @@ so every worker signs with the same one; the public halves are served at
 `/.well-known/jwks.json`. New table; nothing to backfill.
 
 Revision ID: 0009c
-Revises: 0009a
+Revises: 0009b
 Create Date: 2026-12-06 03:30:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009c"
-down_revision: str | None = "0009a"
+down_revision: str | None = "0009b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

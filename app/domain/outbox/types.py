@@ -31,8 +31,8 @@ EVENT_TYPES: dict[str, str] = {
     "token.created": "An admin API token or a SCIM token was created.",
     "token.revoked": "An admin API token or a SCIM token was revoked.",
     "settings.updated": (
-        "Authentication settings, provisioning, the Profile Editor or the deprovisioning"
-        " guard's settings changed."
+        "Authentication settings, provisioning, the Profile Editor, the deprovisioning"
+        " guard's settings or a webhook endpoint changed."
     ),
 }
 
@@ -64,6 +64,10 @@ _BY_ACTION: dict[str, str] = {
     "profileAttribute.update": "settings.updated",
     "profileAttribute.delete": "settings.updated",
     "guard.update": "settings.updated",
+    "webhook.create": "settings.updated",
+    "webhook.update": "settings.updated",
+    "webhook.delete": "settings.updated",
+    "webhook.rotateSecret": "settings.updated",
 }
 
 #: Audit actions that yield no event, and why.

@@ -66,6 +66,10 @@ class AuditAction(Enum):
     PROFILE_ATTRIBUTE_CREATE = "profileAttribute.create"
     PROFILE_ATTRIBUTE_UPDATE = "profileAttribute.update"
     PROFILE_ATTRIBUTE_DELETE = "profileAttribute.delete"
+    WEBHOOK_CREATE = "webhook.create"
+    WEBHOOK_UPDATE = "webhook.update"
+    WEBHOOK_DELETE = "webhook.delete"
+    WEBHOOK_ROTATE_SECRET = "webhook.rotateSecret"  # noqa: S105 - an action name
     DIRECTORY_SEED = "directory.seed"
     AUDIT_PURGE = "audit.purge"
     OTHER = "other"
@@ -113,6 +117,11 @@ describe(
         "PROFILE_ATTRIBUTE_CREATE": "A custom attribute was added to the Profile Editor.",
         "PROFILE_ATTRIBUTE_UPDATE": "A Profile Editor attribute changed.",
         "PROFILE_ATTRIBUTE_DELETE": "A custom attribute was removed from the Profile Editor.",
+        "WEBHOOK_CREATE": "A webhook endpoint was created (rule 20).",
+        "WEBHOOK_UPDATE": "A webhook endpoint's URL, event types, format or switch changed.",
+        "WEBHOOK_DELETE": "A webhook endpoint was deleted, with its deliveries and log.",
+        "WEBHOOK_ROTATE_SECRET": "A webhook endpoint's signing secret was rotated (the"
+        " previous one signs beside it during the overlap).",
         "DIRECTORY_SEED": "Users or groups were seeded in bulk by the operator's CLI.",
         "AUDIT_PURGE": "Old log entries were purged by retention.",
         "OTHER": "An action newer than this schema; the deprecated `action` field names it.",
