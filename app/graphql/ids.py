@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 from app.errors import InvalidValue
 
+# WebhookEndpoint is no Node (node() answers null for it), but its mutations take its global id.
 _UUID_TYPES = frozenset(
-    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent"}
+    {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent", "WebhookEndpoint"}
 )
 NODE_TYPES = _UUID_TYPES | {"ProfileAttribute"}
 
