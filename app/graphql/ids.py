@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from app.errors import InvalidValue
 
+# WebhookEndpoint is no Node (node() answers null for it), but its mutations take its global id.
 _UUID_TYPES = frozenset(
     {"User", "Group", "ScimToken", "ApiToken", "AuditEntry", "ProvisioningEvent", "WebhookEndpoint"}
 )

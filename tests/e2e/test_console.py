@@ -11,21 +11,32 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    Locator,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from app.db import Database
 from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
+from app.domain.clock import now_iso
 from app.domain.provisioning.health import record_usage
 from app.domain.provisioning.usage import UsageBatch
+from app.domain.webhooks import store as webhook_store
+from app.domain.webhooks.model import EndpointState
 from app.settings import Settings
 from tests.e2e.conftest import Live, start_server, stop_server
 from tests.support import reset_database
+from tests.webhooks.receiver import Receiver, verify
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -57,7 +68,11 @@ async def live(settings: Settings, database: Database) -> AsyncIterator[Live]:
     async with database.transaction() as tx:
         scim = await issue_scim_token(tx, name="okta-e2e", ttl_days=30, max_active=2)
         admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")
-    proc, base = start_server(settings, ROSTER_HEALTH_FLUSH_SECONDS="0.5")
+    proc, base = start_server(
+        settings,
+        ROSTER_HEALTH_FLUSH_SECONDS="0.5",
+        ROSTER_WEBHOOK_ALLOWED_TARGETS="127.0.0.1",  # the webhook test's receiver
+    )
     try:
         yield Live(base, scim, admin, settings)
     finally:
@@ -855,6 +870,149 @@ async def test_guard_banner_and_held_writes_release_and_discard(
         assert (await graphql(live, query, l=login))["user"]["status"] == "ACTIVE"
     restored = await graphql(live, GUARD_SETTINGS, i={"percent": None, "minimum": None})
     assert restored["updateDeprovisioningGuard"]["userErrors"] == []
+
+
+async def refresh_until(
+    page: Page, done: Callable[[], Awaitable[bool]], seconds: float = 20
+) -> None:
+    """Click the page's Refresh button until ``done()`` holds."""
+    deadline = time.monotonic() + seconds
+    while not await done():
+        assert time.monotonic() < deadline, "timed out waiting for the delivery log"
+        await asyncio.sleep(0.3)
+        await page.get_by_role("button", name="Refresh", exact=True).click()
+
+
+async def at_least(rows: Locator, count: int) -> bool:
+    """The locator finds ``count`` elements or more."""
+    return await rows.count() >= count
+
+
+async def shows(element: Locator, text: str) -> bool:
+    """The element's text contains ``text``."""
+    return text in await element.inner_text()
+
+
+async def test_webhook_endpoint_log_failing_banner_redeliver_rotate_delete(
+    live: Live, page: Page, shots: Path, database: Database, browser: Browser
+) -> None:
+    receiver = await Receiver(plan=lambda n, path: 503 if n == 0 else 200).start()  # one retry
+    sent = receiver.seen
+    try:
+        await page.get_by_role("link", name="Webhooks").click()
+        await expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+        await expect(page.get_by_text("No webhook endpoints.")).to_be_visible()
+        url = receiver.url("/roster")
+        await page.get_by_label("URL", exact=True).fill(url)
+        await page.get_by_label("Description").fill("HR sync")
+        types = page.get_by_role("group", name=re.compile("Event types"))
+        await expect(types.get_by_role("checkbox")).to_have_count(16)  # the EventType enum
+        await types.get_by_label("user.created").check()
+        await page.get_by_role("button", name="Create endpoint").click()
+        await expect(
+            page.get_by_role("status").filter(has_text=f"Created the webhook endpoint {url}")
+        ).to_be_visible()
+        secret = await page.get_by_label("Signing secret").input_value()
+        assert secret.startswith("whsec_"), secret
+        await expect(page.get_by_text("it is shown only once")).to_be_visible()
+        await page.get_by_role("button", name="Copy secret").click()
+        await expect(page.locator("#webhook-secret-copied")).to_have_text("Copied.")
+        assert await page.evaluate("navigator.clipboard.readText()") == secret
+        row = page.get_by_role("table").get_by_role("row").filter(has_text=url)
+        await expect(row).to_contain_text("user.created")
+        await expect(row).to_contain_text("ACTIVE")
+        await shoot(page, shots, "webhooks")
+
+        # A change is delivered, signed with the secret, and shows in the endpoint's log.
+        await create_local_user(live, "hooked1@example.com", "Hooked")
+        await create_local_user(live, "hooked2@example.com", "Hooked")
+        await receiver.wait_for(lambda: len([r for r in sent if r.status == 200]) == 2)
+        first, second = sorted((r.event for r in sent[1:]), key=lambda e: int(e["seq"]))
+        assert all(verify(secret, r.headers, r.body) for r in sent)
+        assert first["type"] == second["type"] == "user.created"
+        await row.get_by_role("link", name=url).click()
+        await expect(page.get_by_role("heading", name=url)).to_be_visible()
+        log = page.get_by_role("table", name=re.compile("Delivery attempts"))
+        attempts = log.get_by_role("row").filter(has_text='{"ok": true}')
+        await refresh_until(page, lambda: at_least(attempts, 3))  # 503, then 200 twice
+        await expect(attempts.filter(has_text="503")).to_have_count(1)
+        seq = str(first["seq"])
+        await expect(log.get_by_role("row").filter(has_text=seq).first).to_contain_text("200")
+
+        # One event again: confirmed first; the receiver gets it with the same webhook-id.
+        await log.get_by_role("button", name=f"Redeliver event {seq}").first.click()
+        await confirm(page, f"Redeliver event {seq}?", "same webhook-id", "Redeliver")
+        await expect(page.locator("#webhook-status")).to_contain_text(
+            f"Scheduled 1 redelivery(ies) of event {seq}."
+        )
+        await receiver.wait_for(lambda: len(sent) >= 4)
+        assert sent[3].headers["webhook-id"] == first["id"]
+
+        # Marked FAILING (as 24 hours of failures do): every page says so until a success.
+        async with database.transaction() as tx:
+            [endpoint] = await webhook_store.list_endpoints(tx)
+            failing = EndpointState.FAILING
+            await webhook_store.set_endpoint_state(
+                tx, endpoint.id, failing, now_iso(), success=False
+            )
+        await page.get_by_role("link", name="Users").click()
+        banner = page.get_by_role("alert").filter(has_text=f"Webhook endpoint {url} is failing")
+        await expect(banner).to_be_visible()
+        await banner.get_by_role("link", name="Open its delivery log").click()
+        await expect(page.locator("#webhook-state")).to_contain_text("FAILING since")
+        await page.get_by_label("From sequence").fill(seq)
+        await page.get_by_label("To sequence").fill(str(second["seq"]))
+        await shoot(page, shots, "webhook-log")
+        await page.get_by_role("button", name="Redeliver", exact=True).click()
+        await confirm(page, f"Redeliver events {seq} to {second['seq']}?", "in order", "Redeliver")
+        await expect(page.locator("#webhook-status")).to_contain_text("Scheduled 2 redelivery(ies)")
+        await receiver.wait_for(lambda: len(sent) >= 6)
+        state = page.locator("#webhook-state")
+        await refresh_until(page, lambda: shows(state, "ACTIVE"))
+        await expect(banner).to_have_count(0)
+
+        # Rotate: confirmed, the new secret shown once; both secrets sign for the overlap.
+        await page.get_by_role("button", name=f"Rotate the secret of {url}").click()
+        await confirm(
+            page, f"Rotate the secret of {url}?", "keeps signing beside it", "Rotate secret"
+        )
+        rotated = await page.get_by_label("Signing secret").input_value()
+        assert rotated.startswith("whsec_") and rotated != secret
+        await create_local_user(live, "hooked3@example.com", "Hooked")
+        await receiver.wait_for(lambda: len(sent) >= 7)
+        last = sent[6]
+        assert verify(rotated, last.headers, last.body) and verify(secret, last.headers, last.body)
+
+        # A VIEWER may not read endpoints (the API refuses it): the page says so, no controls.
+        async with database.transaction() as tx:
+            viewer = await issue_admin_token(tx, login_id="viewer@example.com", role="viewer")
+        context = await browser.new_context(viewport=WIDE)
+        other = await context.new_page()
+        await sign_in(other, Live(live.base, live.scim, viewer, live.settings))
+        await other.get_by_role("link", name="Webhooks").click()
+        await expect(other.locator("#webhooks-viewer")).to_contain_text("a VIEWER token cannot")
+        await expect(other.get_by_role("button", name="Create endpoint")).to_have_count(0)
+        await context.close()
+
+        # Disable, enable, delete (confirmed): the endpoint and its log are gone.
+        await page.get_by_role("button", name=f"Disable {url}").click()
+        await expect(page.locator("#webhook-status")).to_contain_text(f"Disabled {url}")
+        await page.get_by_role("button", name=f"Enable {url}").click()
+        await expect(page.locator("#webhook-status")).to_contain_text(f"Enabled {url}")
+        await page.get_by_role("button", name=f"Delete {url}").click()
+        await cancel(page, f"Delete webhook endpoint {url}?")
+        await page.get_by_role("button", name=f"Delete {url}").click()
+        await confirm(
+            page, f"Delete webhook endpoint {url}?", "delivery log are deleted", "Delete endpoint"
+        )
+        await expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+        await expect(page.locator("#webhooks-status")).to_contain_text(
+            f"Deleted the webhook endpoint {url}"
+        )
+        await expect(page.get_by_text("No webhook endpoints.")).to_be_visible()
+        assert (await graphql(live, "{ webhookEndpoints { id } }"))["webhookEndpoints"] == []
+    finally:
+        await receiver.stop()
 
 
 async def test_provisioning_revoke_and_typed_disable(live: Live, page: Page) -> None:

@@ -13,6 +13,8 @@ import * as settings from "./settings.js";
 import * as tokens from "./tokens.js";
 import * as user from "./user.js";
 import * as users from "./users.js";
+import * as webhookLog from "./webhook_log.js";
+import * as webhooks from "./webhooks.js";
 
 const ROUTES = [
   [/^\/users$/, users.render, "Users"],
@@ -23,6 +25,8 @@ const ROUTES = [
   [/^\/provisioning$/, provisioning.render, "Provisioning"],
   [/^\/held-writes$/, held.render, "Held writes"],
   [/^\/tokens$/, tokens.render, "Admin API tokens"],
+  [/^\/webhooks$/, webhooks.renderList, "Webhooks"],
+  [/^\/webhooks\/([^/]+)$/, webhookLog.renderOne, "Webhook endpoint"],
   [/^\/profile-editor$/, profileEditor.render, "Profile Editor"],
   [/^\/audit$/, audit.render, "Audit log"],
 ];
