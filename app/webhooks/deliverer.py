@@ -16,7 +16,9 @@ import asyncio
 import logging
 import time
 from contextlib import suppress
+from typing import Any
 
+import jwt
 import orjson
 
 from app.db import Database
@@ -24,11 +26,19 @@ from app.db.wakeup import endpoints, follow, wakeup
 from app.domain.clock import new_id, now_iso
 from app.domain.outbox.store import events_after, latest_seq
 from app.domain.outbox.views import document
+from app.domain.security_events.tokens import encode_sets
 from app.domain.settings.catalogue import get_catalogue
 from app.domain.users.visibility import hidden_names
 from app.domain.webhooks import delivery, store
 from app.domain.webhooks.endpoints import signing_secrets
-from app.domain.webhooks.model import IN_FLIGHT, Attempt, Delivery, DeliveryStatus
+from app.domain.webhooks.model import (
+    IN_FLIGHT,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    EndpointFormat,
+)
 from app.domain.webhooks.signing import headers
 from app.domain.webhooks.targets import AllowList
 from app.errors import DatabaseUnavailable
@@ -36,6 +46,7 @@ from app.metrics import Metrics
 from app.settings import Settings
 from app.webhooks import sender
 
+SET_CONTENT_TYPE = "application/secevent+jwt"  # RFC 8417 section 2.3, RFC 8935
 log = logging.getLogger("roster.webhooks")
 
 TICK = 1.0  # seconds between rounds while endpoints exist (retries fall due)
@@ -55,6 +66,7 @@ class Deliverer:
         self.metrics = metrics
         self.allowed = AllowList.parse(settings.webhook_allowed_targets)
         self.base = settings.webhook_retry_base_seconds
+        self.issuer = settings.base_url
         self.lease = settings.webhook_lease_seconds
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
@@ -151,6 +163,22 @@ class Deliverer:
         except Exception:
             log.exception("webhooks: delivery %s failed; its lease will run out", item.id)
 
+    async def _send_sets(self, endpoint: Endpoint, doc: dict[str, Any]) -> sender.Sent:
+        """RFC 8935 push: each token in its own POST (``application/secevent+jwt``), signed
+        like every delivery (webhook-id: the token's jti); stops at the first failure, which
+        the delivery's retries send again from the first token."""
+        sent = sender.Sent(204, 0, None, None)
+        for token in await _sets(self.db, doc, endpoint.url, self.issuer):
+            body = token.encode()
+            jti = str(jwt.decode(token, options={"verify_signature": False})["jti"])
+            signed = headers(signing_secrets(endpoint, now_iso()), jti, int(time.time()), body)
+            sent = await sender.send(
+                self._http, endpoint.url, body, signed, self.allowed, content_type=SET_CONTENT_TYPE
+            )
+            if sent.status_code is None or not 200 <= sent.status_code < 300:
+                break
+        return sent
+
     async def send(self, item: Delivery) -> None:
         """Send one leased delivery and record the attempt."""
         async with self.db.transaction(write=False) as tx:
@@ -162,6 +190,8 @@ class Deliverer:
         event = found[0] if found and found[0].seq == item.event_seq else None
         if event is None:
             sent = sender.Sent(None, 0, "the event is no longer kept (retention)", None)
+        elif endpoint.format is EndpointFormat.SET:
+            sent = await self._send_sets(endpoint, document(event))
         else:
             body = orjson.dumps(document(event, hidden))
             signed = headers(signing_secrets(endpoint, now_iso()), event.id, int(time.time()), body)
@@ -185,6 +215,12 @@ class Deliverer:
             )  # fmt: skip
         elif outcome.recovered:
             log.info("webhook endpoint %s (%s) is ACTIVE again", endpoint.id, endpoint.url)
+
+
+async def _sets(db: Database, doc: dict[str, Any], audience: str, issuer: str) -> list[str]:
+    """The event's Security Event Tokens (a write transaction: the first makes the key)."""
+    async with db.transaction() as tx:
+        return await encode_sets(tx, doc, audience=audience, issuer=issuer)
 
 
 async def webhook_gauges(db: Database) -> dict[str, float]:

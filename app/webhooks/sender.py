@@ -41,7 +41,13 @@ def client() -> httpx.AsyncClient:
 
 
 async def send(
-    http: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], allowed: AllowList
+    http: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    allowed: AllowList,
+    *,
+    content_type: str = "application/json",
 ) -> Sent:
     """POST ``body`` to ``url``; never raises for what the network or the receiver does."""
     start = time.monotonic()
@@ -63,7 +69,7 @@ async def send(
     request_headers = {
         **headers,
         "host": host,
-        "content-type": "application/json",
+        "content-type": content_type,
         "user-agent": USER_AGENT,
     }
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}

@@ -147,6 +147,12 @@ def set_claims(
     return claims
 
 
+def has_security_events(event_document: dict[str, Any]) -> bool:
+    """Whether the event has Security Event Tokens (user and group changes do; roles, tokens
+    and settings do not)."""
+    return bool(set_claims(event_document, audience="", issuer="", issued_at=0))
+
+
 async def encode_sets(
     tx: Tx, event_document: dict[str, Any], *, audience: str, issuer: str
 ) -> list[str]:

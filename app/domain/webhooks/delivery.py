@@ -23,6 +23,8 @@ from app.db import Tx
 from app.domain.access.permissions import require_writer
 from app.domain.clock import iso_in, new_id, now_iso, to_iso
 from app.domain.outbox.store import OutboxEventRecord, events_after, latest_seq
+from app.domain.outbox.views import document
+from app.domain.security_events.tokens import has_security_events
 from app.domain.types import Actor
 from app.domain.webhooks import store
 from app.domain.webhooks.model import (
@@ -31,6 +33,7 @@ from app.domain.webhooks.model import (
     Attempt,
     Delivery,
     DeliveryStatus,
+    EndpointFormat,
     EndpointState,
 )
 from app.errors import InvalidValue, NotFound
@@ -56,6 +59,8 @@ async def fan_out(tx: Tx, endpoint_id: str) -> int:
     events = await events_after(tx, endpoint.cursor_seq, FAN_OUT_BATCH, endpoint.event_types)
     now = now_iso()
     for event in events:
+        if endpoint.format is EndpointFormat.SET and not has_security_events(document(event)):
+            continue  # a SET endpoint hears only of what Security Event Tokens describe
         key = (event.seq, event.id, resource_key(event))
         await store.insert_delivery(tx, new_id(), endpoint.id, key, now)
     full = len(events) == FAN_OUT_BATCH

@@ -43,8 +43,9 @@ class Endpoint:
     """A webhook endpoint. ``secret`` and ``previous_secret`` sign deliveries; the previous
     one until ``previous_secret_expires_at`` (the rotation overlap).
 
-    An endpoint of format SET is stored and validated as such, and delivered as JSON until
-    app.domain.security_events encodes its events as Security Event Tokens."""
+    An endpoint of format SET receives each event that has Security Event Tokens as those
+    tokens (app.domain.security_events), one POST per token; events without any (roles,
+    tokens, settings) are not fanned out to it."""
 
     id: str
     url: str

@@ -35,7 +35,9 @@ class CreateWebhookEndpointInput:
     event_types: list[EventType] | None = strawberry.field(
         default=None, description="The types to deliver; omitted or empty: every type."
     )
-    format: WebhookFormat = strawberry.field(default=WebhookFormat.JSON, description="JSON.")
+    format: WebhookFormat = strawberry.field(
+        default=WebhookFormat.JSON, description="JSON (the event) or SET (security event tokens)."
+    )
     enabled: bool = strawberry.field(default=True, description="Send deliveries.")
 
 

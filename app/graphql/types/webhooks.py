@@ -53,7 +53,8 @@ describe(
     "What a webhook delivery's body is.",
     {
         "JSON": "The event document, as GET /events returns it.",
-        "SET": "RFC 9967 Security Event Tokens (delivered as JSON until Roster encodes SETs).",
+        "SET": "RFC 9967 Security Event Tokens, one POST per token (application/secevent+jwt);"
+        " events without tokens (roles, tokens, settings) are not sent.",
     },
 )
 
