@@ -31,6 +31,7 @@ from bench.harness import (
     wrk,
 )
 from bench.setup import pg_url, prepare_directory
+from bench.webhooks_phase import webhooks_phase
 
 PHASES = [
     "get_by_id",
@@ -49,6 +50,7 @@ SEQUENTIAL = {
     "group_full": group_full_phase,
     "bulk": bulk_phase,
     "events": events_phase,  # bench/events_phase.py: deactivation to feed consumer
+    "webhooks": webhooks_phase,  # bench/webhooks_phase.py: deactivation to webhook receiver
 }
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +89,10 @@ def run_config(
     """All phases for one engine/worker/size; returns the figures."""
     setup = prepare_directory(ROOT, engine, size)
     results: dict[str, object] = {"engine": engine, "workers": workers, "size": size}
-    with Server.roster(ROOT, setup.env, workers) as srv:
+    # The webhooks phase's receiver listens on 127.0.0.1, which the SSRF rule refuses unless
+    # the operator allows it.
+    env = {**setup.env, "ROSTER_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1"}
+    with Server.roster(ROOT, env, workers) as srv:
         base_env = {
             "BENCH_TOKEN": setup.scim_token,
             "BENCH_ADMIN_TOKEN": setup.admin_token,
