@@ -201,7 +201,7 @@ class Deliverer:
             sent.latency_ms, sent.error, sent.excerpt,
         )  # fmt: skip
         async with self.db.transaction() as tx:
-            outcome = await delivery.record(tx, item, attempt, self.base)
+            outcome = await delivery.record(tx, item, attempt, self.base, final=event is None)
         self.metrics.inc(
             "roster_webhook_deliveries_total",
             endpoint=endpoint.id,

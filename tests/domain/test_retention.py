@@ -61,7 +61,13 @@ async def _ages(db: Database, table: str) -> list[str]:
 async def test_purge_keeps_what_is_within_retention(clean_db: Database, settings: Settings) -> None:
     await _seed(clean_db)
     dry = await purge_expired(clean_db, settings, dry_run=True)
-    expected = [("provisioning_events", 4), ("audit_entries", 1), ("outbox_events", 5)]
+    expected = [
+        ("provisioning_events", 4),
+        ("audit_entries", 1),
+        ("outbox_events", 5),
+        ("webhook_attempts", 0),
+        ("webhook_deliveries", 0),
+    ]
     assert [(p.log, p.rows) for p in dry] == expected
     assert len(await _ages(clean_db, "audit_entries")) == len(AGES)  # a dry run deletes nothing
 
@@ -86,7 +92,7 @@ async def test_purge_keeps_what_is_within_retention(clean_db: Database, settings
     assert entry[1].startswith("retention: provisioning_events before ")
 
     again = await purge_expired(clean_db, settings)
-    assert [p.rows for p in again] == [0, 0, 0]
+    assert [p.rows for p in again] == [0, 0, 0, 0, 0]
 
 
 async def test_zero_days_keeps_a_log_forever(clean_db: Database, settings: Settings) -> None:
@@ -101,7 +107,12 @@ async def test_zero_days_keeps_a_log_forever(clean_db: Database, settings: Setti
     assert await purge_expired(clean_db, keep) == []
     only_events = settings.model_copy(update={"audit_retention_days": 0})
     done = await purge_expired(clean_db, only_events)
-    assert [(p.log, p.rows) for p in done] == [("provisioning_events", 4), ("outbox_events", 5)]
+    assert [(p.log, p.rows) for p in done] == [
+        ("provisioning_events", 4),
+        ("outbox_events", 5),
+        ("webhook_attempts", 0),
+        ("webhook_deliveries", 0),
+    ]
     assert isinstance(done[0], Purged)
     assert len(await _ages(clean_db, "audit_entries")) == len(AGES) + 1
 

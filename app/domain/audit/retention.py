@@ -3,7 +3,8 @@ than their retention go.
 
 Retention comes from `Settings` (``provisioning_event_retention_days``, default 90,
 ``audit_retention_days``, default 365, and ``event_retention_days`` for the downstream event
-outbox, default 30; 0 keeps a log forever). Rows go oldest first in batches,
+outbox, default 30, which the webhook delivery log and finished deliveries follow; 0 keeps a log
+forever). Rows go oldest first in batches,
 one transaction per batch, so a purge of millions of rows never holds a lock for long and an
 interrupted purge leaves a consistent, shorter log; each batch is one indexed range read on
 ``at``. Apart from this purge the audit log is append-only, and the purge itself is audited
@@ -25,7 +26,13 @@ from app.errors import InvalidValue
 from app.settings import Settings
 
 # The logs a purge may shorten; table names only ever come from here.
-LOGS = ("provisioning_events", "audit_entries", "outbox_events")
+LOGS = (
+    "provisioning_events",
+    "audit_entries",
+    "outbox_events",
+    "webhook_attempts",
+    "webhook_deliveries",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,9 @@ def cutoffs(settings: Settings) -> dict[str, str]:
         "provisioning_events": settings.provisioning_event_retention_days,
         "audit_entries": settings.audit_retention_days,
         "outbox_events": settings.event_retention_days,
+        # The webhook delivery log and finished deliveries live as long as the events.
+        "webhook_attempts": settings.event_retention_days,
+        "webhook_deliveries": settings.event_retention_days,
     }
     return {log: iso_in(-d) for log, d in days.items() if d > 0}
 

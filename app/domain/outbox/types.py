@@ -76,6 +76,7 @@ NO_EVENT: dict[str, str] = {
     "directory.seed": "benchmark seeding (roster seed), written in bulk outside the rules",
     "guard.release": "each released write yields its own event as it is applied",
     "guard.discard": "a discarded write never happened",
+    "webhook.redeliver": "the deliveries it schedules are its effect; no data changed",
 }
 
 

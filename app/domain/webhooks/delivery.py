@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 
 from app.db import Tx
 from app.domain.access.permissions import require_writer
+from app.domain.audit import record_audit
 from app.domain.clock import iso_in, new_id, now_iso, to_iso
 from app.domain.outbox.store import OutboxEventRecord, events_after, latest_seq
 from app.domain.outbox.views import document
 from app.domain.security_events.tokens import has_security_events
-from app.domain.types import Actor
+from app.domain.types import Actor, Change
 from app.domain.webhooks import store
 from app.domain.webhooks.model import (
     GIVE_UP_AFTER,
@@ -33,6 +34,7 @@ from app.domain.webhooks.model import (
     Attempt,
     Delivery,
     DeliveryStatus,
+    Endpoint,
     EndpointFormat,
     EndpointState,
 )
@@ -47,6 +49,12 @@ def resource_key(event: OutboxEventRecord) -> str:
     return f"{event.resource_type}:{event.resource_id or ''}"
 
 
+def _wanted(endpoint: Endpoint, event: OutboxEventRecord) -> bool:
+    """Whether the endpoint is sent this event (its type filter is applied by the read): a SET
+    endpoint hears only of what Security Event Tokens describe."""
+    return endpoint.format is not EndpointFormat.SET or has_security_events(document(event))
+
+
 async def fan_out(tx: Tx, endpoint_id: str) -> int:
     """One batch of the endpoint's fan-out; how many events it looked at (0: caught up, or
     another worker holds the endpoint, or it is disabled)."""
@@ -59,10 +67,9 @@ async def fan_out(tx: Tx, endpoint_id: str) -> int:
     events = await events_after(tx, endpoint.cursor_seq, FAN_OUT_BATCH, endpoint.event_types)
     now = now_iso()
     for event in events:
-        if endpoint.format is EndpointFormat.SET and not has_security_events(document(event)):
-            continue  # a SET endpoint hears only of what Security Event Tokens describe
-        key = (event.seq, event.id, resource_key(event))
-        await store.insert_delivery(tx, new_id(), endpoint.id, key, now)
+        if _wanted(endpoint, event):
+            key = (event.seq, event.id, resource_key(event))
+            await store.insert_delivery(tx, new_id(), endpoint.id, key, now)
     full = len(events) == FAN_OUT_BATCH
     cursor = events[-1].seq if full else latest
     await store.set_cursor(tx, endpoint.id, cursor)
@@ -100,10 +107,18 @@ def _gave_up(created_at: str, now: datetime) -> bool:
     return now - created >= timedelta(seconds=GIVE_UP_AFTER)
 
 
-async def record(tx: Tx, delivery: Delivery, attempt: Attempt, base: float) -> Outcome:
-    """Store one attempt and its consequences on the delivery and the endpoint."""
+async def record(
+    tx: Tx, delivery: Delivery, attempt: Attempt, base: float, *, final: bool = False
+) -> Outcome:
+    """Store one attempt and its consequences on the delivery and the endpoint. ``final``:
+    nothing can ever be sent (the event is past its retention), so the delivery fails at once
+    instead of holding the resource's later events back for 24 hours; the endpoint is not to
+    blame and keeps its state."""
     await store.insert_attempt(tx, attempt)
     now = datetime.now(UTC)
+    if final:
+        status = DeliveryStatus.FAILED
+        return Outcome(status, await store.finish(tx, delivery, status, attempt, attempt.at))
     if attempt.succeeded:
         status, due = DeliveryStatus.DELIVERED, attempt.at
     elif _gave_up(delivery.created_at, now):
@@ -149,8 +164,17 @@ async def redeliver(tx: Tx, *, actor: Actor, endpoint_id: str, low: int, high: i
     events = await events_after(tx, low - 1, high - low + 1, endpoint.event_types)
     count = 0
     for event in events:
-        if event.seq <= high:
+        if event.seq <= high and _wanted(endpoint, event):
             key = (event.seq, event.id, resource_key(event))
             await store.insert_delivery(tx, new_id(), endpoint.id, key, now)
             count += 1
+    await record_audit(
+        tx,
+        actor=actor,
+        action="webhook.redeliver",
+        target_type="WebhookEndpoint",
+        target_id=endpoint.id,
+        target_label=endpoint.url[:255],
+        changes=[Change("events", None, f"{low}..{high}")],
+    )
     return count

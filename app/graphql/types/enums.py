@@ -70,6 +70,7 @@ class AuditAction(Enum):
     WEBHOOK_UPDATE = "webhook.update"
     WEBHOOK_DELETE = "webhook.delete"
     WEBHOOK_ROTATE_SECRET = "webhook.rotateSecret"  # noqa: S105 - an action name
+    WEBHOOK_REDELIVER = "webhook.redeliver"
     DIRECTORY_SEED = "directory.seed"
     AUDIT_PURGE = "audit.purge"
     OTHER = "other"
@@ -120,6 +121,8 @@ describe(
         "WEBHOOK_CREATE": "A webhook endpoint was created (rule 20).",
         "WEBHOOK_UPDATE": "A webhook endpoint's URL, event types, format or switch changed.",
         "WEBHOOK_DELETE": "A webhook endpoint was deleted, with its deliveries and log.",
+        "WEBHOOK_REDELIVER": "Events were scheduled again for a webhook endpoint (the range is"
+        " the change).",
         "WEBHOOK_ROTATE_SECRET": "A webhook endpoint's signing secret was rotated (the"
         " previous one signs beside it during the overlap).",
         "DIRECTORY_SEED": "Users or groups were seeded in bulk by the operator's CLI.",
