@@ -78,6 +78,29 @@ class Consumer(threading.Thread):
             self.after = page["next"]
 
 
+def deactivate_at_rate(
+    base: str, token: str, ids: list[str], rate: float
+) -> tuple[dict[str, float], float]:
+    """SCIM-deactivate ``ids`` at a steady ``rate`` per second from `CLIENTS` threads (one
+    keep-alive connection each): when each response arrived, and the seconds it all took."""
+    answered: dict[str, float] = {}
+    local = threading.local()
+
+    def deactivate(user_id: str) -> None:
+        if not hasattr(local, "client"):
+            local.client = Client(base, token)
+        body = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}
+        local.client.call("PATCH", f"/scim/v2/Users/{user_id}", body)
+        answered[user_id] = time.perf_counter()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        for k, user_id in enumerate(ids):
+            time.sleep(max(0.0, start + k / rate - time.perf_counter()))
+            pool.submit(deactivate, user_id)
+    return answered, time.perf_counter() - start
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -100,22 +123,7 @@ def events_phase(base: str, setup: Any) -> dict[str, float]:
     consumer = Consumer(base, setup.admin_token, cursor, count)
     consumer.start()
     time.sleep(0.5)  # the consumer's first long poll is waiting
-    answered: dict[str, float] = {}
-    local = threading.local()
-
-    def deactivate(user_id: str) -> None:
-        if not hasattr(local, "client"):
-            local.client = Client(base, setup.scim_token)
-        body = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}
-        local.client.call("PATCH", f"/scim/v2/Users/{user_id}", body)
-        answered[user_id] = time.perf_counter()
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        for k, user_id in enumerate(ids):
-            time.sleep(max(0.0, start + k / rate - time.perf_counter()))
-            pool.submit(deactivate, user_id)
-    sent_seconds = time.perf_counter() - start
+    answered, sent_seconds = deactivate_at_rate(base, setup.scim_token, ids, rate)
     consumer.join(timeout=30)
     consumer.stop.set()
     lags = [(consumer.arrived[u] - answered[u]) * 1000 for u in ids if u in consumer.arrived]

@@ -17,11 +17,10 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.events_phase import CLIENTS, GUARD_OFF, PATCH, USER, Client, _percentile
+from bench.events_phase import GUARD_OFF, USER, Client, _percentile, deactivate_at_rate
 
 CREATE = """mutation($url: String!) { createWebhookEndpoint(input: {url: $url}) {
   endpoint { id } secret userErrors { message } } }"""
@@ -93,22 +92,7 @@ def webhooks_phase(base: str, setup: Any) -> dict[str, float]:
         for k in range(count)
     ]
     receiver.wait_for(lambda: receiver.got("user.created", ids), 60)  # before the measured part
-    answered: dict[str, float] = {}
-    local = threading.local()
-
-    def deactivate(user_id: str) -> None:
-        if not hasattr(local, "client"):
-            local.client = Client(base, setup.scim_token)
-        body = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}
-        local.client.call("PATCH", f"/scim/v2/Users/{user_id}", body)
-        answered[user_id] = time.perf_counter()
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        for k, user_id in enumerate(ids):
-            time.sleep(max(0.0, start + k / rate - time.perf_counter()))
-            pool.submit(deactivate, user_id)
-    sent_seconds = time.perf_counter() - start
+    answered, sent_seconds = deactivate_at_rate(base, setup.scim_token, ids, rate)
     receiver.wait_for(lambda: receiver.got("user.deactivated", ids), 30)
     lags = [
         (receiver.arrived[("user.deactivated", u)] - answered[u]) * 1000
