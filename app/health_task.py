@@ -50,13 +50,16 @@ async def flush_forever(db: Database, usage: UsageBuffer, every: float) -> None:
             log.exception("provisioning health flush failed")
 
 
+STOP_SECONDS = 5.0
+
+
 async def stop(task: asyncio.Task[None], db: Database, usage: UsageBuffer) -> None:
     """Cancel the loop and flush what is left (best effort: the database may be gone)."""
     task.cancel()
     with suppress(asyncio.CancelledError):
         await task
-    with suppress(Exception):
-        await flush_usage(db, usage)
+    with suppress(Exception):  # bounded: a database that hangs must not hold the shutdown
+        await asyncio.wait_for(flush_usage(db, usage), STOP_SECONDS)
 
 
 async def expiry_samples(db: Database) -> list[Sample]:

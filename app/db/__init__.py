@@ -11,6 +11,7 @@ where the engines differ go through `Dialect`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -56,6 +57,10 @@ def _pg_outages(doing: str) -> Iterator[None]:
 
 async def _nothing_to_reset(conn: Any) -> None:
     """A pooled connection's reset: nothing beyond asyncpg's rollback of an open transaction."""
+
+
+log = logging.getLogger("roster.db")
+CLOSE_SECONDS = 10.0  # how long a shutdown waits for pooled connections to come back
 
 
 class Database:
@@ -130,8 +135,18 @@ class Database:
             self._sqlite.close()
             self._sqlite = None
         if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            try:
+                # Graceful close waits for every acquired connection to come back: bounded, so
+                # that a connection some cancelled task never returned cannot hang a shutdown.
+                await asyncio.wait_for(pool.close(), CLOSE_SECONDS)
+            except TimeoutError:
+                log.warning(
+                    "closing the PostgreSQL pool took over %g s; its connections in use were"
+                    " terminated",
+                    CLOSE_SECONDS,
+                )
+                pool.terminate()
 
     def pool_stats(self) -> dict[str, int]:
         """Connection use, for /metrics (SQLite has one connection)."""

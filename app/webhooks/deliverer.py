@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import suppress
 from typing import Any
 
 import jwt
@@ -46,6 +45,7 @@ from app.metrics import Metrics
 from app.settings import Settings
 from app.webhooks import sender
 
+STOP_SECONDS = 5.0
 SET_CONTENT_TYPE = "application/secevent+jwt"  # RFC 8417 section 2.3, RFC 8935
 log = logging.getLogger("roster.webhooks")
 
@@ -83,9 +83,12 @@ class Deliverer:
         tasks = [t for t in (self._task, *self._sending) if t is not None]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:  # bounded: a send stuck past its cancellation must not hold the shutdown
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+            if stuck:
+                log.warning(
+                    "webhooks: %d task(s) did not stop within %g s", len(stuck), STOP_SECONDS
+                )
         await self._http.aclose()
 
     async def _run(self) -> None:
