@@ -118,7 +118,7 @@ class Feed:
                 hidden = hidden_from(actor, await get_catalogue(tx))
             return await self._answer(after, limit, types, wait, hidden)
         except (BadParameter, Gone, Unauthenticated, Forbidden, DatabaseUnavailable) as exc:
-            status, headers = _STATUS[type(exc)]
+            status, headers = next(v for k, v in _STATUS.items() if isinstance(exc, k))
             return _error(status, getattr(exc, "message", None) or str(exc), headers)
 
     async def _answer(
