@@ -77,8 +77,11 @@ async def test_the_delivery_log_and_finished_deliveries_follow_the_events_retent
             " FROM webhook_deliveries",
             {"old": iso_in(-40), "later": iso_in(1)},  # not due while the purge runs
         )
+    async with hooked.db.transaction(write=False) as tx:  # a stalled machine may retry once
+        made = await tx.fetchval("SELECT count(*) FROM webhook_attempts")
     done = {p.log: p.rows for p in await purge_expired(hooked.db, hooked.app.state.settings)}
-    assert (done["webhook_attempts"], done["webhook_deliveries"]) == (1, 1)
+    assert made >= 1
+    assert (done["webhook_attempts"], done["webhook_deliveries"]) == (made, 1)
     async with hooked.db.transaction(write=False) as tx:
         left = await tx.fetch("SELECT id, status FROM webhook_deliveries")
         attempts = await tx.fetchval("SELECT count(*) FROM webhook_attempts")
