@@ -37,11 +37,9 @@ async def add_members(
     result = MembershipResult()
     if not ids:
         return result
-    known = await store.live_user_ids(tx, ids)
+    known, added = await store.add_live_memberships(tx, group_id, ids)
     result.unknown = [i for i in ids if i not in known]
-    add = [i for i in ids if i in known]
-    if add:
-        result.added = await store.insert_memberships(tx, group_id, add)
+    result.added = [i for i in ids if i in added]
     if result.added and bump:
         await store.bump_group(tx, group_id, len(result.added))
     return result

@@ -156,28 +156,37 @@ async def bump_group(tx: Tx, group_id: str, delta: int) -> None:
     )
 
 
-async def live_user_ids(tx: Tx, ids: Sequence[str]) -> set[str]:
-    """Which of these ids name live users."""
-    if not ids:
-        return set()
-    d = tx.dialect
-    rows = await tx.fetch(
-        f"SELECT id FROM users WHERE {d.in_list('id', 'ids')} AND deleted_at IS NULL",
-        {"ids": d.list_param(ids)},
-    )
-    return {r[0] for r in rows}
+async def add_live_memberships(
+    tx: Tx, group_id: str, user_ids: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Make the live users among these ids members: (the live ids, those newly added).
 
-
-async def insert_memberships(tx: Tx, group_id: str, user_ids: Sequence[str]) -> list[str]:
-    """Make these live users members; returns those who were not members yet."""
+    On PostgreSQL one statement reads and inserts (a data-modifying CTE); SQLite, which has no
+    such CTE, reads the live ids first. Either way the insert joins ``users``, so an id that
+    is not a live user is never inserted.
+    """
+    if not user_ids:
+        return set(), set()
     d = tx.dialect
-    rows = await tx.fetch(
-        "INSERT INTO memberships (group_id, user_id, created_at) SELECT :g, u.id, :now"
-        f" FROM users u WHERE {d.in_list('u.id', 'ids')} AND u.deleted_at IS NULL"
-        " ON CONFLICT DO NOTHING RETURNING user_id",
-        {"g": group_id, "ids": d.list_param(user_ids), "now": now_iso()},
+    params = {"g": group_id, "ids": d.list_param(user_ids), "now": now_iso()}
+    live = f"SELECT id FROM users WHERE {d.in_list('id', 'ids')} AND deleted_at IS NULL"
+    insert = (
+        "INSERT INTO memberships (group_id, user_id, created_at) SELECT :g, id, :now FROM {source}"
+        " ON CONFLICT DO NOTHING RETURNING user_id"
     )
-    return [r[0] for r in rows]
+    if d.name == "postgresql":
+        rows = await tx.fetch(
+            f"WITH live AS ({live}), added AS ({insert.format(source='live')})"
+            " SELECT l.id, a.user_id IS NOT NULL FROM live l LEFT JOIN added a ON a.user_id = l.id",
+            params,
+        )
+        return {r[0] for r in rows}, {r[0] for r in rows if r[1]}
+    known = {r[0] for r in await tx.fetch(live, params)}
+    if not known:
+        return known, set()
+    # WHERE true: SQLite's upsert after INSERT … SELECT needs a WHERE to parse.
+    rows = await tx.fetch(insert.format(source=f"({live}) AS live WHERE true"), params)
+    return known, {r[0] for r in rows}
 
 
 async def delete_memberships(
