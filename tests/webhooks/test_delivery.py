@@ -75,7 +75,7 @@ async def test_each_resource_in_order(hooked: Api, receiver: Receiver) -> None:
         found = [r.event for r in receiver.seen if r.status == 200]
         return [e for e in found if e["resourceType"] == "User"]
 
-    await receiver.wait_for(lambda: len(delivered()) >= total, 30)
+    await receiver.wait_for(lambda: len(delivered()) >= total, 90)
     arrived: dict[str, list[int]] = defaultdict(list)
     for event in delivered():
         arrived[f"{event['resourceType']}:{event['resourceId']}"].append(int(str(event["seq"])))

@@ -38,7 +38,7 @@ async def test_an_event_retention_removed_fails_at_once_and_later_ones_follow(
         await tx.execute("UPDATE outbox_events SET at = :old", {"old": iso_in(-40)})
     await purge_expired(hooked.db, hooked.app.state.settings)  # keeps the newest: the update
     purging.set()
-    await receiver.wait_for(lambda: any(r.status == 200 for r in receiver.seen), 30)
+    await receiver.wait_for(lambda: any(r.status == 200 for r in receiver.seen), 90)
     delivered = [r.event for r in receiver.seen if r.status == 200]
     assert [(e["type"], e["resourceId"]) for e in delivered] == [("user.updated", user.id)]
     body = await hooked.run(ENDPOINTS, token)
