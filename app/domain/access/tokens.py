@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from app.db import Row, Tx
 from app.db.reads import rows_by_ids
+from app.db.records import record_of
 from app.domain.audit import record_audit
 from app.domain.clock import now_iso
 from app.domain.types import Actor, Change
@@ -83,18 +84,8 @@ def new_secret(prefix: str) -> str:
 
 
 def token_record(row: Row) -> TokenRecord:
-    keys = set(row.keys())
-    return TokenRecord(
-        id=row["id"],
-        name=row["name"],
-        hint=row["hint"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-        last_used_at=row["last_used_at"],
-        user_id=row["user_id"] if "user_id" in keys else None,
-    )
+    """Map a row selected with TOKEN_COLUMNS (API tokens add user_id)."""
+    return record_of(TokenRecord, row)
 
 
 def check_token_name(name: str) -> str:
