@@ -23,7 +23,7 @@ from app.domain.access.tokens import (
     token_record,
     tokens_by_ids,
 )
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import iso_in, new_id, now_iso
 from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
@@ -99,9 +99,7 @@ async def create_api_token(
         tx,
         actor=actor,
         action="apiToken.create",
-        target_type="ApiToken",
-        target_id=record.id,
-        target_label=name,
+        target=AuditTarget("ApiToken", record.id, name),
         changes=[Change("userId", None, user_id)],
     )
     return record, secret

@@ -22,7 +22,7 @@ from app.domain.access.tokens import (
     token_record,
     tokens_by_ids,
 )
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import iso_in, new_id, now_iso
 from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
@@ -57,8 +57,7 @@ async def set_provisioning_enabled(tx: Tx, *, actor: Actor, enabled: bool) -> bo
             tx,
             actor=actor,
             action="provisioning.enable" if enabled else "provisioning.disable",
-            target_type="Provisioning",
-            target_id="1",
+            target=AuditTarget("Provisioning", "1"),
             changes=[Change("enabled", before, enabled)]
             + ([Change("revokedTokens", None, revoked)] if revoked else []),
         )
@@ -121,9 +120,7 @@ async def create_scim_token(
         tx,
         actor=actor,
         action="scimToken.create",
-        target_type="ScimToken",
-        target_id=record.id,
-        target_label=name,
+        target=AuditTarget("ScimToken", record.id, name),
         changes=[Change("expiresAt", None, record.expires_at)],
     )
     return record, secret

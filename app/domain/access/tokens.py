@@ -19,7 +19,7 @@ from enum import StrEnum
 from app.db import Row, Tx
 from app.db.reads import rows_by_ids
 from app.db.records import record_of
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import now_iso
 from app.domain.types import Actor, Change
 from app.errors import (
@@ -115,9 +115,7 @@ async def audit_revoke(tx: Tx, actor: Actor, target_type: str, token_id: str, na
         tx,
         actor=actor,
         action=f"{target_type[0].lower()}{target_type[1:]}.revoke",
-        target_type=target_type,
-        target_id=token_id,
-        target_label=name,
+        target=AuditTarget(target_type, token_id, name),
         changes=[Change("state", "ACTIVE", "REVOKED")],
     )
 
