@@ -132,6 +132,11 @@ def _ranges(f: UserFilter) -> list[Predicate]:
     return [Compare(field, op, value) for field, op, value in bounds if value is not None]
 
 
+def _exact(*conditions: tuple[str, str | None]) -> list[Predicate]:
+    """Case-exact equality on each field given a value (ids and role names are exact)."""
+    return [Compare(k, "eq", v, case_exact=True) for k, v in conditions if v is not None]
+
+
 def user_predicate(f: UserFilter) -> Predicate:
     """The predicate of an admin user filter (deletion aside); raises InvalidValue."""
     terms = [_visible(f.where, f.hidden)]
@@ -143,10 +148,7 @@ def user_predicate(f: UserFilter) -> Predicate:
         terms.append(_any("status", f.statuses))
     if f.providers:
         terms.append(_any("authProvider", f.providers))
-    if f.group_id is not None:
-        terms.append(Compare("groupId", "eq", f.group_id, case_exact=True))
-    if f.role is not None:
-        terms.append(Compare("role", "eq", f.role, case_exact=True))
+    terms.extend(_exact(("groupId", f.group_id), ("role", f.role)))
     if f.attribute is not None:
         terms.append(_attribute(*f.attribute, f.hidden))
     terms.extend(_ranges(f))
@@ -160,10 +162,7 @@ def group_predicate(f: GroupFilter) -> Predicate:
         terms.append(Compare("displayName", "co", _search_text(f.search)))
     if f.providers:
         terms.append(_any("authProvider", f.providers))
-    if f.member_id is not None:
-        terms.append(Compare("memberId", "eq", f.member_id, case_exact=True))
-    if f.role is not None:
-        terms.append(Compare("role", "eq", f.role, case_exact=True))
+    terms.extend(_exact(("memberId", f.member_id), ("role", f.role)))
     return and_(terms)
 
 
