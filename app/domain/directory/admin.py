@@ -21,7 +21,14 @@ from app.domain.directory.fields import (
     cached_user_fields,
     valid_name,
 )
-from app.domain.directory.pager import KeyOrder, Page, PageRequest, key_order, relay_page
+from app.domain.directory.pager import (
+    KeyOrder,
+    KeysetRead,
+    Page,
+    PageRequest,
+    key_order,
+    relay_page,
+)
 from app.domain.directory.predicates import (
     TRUE,
     And,
@@ -187,9 +194,8 @@ async def list_users(
     """One keyset page of users; raises InvalidValue (bad cursor, page size, filter)."""
     keys = _order(USER_SORT, order, "users")
     where = await _user_where(tx, filter)
-    return await relay_page(
-        tx, ("users", USER_COLUMNS), where, keys, page=page, row_map=row_to_user
-    )
+    q = KeysetRead(("users", USER_COLUMNS), where, keys)
+    return await relay_page(tx, q, page=page, row_map=row_to_user)
 
 
 async def count_users(tx: Tx, *, filter: UserFilter) -> int:
@@ -205,9 +211,8 @@ async def list_groups(
     """One keyset page of groups; raises InvalidValue."""
     keys = _order(GROUP_SORT, order, "groups")
     where = compile_predicate(group_predicate(filter), GROUP_FIELDS)
-    return await relay_page(
-        tx, ("groups", GROUP_COLUMNS), where, keys, page=page, row_map=row_to_group
-    )
+    q = KeysetRead(("groups", GROUP_COLUMNS), where, keys)
+    return await relay_page(tx, q, page=page, row_map=row_to_group)
 
 
 async def count_groups(tx: Tx, *, filter: GroupFilter) -> int:
