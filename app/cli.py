@@ -11,23 +11,12 @@ from typing import Any
 
 from app.cli_serve import add_serve, apply_flags, serve
 from app.cli_tokens import add_token, run_token, with_db
+from app.idp_names import IDP_NAMES
 from app.settings import Settings
 
 # The AuthType enum of app/domain/types.py (a test keeps them equal; importing the domain here
 # would make every `roster --help` load it).
-AUTH_TYPES = (
-    "INTERNAL",
-    "OKTA",
-    "ENTRA_ID",
-    "ONELOGIN",
-    "JUMPCLOUD",
-    "GOOGLE",
-    "PING",
-    "SAML",
-    "OIDC",
-    "LDAP",
-    "CUSTOM",
-)
+AUTH_TYPES = ("INTERNAL", *IDP_NAMES)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.db import Tx
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.names import name_key, search_fold
 from app.domain.types import Actor, Change
@@ -82,8 +82,7 @@ async def seed_users(
         tx,
         actor=actor,
         action="directory.seed",
-        target_type="User",
-        target_id=None,
+        target=AuditTarget("User", None),
         changes=[Change("users", None, count)],
     )
     return ids
@@ -130,8 +129,7 @@ async def seed_groups(
         tx,
         actor=actor,
         action="directory.seed",
-        target_type="Group",
-        target_id=None,
+        target=AuditTarget("Group", None),
         changes=[Change("groups", None, count), Change("groupSize", None, size)],
     )
     return group_ids

@@ -165,7 +165,7 @@ async def add_log(db: Database, ids: list[str], group: str) -> None:
                 action = "group.update" if kind == "Group" else "user.create"
                 if not err:
                     await audit.record_audit(
-                        tx, actor=scim, action=action, target_type=kind, target_id=rid
+                        tx, actor=scim, action=action, target=audit.AuditTarget(kind, rid)
                     )
     admin = Actor(ActorKind.ADMIN, ids[0], "plans-admin", frozenset({"OWNER"}))
     async with db.transaction() as tx:

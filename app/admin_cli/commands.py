@@ -24,6 +24,7 @@ from app.admin_cli.output import (
     table,
     to_json,
 )
+from app.idp_names import IDP_NAMES
 
 if TYPE_CHECKING:
     from app.admin_cli.client import Api, Endpoint
@@ -32,19 +33,7 @@ COMMANDS = frozenset({"users", "groups", "provisioning"})
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 STATUSES = ("ACTIVE", "INACTIVE")
 # The AuthProvider enum of schema/graphql/schema.graphql (a test keeps them equal).
-AUTH_PROVIDERS = (
-    "LOCAL",
-    "OKTA",
-    "ENTRA_ID",
-    "ONELOGIN",
-    "JUMPCLOUD",
-    "GOOGLE",
-    "PING",
-    "SAML",
-    "OIDC",
-    "LDAP",
-    "CUSTOM",
-)
+AUTH_PROVIDERS = ("LOCAL", *IDP_NAMES)
 
 Handler = Callable[["Api", argparse.Namespace], Awaitable[int]]
 

@@ -175,6 +175,11 @@ class UserRecord:
         """The ``active`` SCIM reads back: the IdP's own value while a lock holds (rule 17)."""
         return self.active if self.lock is None else self.lock.idp_active
 
+    @property
+    def audit_target(self) -> AuditTarget:
+        """What the audit log names: the user, labelled with its loginId."""
+        return AuditTarget("User", self.id, self.login_id)
+
 
 @dataclass(frozen=True, slots=True)
 class GroupRecord:
@@ -197,6 +202,27 @@ class GroupRecord:
     def is_local(self) -> bool:
         """Owned by this service."""
         return self.auth_provider == AuthProvider.LOCAL
+
+    @property
+    def audit_target(self) -> AuditTarget:
+        """What the audit log names: the group, labelled with its (new) name."""
+        return AuditTarget("Group", self.id, self.display_name)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTarget:
+    """What an audit entry is about: the kind (User, Group, ApiToken...), its id (None for a
+    write to many, or to a singleton), and a label that stays readable once the record is gone.
+    Records that are audited offer theirs as ``audit_target``."""
+
+    type: str
+    id: str | None
+    label: str | None = None
+
+    @property
+    def audit_target(self) -> AuditTarget:
+        """Itself, so that `record_audit` takes a target or an audited record alike."""
+        return self
 
 
 @dataclass(slots=True)

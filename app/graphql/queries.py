@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import cast
 
 import strawberry
 
@@ -44,7 +43,7 @@ from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.common import Node, page_request
 from app.graphql.types.events import EventConnection, EventType, page_size, parse_cursor
 from app.graphql.types.groups import Group, GroupConnection
-from app.graphql.types.links import linked_node, read_log
+from app.graphql.types.links import linked, read_log
 from app.graphql.types.provisioning import Provisioning
 from app.graphql.types.relay import count_later
 from app.graphql.types.users import User, UserConnection
@@ -77,7 +76,7 @@ class Query(WebhookQueries):
         if type_name in ("User", "AuditEntry", "ProvisioningEvent"):
             async with info.context.read() as tx:
                 return await _logged(info.context, tx, type_name, raw)
-        return cast(Node | None, await linked_node(info, type_name, raw))
+        return await linked(info, type_name, raw)
 
     @strawberry.field(description="Users as a Relay connection (keyset pages, capped size).")
     async def users(

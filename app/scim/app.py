@@ -19,6 +19,7 @@ from app.scim.openapi import openapi_document
 from app.scim.pipeline import Call, Handler
 from app.scim.router import ScimRouter
 from app.scim.wire import scim_json
+from app.scim.writes import write_endpoint
 from app.settings import Settings
 
 
@@ -82,24 +83,28 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+Route = tuple[str, Handler, list[str]]
+
+
+def _resource_routes(endpoint: str, list_all: Handler, get_one: Handler) -> list[Route]:
+    """The routes of a resource endpoint (RFC 7644 §3.2): list and search, create, and read,
+    replace, patch and delete by id; the writes are those of app.scim.writes."""
+    base, one = f"/{endpoint}", f"/{endpoint}/{{id}}"
+    return [
+        (base, list_all, ["GET"]),
+        (base, write_endpoint("POST", endpoint), ["POST"]),
+        (f"{base}/.search", list_all, ["POST"]),
+        (one, get_one, ["GET"]),
+        *((one, write_endpoint(m, endpoint), [m]) for m in ("PUT", "PATCH", "DELETE")),
+    ]
+
+
 def build_scim_app(settings: Settings, db: Database, usage: UsageBuffer | None = None) -> ASGIApp:
     """The SCIM sub-app for ``settings`` over ``db``, counting token usage into ``usage``."""
     wrap = endpoint(settings, db, usage or UsageBuffer())
-    table: list[tuple[str, Handler, list[str]]] = [
-        ("/Users", lists.list_users, ["GET"]),
-        ("/Users", users.create_user, ["POST"]),
-        ("/Users/.search", lists.list_users, ["POST"]),
-        ("/Users/{id}", users.get_user, ["GET"]),
-        ("/Users/{id}", users.replace_user, ["PUT"]),
-        ("/Users/{id}", users.patch_user, ["PATCH"]),
-        ("/Users/{id}", users.delete_user, ["DELETE"]),
-        ("/Groups", lists.list_groups, ["GET"]),
-        ("/Groups", groups.create_group, ["POST"]),
-        ("/Groups/.search", lists.list_groups, ["POST"]),
-        ("/Groups/{id}", groups.get_group, ["GET"]),
-        ("/Groups/{id}", groups.replace_group, ["PUT"]),
-        ("/Groups/{id}", groups.patch_group, ["PATCH"]),
-        ("/Groups/{id}", groups.delete_group, ["DELETE"]),
+    table: list[Route] = [
+        *_resource_routes("Users", lists.list_users, users.get_user),
+        *_resource_routes("Groups", lists.list_groups, groups.get_group),
         ("/.search", lists.search_all, ["POST"]),
         ("/Bulk", bulk.bulk, ["POST"]),
         ("/ServiceProviderConfig", get_config, ["GET"]),

@@ -26,7 +26,6 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.scim import groups, users
 from app.scim.body import parse_json, read_body
 from app.scim.bulk_request import (
     METHODS,
@@ -42,18 +41,9 @@ from app.scim.params import expected_version
 from app.scim.pipeline import Call, Op, Session, Written, write_in_savepoint, write_many
 from app.scim.projection import projection
 from app.scim.wire import scim_json
+from app.scim.writes import WORK
 
 RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
-_HANDLERS: dict[tuple[str, str], Callable[[Session, Op], Awaitable[Written]]] = {
-    ("POST", "Users"): users.user_create,
-    ("PUT", "Users"): users.user_replace,
-    ("PATCH", "Users"): users.user_patch,
-    ("DELETE", "Users"): users.user_delete,
-    ("POST", "Groups"): groups.group_create,
-    ("PUT", "Groups"): groups.group_replace,
-    ("PATCH", "Groups"): groups.group_patch,
-    ("DELETE", "Groups"): groups.group_delete,
-}
 _NO_PROJECTION = projection(None, None, ())
 
 
@@ -129,7 +119,7 @@ class _Run:
         method = op.method if op.method in METHODS else "POST"
         resource_id = found[1] if found and not (found[1] or "").startswith(PREFIX) else None
         if err is None and found is not None:
-            handler = _HANDLERS[(op.method, found[0])]
+            handler = WORK[(op.method, found[0])]
             data = resolve(op.data, self.ids)
             version = expected_version(op.version)
             todo = Op(resource_id, self.call.base, _NO_PROJECTION, version, data=data, render=False)

@@ -26,13 +26,12 @@ from app.domain.groups.store import load_group, member_page
 from app.domain.guard import writes as guard
 from app.domain.types import GroupRecord
 from app.scim.attributes import GROUP_VOCABULARY
-from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.group_patch import fold_group_patch, member_ids
 from app.scim.guarded import held
-from app.scim.params import if_match, not_modified, query_projection
-from app.scim.pipeline import Call, Op, Session, Written, read, write
+from app.scim.params import not_modified, query_projection
+from app.scim.pipeline import Call, Op, Session, Written, read
 from app.scim.projection import Projection
 from app.scim.wire import GROUP_URN, ScimPieces, etag, no_content
 
@@ -114,12 +113,6 @@ def _fields(body: Any) -> tuple[str, str | None, list[str]]:
     return name, external, member_ids(doc.get("members"))
 
 
-def _op(call: Call, raw: bytes | None = None) -> Op:
-    """The write a single request asks for."""
-    group_id = call.request.path_params.get("id")
-    return Op(group_id, call.base, query_projection(call, ()), if_match(call), raw)
-
-
 async def get_group(call: Call) -> Response:
     """GET /Groups/{id}; If-None-Match answers 304."""
     group_id, proj = call.request.path_params["id"], query_projection(call, ())
@@ -142,12 +135,6 @@ async def group_create(s: Session, op: Op) -> Written:
         s.tx, actor=s.actor, display_name=name, external_id=external, members=members
     )
     return await _written(s, op, group, result.unknown, created=True)
-
-
-async def create_group(call: Call) -> Response:
-    """POST /Groups: 201 with Location."""
-    op = _op(call, await read_body(call))
-    return await write(call, "Group", None, lambda s: group_create(s, op), sent=op.raw)
 
 
 async def group_replace(s: Session, op: Op) -> Written:
@@ -175,12 +162,6 @@ async def group_replace(s: Session, op: Op) -> Written:
         expected_version=op.expected_version,
     )
     return await _written(s, op, group, result.unknown)
-
-
-async def replace_group(call: Call) -> Response:
-    """PUT /Groups/{id} (RFC 7644 §3.5.1)."""
-    op = _op(call, await read_body(call))
-    return await write(call, "Group", op.resource_id, lambda s: group_replace(s, op), sent=op.raw)
 
 
 async def group_patch(s: Session, op: Op) -> Written:
@@ -211,12 +192,6 @@ async def group_patch(s: Session, op: Op) -> Written:
     return Written(response, group.id, group.external_id, result.unknown)
 
 
-async def patch_group(call: Call) -> Response:
-    """PATCH /Groups/{id}: 204, or 200 with the resource when attributes are named."""
-    op = _op(call, await read_body(call))
-    return await write(call, "Group", op.resource_id, lambda s: group_patch(s, op), sent=op.raw)
-
-
 async def group_delete(s: Session, op: Op) -> Written:
     """Delete a group: 204, then 404; roles granted through the group go with it."""
     assert op.resource_id is not None
@@ -224,9 +199,3 @@ async def group_delete(s: Session, op: Op) -> Written:
         s.tx, actor=s.actor, group_id=op.resource_id, expected_version=op.expected_version
     )
     return Written(no_content(), group.id, group.external_id)
-
-
-async def delete_group(call: Call) -> Response:
-    """DELETE /Groups/{id}."""
-    op = _op(call)
-    return await write(call, "Group", op.resource_id, lambda s: group_delete(s, op))

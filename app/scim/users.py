@@ -19,14 +19,13 @@ from app.domain.users.provisioning import (
 )
 from app.domain.users.store import load_user, user_with_groups
 from app.errors import AlreadyExists, InvalidValue, RosterError
-from app.scim.body import read_body
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.guarded import held
 from app.scim.mapping import ScimUserInput, UserMapping
-from app.scim.params import if_match, not_modified, query_projection
+from app.scim.params import not_modified, query_projection
 from app.scim.patch import UserShape, apply_user_patch
-from app.scim.pipeline import Call, Op, Session, Written, read, write
+from app.scim.pipeline import Call, Op, Session, Written, read
 from app.scim.projection import Projection
 from app.scim.wire import etag, no_content, scim_json
 
@@ -97,12 +96,6 @@ async def _written(
     return Written(response, user.id, user.external_id, ignored=paths)
 
 
-def _op(call: Call, raw: bytes | None = None) -> Op:
-    """The write a single request asks for."""
-    user_id = call.request.path_params.get("id")
-    return Op(user_id, call.base, query_projection(call), if_match(call), raw)
-
-
 async def get_user(call: Call) -> Response:
     """GET /Users/{id}; If-None-Match answers 304."""
     user_id, proj = call.request.path_params["id"], query_projection(call)
@@ -131,12 +124,6 @@ async def user_create(s: Session, op: Op) -> Written:
     except RosterError as exc:
         raise scim_names(exc, s.mapping) from exc
     return await _written(s, op, user, (ignored, data), created=True)
-
-
-async def create_user(call: Call) -> Response:
-    """POST /Users: 201 with Location (also when an earlier deleted user is restored)."""
-    op = _op(call, await read_body(call))
-    return await write(call, "User", None, lambda s: user_create(s, op), sent=op.raw)
 
 
 async def user_replace(s: Session, op: Op) -> Written:
@@ -182,12 +169,6 @@ async def _update(
     return await _written(s, op, user, ignored)
 
 
-async def replace_user(call: Call) -> Response:
-    """PUT /Users/{id} (RFC 7644 §3.5.1)."""
-    op = _op(call, await read_body(call))
-    return await write(call, "User", op.resource_id, lambda s: user_replace(s, op), sent=op.raw)
-
-
 def _changes(before: ScimUserInput, after: ScimUserInput) -> ProvisionedUser:
     """Only what the PATCH changed; the domain touches nothing else."""
     if not isinstance(after.login_id, str) or not after.login_id.strip():
@@ -223,12 +204,6 @@ async def user_patch(s: Session, op: Op) -> Written:
     return await _update(s, op, user, (ignored, data), method="PATCH", expected_version=expected)
 
 
-async def patch_user(call: Call) -> Response:
-    """PATCH /Users/{id}: 200 with the resource (RFC 7644 §3.5.2)."""
-    op = _op(call, await read_body(call))
-    return await write(call, "User", op.resource_id, lambda s: user_patch(s, op), sent=op.raw)
-
-
 async def user_delete(s: Session, op: Op) -> Written:
     """Soft-delete a user (PRODUCT rule 8); 204, then 404."""
     assert op.resource_id is not None
@@ -240,9 +215,3 @@ async def user_delete(s: Session, op: Op) -> Written:
         s.tx, actor=s.actor, user_id=op.resource_id, expected_version=op.expected_version
     )
     return Written(no_content(), user.id, user.external_id)
-
-
-async def delete_user(call: Call) -> Response:
-    """DELETE /Users/{id}."""
-    op = _op(call)
-    return await write(call, "User", op.resource_id, lambda s: user_delete(s, op))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import Database
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.audit.retention import Purged, count_expired, purge_batch, purge_expired
 from app.domain.clock import iso_in
 from app.domain.provisioning.events import record_provisioning_event
@@ -37,7 +37,7 @@ async def _seed(db: Database) -> None:
             )
             actor = Actor(ActorKind.SYSTEM, None, "system", request_id=tag)
             await record_audit(
-                tx, actor=actor, action="user.create", target_type="User", target_id=None
+                tx, actor=actor, action="user.create", target=AuditTarget("User", None)
             )
             for table in ("provisioning_events", "audit_entries"):
                 await tx.execute(

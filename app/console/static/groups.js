@@ -1,6 +1,7 @@
 // Groups: a Relay-connection list with search, one group with its members, creating a LOCAL group.
 
 import { gql } from "./api.js";
+import { mutate } from "./mutate.js";
 import { confirmAction, errorBox, field, fill, h, link, notice, providerBadge, scroller, statusBadge,
   table } from "./dom.js";
 import { rolesSection } from "./roles.js";
@@ -60,13 +61,8 @@ function createForm() {
     h("button", { type: "submit" }, "Create group"), out);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    try {
-      const { createGroup } = await gql(CREATE, { input: { displayName: name.value.trim() } });
-      if (createGroup.userErrors.length) fill(out, errorBox(createGroup.userErrors));
-      else location.hash = groupLink(createGroup.group.id);
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
+    await mutate(out, CREATE, { input: { displayName: name.value.trim() } },
+      (r) => { location.hash = groupLink(r.group.id); });
   });
   return form;
 }

@@ -2,6 +2,7 @@
 // (source priority), whether it is shown (status), and custom attributes (create, edit, delete).
 
 import { gql } from "./api.js";
+import { mutate } from "./mutate.js";
 import { badge, confirmAction, errorBox, field, fill, h, notice, scroller, select, table } from "./dom.js";
 
 const ATTR = `name displayName datatype description builtin sourcePriority status alwaysVisible
@@ -102,13 +103,7 @@ async function remove(a, out, reload) {
     consequence: `The custom attribute ${a.name} is removed from the catalogue, and every user's value `
       + "of it is deleted. SCIM no longer accepts it. This cannot be undone." });
   if (!ok) return;
-  try {
-    const { deleteCustomAttribute: r } = await gql(DELETE, { input: { name: a.name } });
-    if (r.userErrors.length) fill(out, errorBox(r.userErrors));
-    else await reload(notice(`Deleted ${a.name}.`));
-  } catch (err) {
-    fill(out, errorBox(err.message));
-  }
+  await mutate(out, DELETE, { input: { name: a.name } }, () => reload(notice(`Deleted ${a.name}.`)));
 }
 
 function createForm(reload) {

@@ -1,7 +1,7 @@
 // Role grants of one user or group: grant by name, revoke each (confirmed), errors inline.
 
-import { gql } from "./api.js";
-import { badge, confirmAction, errorBox, field, fill, h, notice } from "./dom.js";
+import { mutate } from "./mutate.js";
+import { badge, confirmAction, field, h, notice } from "./dom.js";
 
 const ERRORS = "userErrors { code field fields message }";
 const GRANT = `mutation Grant($input: RolesInput!) { grantRoles(input: $input) { granted ${ERRORS} } }`;
@@ -15,16 +15,8 @@ export const KNOWN_ROLES = ["OWNER", "ADMIN", "VIEWER"];
 export function rolesSection(target, reload) {
   const key = target.kind === "user" ? "userIds" : "groupIds";
   const out = h("div", { id: "roles-status" });
-  const run = async (mutation, roles, field_) => {
-    try {
-      const data = await gql(mutation, { input: { roles, [key]: [target.id] } });
-      const result = data[field_];
-      if (result.userErrors.length) fill(out, errorBox(result.userErrors));
-      else await reload(notice(field_ === "grantRoles" ? `Granted ${roles.join(", ")}.` : `Revoked ${roles.join(", ")}.`));
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
-  };
+  const run = (mutation, roles, field_) => mutate(out, mutation, { input: { roles, [key]: [target.id] } },
+    () => reload(notice(field_ === "grantRoles" ? `Granted ${roles.join(", ")}.` : `Revoked ${roles.join(", ")}.`)));
   const list = target.roles.length
     ? h("ul", { class: "roles" }, target.roles.map((role) => h("li", {}, badge(role, "local"), " ",
       target.canGrant ? h("button", { type: "button", class: "secondary small",

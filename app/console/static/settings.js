@@ -1,7 +1,8 @@
 // Authentication settings: the one IdP (or INTERNAL) and its non-secret settings.
 
 import { gql } from "./api.js";
-import { errorBox, field, fill, h, select, when } from "./dom.js";
+import { mutate } from "./mutate.js";
+import { field, fill, h, select, when } from "./dom.js";
 import { PROVIDERS } from "./users.js";
 
 const SETTINGS = "type displayName config secretNames hasSecret provider version updatedAt";
@@ -43,14 +44,8 @@ function show(view, ctx, s, notice = null) {
       config: Object.fromEntries(config.map(([key, el]) => [key, el.value.trim() || null])),
     };
     if (secret.value) input.secrets = { clientSecret: secret.value };
-    try {
-      const { configureAuthentication: r } = await gql(CONFIGURE, { input });
-      if (r.userErrors.length) fill(out, errorBox(r.userErrors));
-      else show(view, ctx, r.authenticationSettings,
-        h("p", { role: "status", class: "ok" }, `Saved: authentication is ${r.authenticationSettings.type}.`));
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
+    await mutate(out, CONFIGURE, { input }, (r) => show(view, ctx, r.authenticationSettings,
+      h("p", { role: "status", class: "ok" }, `Saved: authentication is ${r.authenticationSettings.type}.`)));
   });
   const entries = Object.entries(s.config);
   fill(view, h("h1", {}, "Authentication"),

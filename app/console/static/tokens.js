@@ -1,6 +1,7 @@
 // Admin API tokens: every admin's tokens, create one with a lifetime (secret shown once), revoke.
 
 import { gql } from "./api.js";
+import { mutate } from "./mutate.js";
 import { badge, confirmAction, copyText, errorBox, field, fill, h, notice, scroller, table, when }
   from "./dom.js";
 import { namesOf } from "./names.js";
@@ -27,13 +28,7 @@ export async function render(view, ctx, params, message = null) {
       consequence: `The token ${t.name} (…${t.hint}) of ${owner} stops working at once: every script `
         + "or session that uses it is signed out. This cannot be undone; create a new token instead." });
     if (!ok) return;
-    try {
-      const { revokeApiToken: r } = await gql(REVOKE, { input: { id: t.id } });
-      if (r.userErrors.length) fill(out, errorBox(r.userErrors));
-      else await reload(notice(`Revoked ${t.name}.`));
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
+    await mutate(out, REVOKE, { input: { id: t.id } }, () => reload(notice(`Revoked ${t.name}.`)));
   };
   const rows = scroller(table("Admin API tokens, newest first (secrets are never shown again)",
     ["Name", "Admin", "Ends with", "State", "Created by", "Created", "Expires", "Last used", "Action"],

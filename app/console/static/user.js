@@ -1,6 +1,7 @@
 // One user's profile: who owns each field and why, edits through updateUser, status changes.
 
 import { gql } from "./api.js";
+import { mutate } from "./mutate.js";
 import { badge, confirmAction, errorBox, field, fill, h, providerBadge, statusBadge, when } from "./dom.js";
 import { rolesSection } from "./roles.js";
 import { dangerSection, deletedView } from "./user_actions.js";
@@ -218,14 +219,8 @@ function statusSection(view, u, builtin) {
     h("button", { type: "submit" }, active ? "Deactivate" : "Reactivate"), out);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    try {
-      const { setUserStatus } = await gql(STATUS, { input: { id: u.id, active: !active, reason: reason.value } });
-      if (setUserStatus.userErrors.length) fill(out, errorBox(setUserStatus.userErrors));
-      else show(view, setUserStatus.user, builtin,
-        h("p", { role: "status", class: "ok" }, `Status is now ${setUserStatus.user.status}.`));
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
+    await mutate(out, STATUS, { input: { id: u.id, active: !active, reason: reason.value } },
+      (r) => show(view, r.user, builtin, h("p", { role: "status", class: "ok" }, `Status is now ${r.user.status}.`)));
   });
   return form;
 }
@@ -241,14 +236,8 @@ function lockNotice(view, u, builtin) {
     const ok = await confirmAction({ title: `Unlock ${u.loginId}?`, action: "Unlock",
       consequence: `The lock is lifted and the IdP's value applies: the user becomes ${wants}.` });
     if (!ok) return;
-    try {
-      const { unlockUser } = await gql(UNLOCK, { input: { id: u.id } });
-      if (unlockUser.userErrors.length) fill(out, errorBox(unlockUser.userErrors));
-      else show(view, unlockUser.user, builtin,
-        h("p", { role: "status", class: "ok" }, `Unlocked; status is now ${unlockUser.user.status}.`));
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
+    await mutate(out, UNLOCK, { input: { id: u.id } }, (r) => show(view, r.user, builtin,
+      h("p", { role: "status", class: "ok" }, `Unlocked; status is now ${r.user.status}.`)));
   });
   return h("div", { class: "lock-notice", id: "emergency-lock" },
     h("p", {}, badge("Emergency lock", "off"), ` ${lock.reason} — set by `,

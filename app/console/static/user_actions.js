@@ -1,6 +1,7 @@
 // Destructive actions on one user: delete (then restore), and convert to LOCAL (dry run first).
 
 import { gql } from "./api.js";
+import { mutate } from "./mutate.js";
 import { confirmAction, errorBox, fill, h, notice, table } from "./dom.js";
 
 const ERRORS = "userErrors { code field fields message }";
@@ -15,13 +16,7 @@ const CONVERT = `mutation Convert($input: ConvertUsersToLocalInput!) {
 
 /** Restore a soft-deleted user; onDone(message) after success, errors into out. */
 export async function restore(id, login, out, onDone) {
-  try {
-    const { restoreUser: r } = await gql(RESTORE, { input: { id } });
-    if (r.userErrors.length) fill(out, errorBox(r.userErrors));
-    else await onDone(notice(`Restored ${login}.`));
-  } catch (err) {
-    fill(out, errorBox(err.message));
-  }
+  await mutate(out, RESTORE, { input: { id } }, () => onDone(notice(`Restored ${login}.`)));
 }
 
 /** What a user page shows once its user was deleted: the fact, and a way back. */
@@ -44,13 +39,7 @@ export function dangerSection(view, u, { canWrite, onDeleted, reload }) {
         + "group and disappears from lists and SCIM. An admin can restore it from the users list "
         + "(show deleted)." });
     if (!ok) return;
-    try {
-      const { deleteUser: r } = await gql(DELETE, { input: { id: u.id } });
-      if (r.userErrors.length) fill(out, errorBox(r.userErrors));
-      else onDeleted(r.user ?? u);
-    } catch (err) {
-      fill(out, errorBox(err.message));
-    }
+    await mutate(out, DELETE, { input: { id: u.id } }, (r) => onDeleted(r.user ?? u));
   };
   const convert = async () => {
     try {

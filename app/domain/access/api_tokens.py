@@ -15,16 +15,14 @@ from app.domain.access.tokens import (
     TokenRecord,
     audit_revoke,
     check_token_name,
-    hash_token,
+    insert_token,
     list_tokens,
-    new_secret,
     note_use,
     row_for_secret,
     token_record,
     tokens_by_ids,
 )
-from app.domain.audit import record_audit
-from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.clock import iso_in, now_iso
 from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
     Forbidden,
@@ -75,36 +73,16 @@ async def create_api_token(
     require(actor, Action.CREATE_USER_TOKEN, Target("user", holds_owner=owner))
     if not roles & {"OWNER", "ADMIN", "VIEWER"}:
         raise InvalidValue("the user holds no admin role (OWNER, ADMIN or VIEWER)", ["userId"])
-    secret = new_secret(ADMIN_PREFIX)
-    now = now_iso()
-    expires = iso_in(ttl_days)
-    record = TokenRecord(
-        new_id(), name, secret[-4:], actor.label, now, expires, None, None, user_id
-    )
-    await tx.execute(
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_by, created_at,"
-        " expires_at) VALUES (:id, :u, :n, :h, :hint, :by, :now, :exp)",
-        {
-            "id": record.id,
-            "u": user_id,
-            "n": name,
-            "h": hash_token(secret),
-            "hint": record.hint,
-            "by": actor.label,
-            "now": now,
-            "exp": expires,
-        },
-    )
-    await record_audit(
+    return await insert_token(
         tx,
+        "api_tokens",
         actor=actor,
-        action="apiToken.create",
-        target_type="ApiToken",
-        target_id=record.id,
-        target_label=name,
-        changes=[Change("userId", None, user_id)],
+        name=name,
+        prefix=ADMIN_PREFIX,
+        expires_at=iso_in(ttl_days),
+        change=Change("userId", None, user_id),
+        user_id=user_id,
     )
-    return record, secret
 
 
 async def list_api_tokens(tx: Tx) -> list[TokenRecord]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.db import Tx
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import now_iso
 from app.domain.types import Actor, Change
 
@@ -24,9 +24,7 @@ async def revoke_user_api_tokens(tx: Tx, *, actor: Actor, user_id: str, reason: 
             tx,
             actor=actor,
             action="apiToken.revoke",
-            target_type="ApiToken",
-            target_id=row["id"],
-            target_label=row["name"],
+            target=AuditTarget("ApiToken", row["id"], row["name"]),
             changes=[Change("state", "ACTIVE", "REVOKED")],
             reason=reason,
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target_by_id, require
 from app.domain.access.permissions import require_writer
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import new_id, now_iso
 from app.domain.types import Actor, Change
 from app.errors import InvalidValue, LastOwner, NotFound
@@ -165,8 +165,7 @@ async def _audit_role(
         tx,
         actor=actor,
         action="role.grant" if granted else "role.revoke",
-        target_type="User" if column == "user_id" else "Group",
-        target_id=target,
+        target=AuditTarget("User" if column == "user_id" else "Group", target),
         changes=[Change("roles", None, role) if granted else Change("roles", role, None)],
     )
 

@@ -14,16 +14,15 @@ from app.domain.access.tokens import (
     TokenRecord,
     audit_revoke,
     check_token_name,
-    hash_token,
+    insert_token,
     list_tokens,
-    new_secret,
     note_use,
     row_for_secret,
     token_record,
     tokens_by_ids,
 )
-from app.domain.audit import record_audit
-from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.audit import AuditTarget, record_audit
+from app.domain.clock import iso_in, now_iso
 from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
     NotFound,
@@ -57,8 +56,7 @@ async def set_provisioning_enabled(tx: Tx, *, actor: Actor, enabled: bool) -> bo
             tx,
             actor=actor,
             action="provisioning.enable" if enabled else "provisioning.disable",
-            target_type="Provisioning",
-            target_id="1",
+            target=AuditTarget("Provisioning", "1"),
             changes=[Change("enabled", before, enabled)]
             + ([Change("revokedTokens", None, revoked)] if revoked else []),
         )
@@ -100,33 +98,16 @@ async def create_scim_token(
         raise TokenLimitReached(
             f"at most {max_active} active SCIM tokens may exist: revoke one first"
         )
-    secret = new_secret(SCIM_PREFIX)
-    record = TokenRecord(
-        new_id(), name, secret[-4:], actor.label, now, iso_in(ttl_days), None, None
-    )
-    await tx.execute(
-        "INSERT INTO scim_tokens (id, name, token_hash, hint, created_by, created_at,"
-        " expires_at) VALUES (:id, :n, :h, :hint, :by, :now, :exp)",
-        {
-            "id": record.id,
-            "n": name,
-            "h": hash_token(secret),
-            "hint": record.hint,
-            "by": actor.label,
-            "now": now,
-            "exp": record.expires_at,
-        },
-    )
-    await record_audit(
+    expires = iso_in(ttl_days)
+    return await insert_token(
         tx,
+        "scim_tokens",
         actor=actor,
-        action="scimToken.create",
-        target_type="ScimToken",
-        target_id=record.id,
-        target_label=name,
-        changes=[Change("expiresAt", None, record.expires_at)],
+        name=name,
+        prefix=SCIM_PREFIX,
+        expires_at=expires,
+        change=Change("expiresAt", None, expires),
     )
-    return record, secret
 
 
 _SCIM_ROW_SQL = f"SELECT {TOKEN_COLUMNS['scim_tokens']} FROM scim_tokens WHERE id = :id"

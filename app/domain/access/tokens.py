@@ -13,13 +13,14 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.db import Row, Tx
 from app.db.reads import rows_by_ids
-from app.domain.audit import record_audit
-from app.domain.clock import now_iso
+from app.db.records import record_of
+from app.domain.audit import AuditTarget, record_audit
+from app.domain.clock import new_id, now_iso
 from app.domain.types import Actor, Change
 from app.errors import (
     InvalidValue,
@@ -83,18 +84,8 @@ def new_secret(prefix: str) -> str:
 
 
 def token_record(row: Row) -> TokenRecord:
-    keys = set(row.keys())
-    return TokenRecord(
-        id=row["id"],
-        name=row["name"],
-        hint=row["hint"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-        last_used_at=row["last_used_at"],
-        user_id=row["user_id"] if "user_id" in keys else None,
-    )
+    """Map a row selected with TOKEN_COLUMNS (API tokens add user_id)."""
+    return record_of(TokenRecord, row)
 
 
 def check_token_name(name: str) -> str:
@@ -124,9 +115,7 @@ async def audit_revoke(tx: Tx, actor: Actor, target_type: str, token_id: str, na
         tx,
         actor=actor,
         action=f"{target_type[0].lower()}{target_type[1:]}.revoke",
-        target_type=target_type,
-        target_id=token_id,
-        target_label=name,
+        target=AuditTarget(target_type, token_id, name),
         changes=[Change("state", "ACTIVE", "REVOKED")],
     )
 
@@ -137,6 +126,55 @@ TOKEN_COLUMNS = {
     "api_tokens": "id, user_id, name, hint, created_by, created_at, expires_at, revoked_at,"
     " last_used_at",
 }
+
+
+_KINDS = {"scim_tokens": "ScimToken", "api_tokens": "ApiToken"}
+"""The audit target type of each table's tokens."""
+
+
+async def insert_token(
+    tx: Tx,
+    table: str,
+    *,
+    actor: Actor,
+    name: str,
+    prefix: str,
+    expires_at: str,
+    change: Change,
+    user_id: str | None = None,
+) -> tuple[TokenRecord, str]:
+    """Store a new token of ``table`` (its hash, never the secret) and audit its creation with
+    ``change``; returns the record and the secret (shown once). Raises nothing of its own."""
+    secret = new_secret(prefix)
+    now = now_iso()
+    record = TokenRecord(new_id(), name, secret[-4:], actor.label, now, expires_at, None, None)
+    params = {
+        "id": record.id,
+        "n": name,
+        "h": hash_token(secret),
+        "hint": record.hint,
+        "by": actor.label,
+        "now": now,
+        "exp": expires_at,
+    }
+    columns, values = "", ""
+    if user_id is not None:  # an admin API token belongs to a user
+        record = replace(record, user_id=user_id)
+        columns, values, params["u"] = ", user_id", ", :u", user_id
+    await tx.execute(
+        f"INSERT INTO {table} (id, name, token_hash, hint, created_by, created_at, expires_at"
+        f"{columns}) VALUES (:id, :n, :h, :hint, :by, :now, :exp{values})",
+        params,
+    )
+    kind = _KINDS[table]
+    await record_audit(
+        tx,
+        actor=actor,
+        action=f"{kind[0].lower()}{kind[1:]}.create",
+        target=AuditTarget(kind, record.id, name),
+        changes=[change],
+    )
+    return record, secret
 
 
 async def list_tokens(tx: Tx, table: str) -> list[TokenRecord]:

@@ -7,6 +7,7 @@ of entries (and provisioning events) past their retention. The SQL: `store` the 
 insert, the purge), `entries_store` the reads.
 """
 
-from app.domain.audit.log import diff, record_audit
+from app.domain.audit.log import Audited, diff, record_audit
+from app.domain.types import AuditTarget
 
-__all__ = ["diff", "record_audit"]
+__all__ = ["AuditTarget", "Audited", "diff", "record_audit"]

@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
-
 from app.db import Row, Tx
+from app.db.records import json_column, record_of
 from app.domain.audit.entries import AuditEntryRecord, AuditFilter
 from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
 
@@ -23,22 +22,7 @@ T = TypeVar("T")
 
 
 def _audit(row: Row) -> AuditEntryRecord:
-    raw = row["changes"]
-    changes = orjson.loads(raw) if isinstance(raw, str | bytes) else list(raw or [])
-    return AuditEntryRecord(
-        id=row["id"],
-        at=row["at"],
-        actor_type=row["actor_type"],
-        actor_id=row["actor_id"],
-        actor_label=row["actor_label"],
-        action=row["action"],
-        target_type=row["target_type"],
-        target_id=row["target_id"],
-        target_label=row["target_label"],
-        changes=changes,
-        reason=row["reason"],
-        request_id=row["request_id"],
-    )
+    return record_of(AuditEntryRecord, row, changes=list(json_column(row["changes"]) or []))
 
 
 Conditions = tuple[list[str], dict[str, Any]]

@@ -4,13 +4,20 @@ as the change it describes (rule 13); it is the only code that writes audit entr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from app.db import Tx
 from app.domain.audit.store import insert_entry
 from app.domain.clock import new_id, now_iso
 from app.domain.outbox.stage import stage_event
-from app.domain.types import Actor, Change
+from app.domain.types import Actor, AuditTarget, Change
+
+
+class Audited(Protocol):
+    """An audit target, or a record that names its own (`UserRecord`, `GroupRecord`)."""
+
+    @property
+    def audit_target(self) -> AuditTarget: ...
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
@@ -24,21 +31,20 @@ async def record_audit(
     *,
     actor: Actor,
     action: str,
-    target_type: str,
-    target_id: str | None,
-    target_label: str | None = None,
+    target: Audited,
     changes: Iterable[Change] = (),
     reason: str | None = None,
 ) -> None:
     """Append one audit entry, and stage the change's downstream event (rule 20: the outbox).
     Raises nothing of its own; database errors propagate."""
     changes = list(changes)
+    target = target.audit_target
     stage_event(
         tx,
         actor=actor,
         action=action,
-        target_type=target_type,
-        target_id=target_id,
+        target_type=target.type,
+        target_id=target.id,
         changes=changes,
     )
     await insert_entry(
@@ -50,9 +56,9 @@ async def record_audit(
             "actor_id": actor.id,
             "actor_label": actor.label,
             "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "target_label": target_label,
+            "target_type": target.type,
+            "target_id": target.id,
+            "target_label": target.label,
             "changes": tx.dialect.json_param(
                 [{"field": c.field, "before": c.before, "after": c.after} for c in changes]
             ),

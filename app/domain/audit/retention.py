@@ -21,7 +21,7 @@ from app.db import Database, Tx
 from app.domain.audit.log import record_audit
 from app.domain.audit.store import count_older, delete_oldest
 from app.domain.clock import iso_in
-from app.domain.types import SYSTEM, Actor, Change
+from app.domain.types import SYSTEM, Actor, AuditTarget, Change
 from app.errors import InvalidValue
 from app.settings import Settings
 
@@ -110,8 +110,7 @@ async def purge_expired(
                 tx,
                 actor=actor,
                 action="audit.purge",
-                target_type="Log",
-                target_id=None,
+                target=AuditTarget("Log", None),
                 changes=[Change(f"{p.log}.purged", None, p.rows) for p in done],
                 reason="retention: " + "; ".join(f"{p.log} before {p.before}" for p in done),
             )

@@ -21,7 +21,14 @@ from app.domain.directory.fields import (
     cached_user_fields,
     valid_name,
 )
-from app.domain.directory.pager import KeyOrder, Page, PageRequest, key_order, relay_page
+from app.domain.directory.pager import (
+    KeyOrder,
+    KeysetRead,
+    Page,
+    PageRequest,
+    key_order,
+    relay_page,
+)
 from app.domain.directory.predicates import (
     TRUE,
     And,
@@ -132,6 +139,11 @@ def _ranges(f: UserFilter) -> list[Predicate]:
     return [Compare(field, op, value) for field, op, value in bounds if value is not None]
 
 
+def _exact(*conditions: tuple[str, str | None]) -> list[Predicate]:
+    """Case-exact equality on each field given a value (ids and role names are exact)."""
+    return [Compare(k, "eq", v, case_exact=True) for k, v in conditions if v is not None]
+
+
 def user_predicate(f: UserFilter) -> Predicate:
     """The predicate of an admin user filter (deletion aside); raises InvalidValue."""
     terms = [_visible(f.where, f.hidden)]
@@ -143,10 +155,7 @@ def user_predicate(f: UserFilter) -> Predicate:
         terms.append(_any("status", f.statuses))
     if f.providers:
         terms.append(_any("authProvider", f.providers))
-    if f.group_id is not None:
-        terms.append(Compare("groupId", "eq", f.group_id, case_exact=True))
-    if f.role is not None:
-        terms.append(Compare("role", "eq", f.role, case_exact=True))
+    terms.extend(_exact(("groupId", f.group_id), ("role", f.role)))
     if f.attribute is not None:
         terms.append(_attribute(*f.attribute, f.hidden))
     terms.extend(_ranges(f))
@@ -160,10 +169,7 @@ def group_predicate(f: GroupFilter) -> Predicate:
         terms.append(Compare("displayName", "co", _search_text(f.search)))
     if f.providers:
         terms.append(_any("authProvider", f.providers))
-    if f.member_id is not None:
-        terms.append(Compare("memberId", "eq", f.member_id, case_exact=True))
-    if f.role is not None:
-        terms.append(Compare("role", "eq", f.role, case_exact=True))
+    terms.extend(_exact(("memberId", f.member_id), ("role", f.role)))
     return and_(terms)
 
 
@@ -188,9 +194,8 @@ async def list_users(
     """One keyset page of users; raises InvalidValue (bad cursor, page size, filter)."""
     keys = _order(USER_SORT, order, "users")
     where = await _user_where(tx, filter)
-    return await relay_page(
-        tx, ("users", USER_COLUMNS), where, keys, page=page, row_map=row_to_user
-    )
+    q = KeysetRead(("users", USER_COLUMNS), where, keys)
+    return await relay_page(tx, q, page=page, row_map=row_to_user)
 
 
 async def count_users(tx: Tx, *, filter: UserFilter) -> int:
@@ -206,9 +211,8 @@ async def list_groups(
     """One keyset page of groups; raises InvalidValue."""
     keys = _order(GROUP_SORT, order, "groups")
     where = compile_predicate(group_predicate(filter), GROUP_FIELDS)
-    return await relay_page(
-        tx, ("groups", GROUP_COLUMNS), where, keys, page=page, row_map=row_to_group
-    )
+    q = KeysetRead(("groups", GROUP_COLUMNS), where, keys)
+    return await relay_page(tx, q, page=page, row_map=row_to_group)
 
 
 async def count_groups(tx: Tx, *, filter: GroupFilter) -> int:

@@ -65,25 +65,42 @@ class Field:
 
 Fields = Mapping[str, Field]
 
-USER_BASE_FIELDS: Fields = {
-    "id": Field(Kind.TEXT, "users.id", nullable=False, sort="users.id"),
-    "loginId": Field(
+
+def _column(table: str, column: str, kind: Kind = Kind.TEXT, *, nullable: bool = False) -> Field:
+    """A plain column, filtered and sorted as it is stored."""
+    expr = f"{table}.{column}"
+    return Field(kind, expr, nullable=nullable, sort=expr)
+
+
+def _name(table: str, column: str, key: str) -> Field:
+    """A unique name: compared case-folded (``<column>_norm``), sorted by its unique key."""
+    return Field(
         Kind.TEXT,
-        "users.login_id",
+        f"{table}.{column}",
         nullable=False,
-        folded="users.login_id_norm",
-        key="users.login_key",
-        sort="users.login_key",
-    ),
-    "externalId": Field(Kind.TEXT, "users.external_id", sort="users.external_id"),
-    "authProvider": Field(
-        Kind.TEXT, "users.auth_provider", nullable=False, sort="users.auth_provider"
-    ),
-    "status": Field(Kind.TEXT, "users.status", nullable=False, sort="users.status"),
+        folded=f"{table}.{column}_norm",
+        key=f"{table}.{key}",
+        sort=f"{table}.{key}",
+    )
+
+
+def _times(table: str) -> dict[str, Field]:
+    """createdAt, updatedAt and version, which users and groups both keep."""
+    return {
+        "createdAt": _column(table, "created_at", Kind.TIME),
+        "updatedAt": _column(table, "updated_at", Kind.TIME),
+        "version": _column(table, "version", Kind.NUMBER),
+    }
+
+
+USER_BASE_FIELDS: Fields = {
+    "id": _column("users", "id"),
+    "loginId": _name("users", "login_id", "login_key"),
+    "externalId": _column("users", "external_id", nullable=True),
+    "authProvider": _column("users", "auth_provider"),
+    "status": _column("users", "status"),
     "active": Field(Kind.BOOL, "users.status = 'ACTIVE'", nullable=False),
-    "createdAt": Field(Kind.TIME, "users.created_at", nullable=False, sort="users.created_at"),
-    "updatedAt": Field(Kind.TIME, "users.updated_at", nullable=False, sort="users.updated_at"),
-    "version": Field(Kind.NUMBER, "users.version", nullable=False, sort="users.version"),
+    **_times("users"),
     "groupId": Field(
         Kind.TEXT, "m.group_id", many="SELECT 1 FROM memberships m WHERE m.user_id = users.id"
     ),
@@ -101,22 +118,11 @@ USER_BASE_FIELDS: Fields = {
 }
 
 GROUP_FIELDS: Fields = {
-    "id": Field(Kind.TEXT, "groups.id", nullable=False, sort="groups.id"),
-    "displayName": Field(
-        Kind.TEXT,
-        "groups.display_name",
-        nullable=False,
-        folded="groups.display_name_norm",
-        key="groups.display_name_key",
-        sort="groups.display_name_key",
-    ),
-    "externalId": Field(Kind.TEXT, "groups.external_id", sort="groups.external_id"),
-    "authProvider": Field(
-        Kind.TEXT, "groups.auth_provider", nullable=False, sort="groups.auth_provider"
-    ),
-    "createdAt": Field(Kind.TIME, "groups.created_at", nullable=False, sort="groups.created_at"),
-    "updatedAt": Field(Kind.TIME, "groups.updated_at", nullable=False, sort="groups.updated_at"),
-    "version": Field(Kind.NUMBER, "groups.version", nullable=False, sort="groups.version"),
+    "id": _column("groups", "id"),
+    "displayName": _name("groups", "display_name", "display_name_key"),
+    "externalId": _column("groups", "external_id", nullable=True),
+    "authProvider": _column("groups", "auth_provider"),
+    **_times("groups"),
     "memberId": Field(
         Kind.TEXT, "m.user_id", many="SELECT 1 FROM memberships m WHERE m.group_id = groups.id"
     ),

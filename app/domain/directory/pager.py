@@ -107,17 +107,19 @@ class Window:
     names: tuple[str, str] = ("cursor", "cursor")  # what a bad start / stop is reported on
 
 
-async def read_keyset(
-    tx: Tx,
-    source: tuple[str, str],
-    where: tuple[str, Mapping[str, Any]],
-    order: KeyOrder,
-    w: Window,
-) -> tuple[list[Row], list[Position], bool]:
-    """(rows in list order, their positions, whether more lie beyond in the direction read).
+@dataclass(frozen=True, slots=True)
+class KeysetRead:
+    """What a keyset read selects: ``source`` (FROM text, selected columns), ``where`` (a
+    condition and its parameters), in ``order``."""
 
-    ``source`` is (FROM text, selected columns); ``where`` a condition and its parameters.
-    """
+    source: tuple[str, str]
+    where: tuple[str, Mapping[str, Any]]
+    order: KeyOrder
+
+
+async def read_keyset(tx: Tx, q: KeysetRead, w: Window) -> tuple[list[Row], list[Position], bool]:
+    """(rows in list order, their positions, whether more lie beyond in the direction read)."""
+    source, where, order = q.source, q.where, q.order
     if w.limit < 0:
         raise InvalidValue("limit must not be negative", fields=["limit"])
     if w.limit == 0:
@@ -203,17 +205,11 @@ class Page(Generic[T]):
 
 
 async def relay_page(
-    tx: Tx,
-    source: tuple[str, str],
-    where: tuple[str, Mapping[str, Any]],
-    order: KeyOrder,
-    *,
-    page: PageRequest,
-    row_map: Callable[[Row], T],
+    tx: Tx, q: KeysetRead, *, page: PageRequest, row_map: Callable[[Row], T]
 ) -> Page[T]:
     """One Relay page; raises InvalidValue (bad cursor, page size)."""
     w = page.window()
-    rows, positions, more = await read_keyset(tx, source, where, order, w)
+    rows, positions, more = await read_keyset(tx, q, w)
     return Page(
         items=[row_map(r) for r in rows],
         cursors=[encode_cursor(p.key, p.id) for p in positions],
@@ -246,6 +242,5 @@ async def fetch_page(
     columns = head.removeprefix("SELECT ")
     order = KeyOrder(keyset.column, keyset.id_column, keyset.descending)
     condition = " AND ".join(where) if where else "1=1"
-    return await relay_page(
-        tx, (tail, columns), (condition, params), order, page=page, row_map=row_map
-    )
+    q = KeysetRead((tail, columns), (condition, params), order)
+    return await relay_page(tx, q, page=page, row_map=row_map)

@@ -22,6 +22,7 @@ from app.domain.directory.compiler import compile_predicate, order_by
 from app.domain.directory.cursor import Position
 from app.domain.directory.fields import GROUP_FIELDS, Fields, cached_user_fields
 from app.domain.directory.pager import (
+    KeysetRead,
     Seek,
     SeekPage,
     Window,
@@ -241,4 +242,4 @@ async def _seek(
         sql = f"{live} AND {sql}"
     seek = seek or Seek()
     window = Window(seek.start, seek.backward, seek.limit)
-    return await read_keyset(tx, source, (sql, params), order, window)
+    return await read_keyset(tx, KeysetRead(source, (sql, params), order), window)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target, idp_controls_members, require
+from app.domain.audit import record_audit
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import now_iso
 from app.domain.groups import store
@@ -18,7 +19,6 @@ from app.domain.groups.members import (
     members_change,
 )
 from app.domain.groups.service import (
-    audit_group,
     drop_group,
     insert_new_group,
     validate_display_name,
@@ -51,7 +51,13 @@ async def provision_create_group(
         Change("displayName", None, group.display_name),
         Change("externalId", None, group.external_id),
     ]
-    await audit_group(tx, actor, "group.create", group, changes + members_change(result))
+    await record_audit(
+        tx,
+        actor=actor,
+        action="group.create",
+        target=group,
+        changes=changes + members_change(result),
+    )
     return await store.load_group(tx, group.id), result
 
 
@@ -144,7 +150,7 @@ async def provision_update_group(
     delta = len(result.added) - len(result.removed)
     updated = await _write_group(tx, group, updated, bool(changes), delta)
     if changes:
-        await audit_group(tx, actor, "group.update", updated, changes)
+        await record_audit(tx, actor=actor, action="group.update", target=updated, changes=changes)
     return updated, result
 
 

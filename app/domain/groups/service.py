@@ -34,21 +34,6 @@ def validate_display_name(value: Any) -> str:
     return name
 
 
-async def audit_group(
-    tx: Tx, actor: Actor, action: str, group: GroupRecord, changes: list[Change]
-) -> None:
-    """The audit entry of a write to ``group``, labelled with its (new) name."""
-    await record_audit(
-        tx,
-        actor=actor,
-        action=action,
-        target_type="Group",
-        target_id=group.id,
-        target_label=group.display_name,
-        changes=changes,
-    )
-
-
 async def insert_new_group(
     tx: Tx,
     *,
@@ -86,8 +71,12 @@ async def create_group(
         provider=AuthProvider.LOCAL,
         provisioned=False,
     )
-    await audit_group(
-        tx, actor, "group.create", group, [Change("displayName", None, group.display_name)]
+    await record_audit(
+        tx,
+        actor=actor,
+        action="group.create",
+        target=group,
+        changes=[Change("displayName", None, group.display_name)],
     )
     return group
 
@@ -108,7 +97,7 @@ async def update_group(
         tx, replace(group, display_name=name), expected_version=group.version
     )
     changes = diff({"displayName": group.display_name}, {"displayName": name})
-    await audit_group(tx, actor, "group.update", updated, changes)
+    await record_audit(tx, actor=actor, action="group.update", target=updated, changes=changes)
     return updated
 
 
@@ -124,7 +113,7 @@ async def drop_group(tx: Tx, *, actor: Actor, group: GroupRecord) -> None:
         Change("memberCount", group.member_count, None),
         Change("roles", roles, None),
     ]
-    await audit_group(tx, actor, "group.delete", group, changes)
+    await record_audit(tx, actor=actor, action="group.delete", target=group, changes=changes)
 
 
 async def delete_group(tx: Tx, *, actor: Actor, group_id: str) -> GroupRecord:
@@ -154,7 +143,7 @@ async def _admin_members(
     changes = members_change(result)
     if changes:
         name = "group.members.add" if add else "group.members.remove"
-        await audit_group(tx, actor, name, group, changes)
+        await record_audit(tx, actor=actor, action=name, target=group, changes=changes)
     return result
 
 

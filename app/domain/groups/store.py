@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from app.db import Row, Tx
+from app.db.reads import taken_by_other
 from app.domain.clock import now_iso
 from app.domain.names import name_key, search_fold
 from app.domain.types import ActorKind, AuthProvider, GroupRecord
@@ -50,10 +51,8 @@ async def load_group(tx: Tx, group_id: str, *, for_update: bool = False) -> Grou
 
 async def ensure_group_name_free(tx: Tx, name: str, *, except_id: str | None = None) -> None:
     """Raise AlreadyExists when another group has this name (after NFC and case folding)."""
-    other = await tx.fetchval(
-        "SELECT id FROM groups WHERE display_name_key = :n", {"n": name_key(name)}
-    )
-    if other is not None and other != except_id:
+    sql = "SELECT id FROM groups WHERE display_name_key = :n"
+    if await taken_by_other(tx, sql, {"n": name_key(name)}, except_id):
         raise AlreadyExists(f"a group named {name!r} already exists", fields=["displayName"])
 
 
@@ -61,13 +60,9 @@ async def ensure_group_external_free(
     tx: Tx, provider: AuthProvider, external_id: str | None, *, except_id: str | None = None
 ) -> None:
     """Raise AlreadyExists when another group of this provider has this externalId."""
-    if external_id is None:
-        return
-    other = await tx.fetchval(
-        "SELECT id FROM groups WHERE auth_provider = :p AND external_id = :e",
-        {"p": provider, "e": external_id},
-    )
-    if other is not None and other != except_id:
+    sql = "SELECT id FROM groups WHERE auth_provider = :p AND external_id = :e"
+    params = {"p": provider, "e": external_id}
+    if external_id is not None and await taken_by_other(tx, sql, params, except_id):
         raise AlreadyExists(
             f"externalId {external_id!r} is already used by another group", fields=["externalId"]
         )

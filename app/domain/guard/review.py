@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from app.db import Tx
 from app.domain.access.permissions import require_writer
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
 from app.domain.groups.members import MemberChange
 from app.domain.groups.provisioning import provision_update_group
@@ -100,9 +100,7 @@ async def _settle(tx: Tx, actor: Actor, action: str, done: Sequence[HeldWrite]) 
         tx,
         actor=actor,
         action=action,
-        target_type="Provisioning",
-        target_id=None,
-        target_label="deprovisioning guard",
+        target=AuditTarget("Provisioning", None, "deprovisioning guard"),
         changes=[Change("heldWrites", len(done), None)],
     )
     if not await store.count_held(tx):
@@ -177,9 +175,7 @@ async def update_guard_settings(tx: Tx, *, actor: Actor, settings: GuardSettings
             tx,
             actor=actor,
             action="guard.update",
-            target_type="Provisioning",
-            target_id=None,
-            target_label="deprovisioning guard",
+            target=AuditTarget("Provisioning", None, "deprovisioning guard"),
             changes=changes,
         )
     return await guard_status(tx)

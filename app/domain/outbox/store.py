@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from app.db import Row, Tx
+from app.db.records import json_column, record_of
 
 LOCK = "outbox"
 
@@ -75,24 +74,13 @@ class OutboxEventRecord:
     resource: dict[str, Any] | None
 
 
-def _json(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
 def _record(row: Row) -> OutboxEventRecord:
-    return OutboxEventRecord(
+    return record_of(
+        OutboxEventRecord,
+        row,
         seq=int(row["seq"]),
-        id=row["id"],
-        type=row["type"],
-        at=row["at"],
-        actor_type=row["actor_type"],
-        actor_id=row["actor_id"],
-        actor_label=row["actor_label"],
-        request_id=row["request_id"],
-        resource_type=row["resource_type"],
-        resource_id=row["resource_id"],
-        changes=_json(row["changes"]),
-        resource=_json(row["resource"]),
+        changes=json_column(row["changes"]),
+        resource=json_column(row["resource"]),
     )
 
 
@@ -109,7 +97,7 @@ async def snapshot(tx: Tx, resource_type: str, resource_id: str | None) -> dict[
     doc = {k: row[k] for k in names}
     for key in _JSON_FIELDS:
         if key in doc:
-            doc[key] = _json(doc[key])
+            doc[key] = json_column(doc[key])
     return doc
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from app.db import Row, Tx
+from app.db.records import json_column, record_of
 
 LOCK = "signing_keys"  # held while the first key is generated, so every worker gets the same
 
@@ -24,14 +23,7 @@ class SigningKeyRecord:
 
 
 def _record(row: Row) -> SigningKeyRecord:
-    jwk = row["public_jwk"]
-    return SigningKeyRecord(
-        kid=row["kid"],
-        alg=row["alg"],
-        private_pem=row["private_pem"],
-        public_jwk=orjson.loads(jwk) if isinstance(jwk, str | bytes) else jwk,
-        created_at=row["created_at"],
-    )
+    return record_of(SigningKeyRecord, row, public_jwk=json_column(row["public_jwk"]))
 
 
 async def all_keys(tx: Tx) -> list[SigningKeyRecord]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.db import Tx
 from app.domain.access.permissions import require_writer
-from app.domain.audit import diff, record_audit
+from app.domain.audit import AuditTarget, diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.settings import store
 from app.domain.settings.catalogue import (
@@ -78,9 +78,7 @@ async def _changed(tx: Tx, actor: Actor, verb: str, attr: Attribute, changes: li
         tx,
         actor=actor,
         action=f"profileAttribute.{verb}",
-        target_type="ProfileAttribute",
-        target_id=attr.name,
-        target_label=attr.display_name,
+        target=AuditTarget("ProfileAttribute", attr.name, attr.display_name),
         changes=changes,
     )
 

@@ -14,7 +14,7 @@ import orjson
 
 from app.db import Tx
 from app.domain.access.permissions import require_writer
-from app.domain.audit import diff, record_audit
+from app.domain.audit import AuditTarget, diff, record_audit
 from app.domain.settings import store
 from app.domain.settings.conversion import convert_to_local
 from app.domain.types import KEEP, Actor, AuthProvider, AuthType, Change, Keep, merged
@@ -156,9 +156,7 @@ async def _audit_configure(
         tx,
         actor=actor,
         action="authentication.configure",
-        target_type="AuthenticationSettings",
-        target_id="1",
-        target_label=updated.type.value,
+        target=AuditTarget("AuthenticationSettings", "1", updated.type.value),
         changes=changes,
     )
 

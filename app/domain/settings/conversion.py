@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from app.db import Row, Tx
 from app.domain.access.permissions import require_writer
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.settings import store
 from app.domain.types import Actor, AuthProvider, Change
 from app.domain.users.store import row_to_user, save_user
@@ -127,9 +127,7 @@ async def _convert(
                 tx,
                 actor=actor,
                 action=f"{kind}.convertToLocal",
-                target_type=kind.capitalize(),
-                target_id=row["id"],
-                target_label=label,
+                target=AuditTarget(kind.capitalize(), row["id"], label),
                 changes=[Change("authProvider", before, "LOCAL")],
             )
         report.items.append(Conversion(kind.capitalize(), row["id"], label, before, True))

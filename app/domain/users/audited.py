@@ -1,14 +1,11 @@
-"""What the audit log keeps of a user (app.domain.users): its audited view and the entry each
-write of the package appends."""
+"""What the audit log keeps of a user (app.domain.users): its audited view (the entry itself
+names the user through `UserRecord.audit_target`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from app.db import Tx
-from app.domain.audit import record_audit
-from app.domain.types import Actor, Change, UserRecord
+from app.domain.types import UserRecord
 
 
 def snapshot(user: UserRecord) -> dict[str, Any]:
@@ -25,25 +22,3 @@ def snapshot(user: UserRecord) -> dict[str, Any]:
         **{f"profile.{k}": v for k, v in user.profile.items() if v is not None},
         "scimExtras": user.scim_extras or None,
     }
-
-
-async def audit_user(
-    tx: Tx,
-    actor: Actor,
-    action: str,
-    user: UserRecord,
-    changes: Iterable[Change],
-    *,
-    reason: str | None = None,
-) -> None:
-    """Append the audit entry of a write of ``user`` (labelled with its loginId)."""
-    await record_audit(
-        tx,
-        actor=actor,
-        action=action,
-        target_type="User",
-        target_id=user.id,
-        target_label=user.login_id,
-        changes=changes,
-        reason=reason,
-    )

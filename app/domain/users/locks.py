@@ -13,10 +13,10 @@ from dataclasses import replace
 from app.db import Tx
 from app.domain.access.decision import Action, require, user_target
 from app.domain.access.permissions import require_writer
-from app.domain.audit import diff
+from app.domain.audit import diff, record_audit
 from app.domain.clock import now_iso
 from app.domain.types import Actor, UserLock, UserRecord, UserStatus
-from app.domain.users.audited import audit_user, snapshot
+from app.domain.users.audited import snapshot
 from app.domain.users.store import load_user, save_user
 from app.errors import InvalidValue
 
@@ -69,5 +69,11 @@ async def unlock_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     status = UserStatus.ACTIVE if user.lock.idp_active else UserStatus.INACTIVE
     updated = replace(user, status=status, status_reason=None, lock=None)
     saved = await save_user(tx, updated, expected_version=user.version)
-    await audit_user(tx, actor, "user.unlock", saved, diff(snapshot(user), snapshot(saved)))
+    await record_audit(
+        tx,
+        actor=actor,
+        action="user.unlock",
+        target=saved,
+        changes=diff(snapshot(user), snapshot(saved)),
+    )
     return saved

@@ -8,14 +8,14 @@ from typing import Any
 from app.db import Tx
 from app.domain.access.decision import Action, require, user_target
 from app.domain.access.roles import ensure_an_owner_remains
-from app.domain.audit import diff
+from app.domain.audit import diff, record_audit
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.settings.authentication import current_provider
 from app.domain.settings.catalogue import Catalogue, get_catalogue
 from app.domain.settings.values import validate_login_id
 from app.domain.types import KEEP, Actor, AuthProvider, UserRecord, UserStatus
-from app.domain.users.audited import audit_user, snapshot
+from app.domain.users.audited import snapshot
 from app.domain.users.edits import IDP_EDIT, apply_identity, apply_profile, source_filtered
 from app.domain.users.locks import apply_idp_active, restored_status
 from app.domain.users.scim_extras import validate_scim_extras
@@ -87,7 +87,9 @@ async def _restore(
         last_provisioned_at=fresh.last_provisioned_at,
     )
     saved = await save_user(tx, restored, expected_version=twin.version)
-    await audit_user(tx, actor, "user.restore", saved, diff({}, snapshot(saved)))
+    await record_audit(
+        tx, actor=actor, action="user.restore", target=saved, changes=diff({}, snapshot(saved))
+    )
     return saved, True
 
 
@@ -130,7 +132,9 @@ async def provision_create_user(
         return await _restore(tx, actor, twin, user)
     await ensure_external_id_free(tx, provider, user.external_id)
     await insert_user(tx, user)
-    await audit_user(tx, actor, "user.create", user, diff({}, snapshot(user)))
+    await record_audit(
+        tx, actor=actor, action="user.create", target=user, changes=diff({}, snapshot(user))
+    )
     return user, False
 
 

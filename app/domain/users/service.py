@@ -10,14 +10,14 @@ from app.domain.access.credentials import revoke_user_api_tokens
 from app.domain.access.decision import Action, require, user_target
 from app.domain.access.permissions import require_writer
 from app.domain.access.roles import ensure_an_owner_remains
-from app.domain.audit import diff
+from app.domain.audit import diff, record_audit
 from app.domain.checks import check_external_id, check_version
 from app.domain.clock import new_id, now_iso
 from app.domain.groups.members import remove_user_from_all_groups
 from app.domain.settings.catalogue import Catalogue, get_catalogue
 from app.domain.settings.values import validate_login_id
 from app.domain.types import KEEP, Actor, AuthProvider, UserRecord, UserStatus
-from app.domain.users.audited import audit_user, snapshot
+from app.domain.users.audited import snapshot
 from app.domain.users.edits import ADMIN_EDIT, apply_identity, apply_profile
 from app.domain.users.locks import status_change
 from app.domain.users.store import (
@@ -108,7 +108,9 @@ async def create_user(tx: Tx, *, actor: Actor, data: UserCreate) -> UserRecord:
         last_provisioned_at=None,
     )
     await insert_user(tx, user)
-    await audit_user(tx, actor, "user.create", user, diff({}, snapshot(user)))
+    await record_audit(
+        tx, actor=actor, action="user.create", target=user, changes=diff({}, snapshot(user))
+    )
     return user
 
 
@@ -144,7 +146,7 @@ async def write_user_update(
     if not changes:
         return None
     saved = await save_user(tx, updated, expected_version=user.version)
-    await audit_user(tx, actor, "user.update", saved, changes)
+    await record_audit(tx, actor=actor, action="user.update", target=saved, changes=changes)
     return saved
 
 
@@ -188,7 +190,7 @@ async def set_user_status(
         await ensure_an_owner_remains(tx, removed=user.id)
     action = "user.reactivate" if active else "user.deactivate"
     changes = diff(snapshot(user), snapshot(saved))
-    await audit_user(tx, actor, action, saved, changes, reason=reason)
+    await record_audit(tx, actor=actor, action=action, target=saved, changes=changes, reason=reason)
     return saved
 
 
@@ -206,7 +208,7 @@ async def soft_delete_user(tx: Tx, *, actor: Actor, user: UserRecord) -> UserRec
     if user.active:  # after the change, under the lock (roles.OWNERS_LOCK)
         await ensure_an_owner_remains(tx, removed=user.id, left=groups)
     changes = diff({**snapshot(user), "groups": sorted(groups)}, {})
-    await audit_user(tx, actor, "user.delete", user, changes)
+    await record_audit(tx, actor=actor, action="user.delete", target=user, changes=changes)
     return deleted
 
 
@@ -230,5 +232,11 @@ async def restore_user(tx: Tx, *, actor: Actor, user_id: str) -> UserRecord:
     await ensure_login_free(tx, user.login_id)
     await ensure_external_id_free(tx, user.auth_provider, user.external_id, except_id=user.id)
     restored = await save_user(tx, replace(user, deleted_at=None), expected_version=user.version)
-    await audit_user(tx, actor, "user.restore", restored, diff({}, snapshot(restored)))
+    await record_audit(
+        tx,
+        actor=actor,
+        action="user.restore",
+        target=restored,
+        changes=diff({}, snapshot(restored)),
+    )
     return restored

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from app.db import Dialect, Row, Tx
+from app.db.reads import taken_by_other
 from app.domain.clock import now_iso
 from app.domain.names import name_key, search_fold
 from app.domain.types import AuthProvider, UserLock, UserRecord, UserStatus
@@ -118,11 +119,8 @@ async def find_user_by_login(tx: Tx, login_id: str) -> UserRecord | None:
 
 async def ensure_login_free(tx: Tx, login_id: str, *, except_id: str | None = None) -> None:
     """Raise AlreadyExists when a live user other than ``except_id`` has this loginId."""
-    other = await tx.fetchval(
-        "SELECT id FROM users WHERE login_key = :n AND deleted_at IS NULL",
-        {"n": name_key(login_id)},
-    )
-    if other is not None and other != except_id:
+    sql = "SELECT id FROM users WHERE login_key = :n AND deleted_at IS NULL"
+    if await taken_by_other(tx, sql, {"n": name_key(login_id)}, except_id):
         raise AlreadyExists(f"a user with loginId {login_id!r} already exists", fields=["loginId"])
 
 
@@ -131,13 +129,11 @@ async def ensure_external_id_free(
 ) -> None:
     """Raise AlreadyExists when another live user of this provider has this externalId (a
     deleted user's externalId is free: rule 16's new user after an admin delete)."""
-    if external_id is None:
-        return
-    other = await tx.fetchval(
-        "SELECT id FROM users WHERE auth_provider = :p AND external_id = :e AND deleted_at IS NULL",
-        {"p": provider, "e": external_id},
+    sql = (
+        "SELECT id FROM users WHERE auth_provider = :p AND external_id = :e AND deleted_at IS NULL"
     )
-    if other is not None and other != except_id:
+    params = {"p": provider, "e": external_id}
+    if external_id is not None and await taken_by_other(tx, sql, params, except_id):
         raise AlreadyExists(
             f"externalId {external_id!r} is already used by another {provider} user",
             fields=["externalId"],

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.db import Tx
 from app.domain.access.permissions import require_writer
-from app.domain.audit import record_audit
+from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import iso_in, new_id, now_iso, to_iso
 from app.domain.outbox.store import OutboxEventRecord, events_after, latest_seq
 from app.domain.outbox.views import document
@@ -172,9 +172,7 @@ async def redeliver(tx: Tx, *, actor: Actor, endpoint_id: str, low: int, high: i
         tx,
         actor=actor,
         action="webhook.redeliver",
-        target_type="WebhookEndpoint",
-        target_id=endpoint.id,
-        target_label=endpoint.url[:255],
+        target=AuditTarget("WebhookEndpoint", endpoint.id, endpoint.url[:255]),
         changes=[Change("events", None, f"{low}..{high}")],
     )
     return count

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from app.db import Tx
 from app.db.wakeup import CHANNEL, ENDPOINTS, endpoints
 from app.domain.access.permissions import require_writer
-from app.domain.audit import diff, record_audit
+from app.domain.audit import AuditTarget, diff, record_audit
 from app.domain.clock import iso_in, new_id, now_iso
 from app.domain.outbox.store import latest_seq
 from app.domain.outbox.types import EVENT_TYPES
@@ -88,9 +88,7 @@ async def _audit(tx: Tx, actor: Actor, action: str, e: Endpoint, changes: list[C
         tx,
         actor=actor,
         action=action,
-        target_type=TARGET,
-        target_id=e.id,
-        target_label=e.url[:255],
+        target=AuditTarget(TARGET, e.id, e.url[:255]),
         changes=changes,
     )
 

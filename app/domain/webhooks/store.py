@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from app.db import Row, Tx
+from app.db.records import json_column, record_of
 from app.domain.webhooks.model import (
     Attempt,
     Delivery,
@@ -28,25 +27,15 @@ _ATTEMPT = (
 
 
 def _endpoint(row: Row) -> Endpoint:
-    types = row["event_types"]
-    types = orjson.loads(types) if isinstance(types, str | bytes) else types
-    return Endpoint(
-        id=row["id"],
-        url=row["url"],
-        description=row["description"],
-        event_types=tuple(types),
+    return record_of(
+        Endpoint,
+        row,
+        event_types=tuple(json_column(row["event_types"])),
         format=EndpointFormat(row["format"]),
         enabled=bool(row["enabled"]),
         state=EndpointState(row["state"]),
-        secret=row["secret"],
-        previous_secret=row["previous_secret"],
-        previous_secret_expires_at=row["previous_secret_expires_at"],
         cursor_seq=int(row["cursor_seq"]),
-        failing_since=row["failing_since"],
-        last_success_at=row["last_success_at"],
         version=int(row["version"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
     )
 
 

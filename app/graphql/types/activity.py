@@ -17,7 +17,7 @@ from app.graphql.scalars import DateTime
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import Node
 from app.graphql.types.enums import ProvisioningOutcome, ProvisioningResourceType, ScimMethod
-from app.graphql.types.links import linked_node, log_cursors, log_total_count
+from app.graphql.types.links import linked, linked_node, log_cursors, log_total_count
 from app.graphql.types.relay import Connection, Count, parts
 
 # Every deprecation reason ends with when the field goes (docs/architecture.md, Deprecations).
@@ -39,7 +39,7 @@ class ProvisioningEvent(Node):
 
     async def _resource(self, info: Info) -> Node | None:
         kind = _NODE_RESOURCES.get(self.record.resource_type)
-        return cast(Node | None, await linked_node(info, kind, self.record.resource_id))
+        return await linked(info, kind, self.record.resource_id)
 
     token: ScimToken | None = strawberry.field(
         resolver=_token, description="The SCIM token that made the request (null if none)."

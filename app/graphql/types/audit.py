@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Protocol, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,7 +18,7 @@ from app.graphql.scalars import DateTime
 from app.graphql.types.admin import ScimToken
 from app.graphql.types.common import Node
 from app.graphql.types.enums import AuditAction
-from app.graphql.types.links import linked_node, log_cursors, log_total_count
+from app.graphql.types.links import linked, linked_node, log_cursors, log_total_count
 from app.graphql.types.relay import Connection, Count, parts
 from app.graphql.types.users import User
 
@@ -41,15 +41,26 @@ AuditActor = Annotated[
 ]
 
 
-async def load_actor(
-    info: Info, actor_type: str, actor_id: str | None, actor_label: str
-) -> AuditActor | None:
+class Acted(Protocol):
+    """A record that names who wrote it: an audit entry or an outbox event."""
+
+    @property
+    def actor_type(self) -> str: ...
+
+    @property
+    def actor_id(self) -> str | None: ...
+
+    @property
+    def actor_label(self) -> str: ...
+
+
+async def load_actor(info: Info, record: Acted) -> AuditActor | None:
     """The actor of an audit entry or event: the system, or the admin user or SCIM token
     (null when it is gone)."""
-    if actor_type == ActorKind.SYSTEM.value:
-        return SystemActor(label=actor_label)
-    kind = "User" if actor_type == ActorKind.ADMIN.value else "ScimToken"
-    return cast(AuditActor | None, await linked_node(info, kind, actor_id))
+    if record.actor_type == ActorKind.SYSTEM.value:
+        return SystemActor(label=record.actor_label)
+    kind = "User" if record.actor_type == ActorKind.ADMIN.value else "ScimToken"
+    return cast(AuditActor | None, await linked_node(info, kind, record.actor_id))
 
 
 @strawberry.type(name="AuditChange", description="One changed field.")
@@ -77,12 +88,10 @@ class AuditEntry(Node):
     actor_type: ActorKind = strawberry.field(description="Who wrote: ADMIN, SCIM or SYSTEM.")
 
     async def _actor(self, info: Info) -> AuditActor | None:
-        a = self.record
-        return await load_actor(info, a.actor_type, a.actor_id, a.actor_label)
+        return await load_actor(info, self.record)
 
     async def _target(self, info: Info) -> Node | None:
-        a = self.record
-        return cast(Node | None, await linked_node(info, a.target_type, a.target_id))
+        return await linked(info, self.record.target_type, self.record.target_id)
 
     actor: AuditActor | None = strawberry.field(
         resolver=_actor,

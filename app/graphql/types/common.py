@@ -17,21 +17,65 @@ from app.domain.types import (
     UserStatus,
 )
 from app.graphql.context import Info
+from app.graphql.types.enums import describe
 
-strawberry.enum(
-    AuthProvider, name="AuthProvider", description="Owner of a record: LOCAL (Roster) or an IdP."
+_IDPS = {
+    "OKTA": "Okta.",
+    "ENTRA_ID": "Microsoft Entra ID.",
+    "ONELOGIN": "OneLogin.",
+    "JUMPCLOUD": "JumpCloud.",
+    "GOOGLE": "Google Workspace.",
+    "PING": "Ping Identity.",
+    "SAML": "A generic SAML 2.0 IdP.",
+    "OIDC": "A generic OpenID Connect IdP.",
+    "LDAP": "An LDAP directory.",
+    "CUSTOM": "Another IdP.",
+}
+
+describe(
+    AuthProvider,
+    "AuthProvider",
+    "Owner of a record: LOCAL (Roster) or an IdP.",
+    {"LOCAL": "Roster itself: admins own the record.", **_IDPS},
 )
-strawberry.enum(AuthType, name="AuthType", description="Authentication type: INTERNAL or one IdP.")
-strawberry.enum(UserStatus, name="UserStatus", description="Lifecycle state of a user.")
-strawberry.enum(
+describe(
+    AuthType,
+    "AuthType",
+    "Authentication type: INTERNAL or one IdP.",
+    {"INTERNAL": "No IdP: admins sign in with Roster tokens.", **_IDPS},
+)
+describe(
+    UserStatus,
+    "UserStatus",
+    "Lifecycle state of a user.",
+    {"ACTIVE": "May sign in and hold roles.", "INACTIVE": "Deactivated; keeps its data."},
+)
+describe(
     SourcePriority,
-    name="SourcePriority",
-    description="Which system masters a profile attribute of IdP-owned users.",
+    "SourcePriority",
+    "Which system masters a profile attribute of IdP-owned users.",
+    {
+        "INHERIT_FROM_IDP": "The IdP masters the value: admins cannot change it (rule 3).",
+        "INHERIT_FROM_LOCAL": "Roster masters the value: admins may edit it.",
+    },
 )
-strawberry.enum(
-    AttributeStatus, name="AttributeStatus", description="Whether a profile attribute is shown."
+describe(
+    AttributeStatus,
+    "AttributeStatus",
+    "Whether a profile attribute is shown.",
+    {"VISIBLE": "Shown to every admin.", "HIDDEN": "Values withheld from VIEWER admins."},
 )
-strawberry.enum(Datatype, name="AttributeDatatype", description="Datatype of a profile attribute.")
+describe(
+    Datatype,
+    "AttributeDatatype",
+    "Datatype of a profile attribute.",
+    {
+        "STRING": "Text.",
+        "NUMBER": "A number.",
+        "STRING_ARRAY": "A list of texts.",
+        "IDENTIFIER": "An identifier.",
+    },
+)
 
 
 @strawberry.enum(name="OrderDirection", description="Sort direction.")

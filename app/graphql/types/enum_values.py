@@ -1,17 +1,10 @@
-"""Descriptions of the values of the enums declared elsewhere (domain enums, ordering, error
-codes), given in one place; `schema.py` imports this before it builds the schema."""
+"""Descriptions of the values of the enums declared elsewhere (ordering, error codes, token
+states), given in one place; the domain enums of app.domain.types are described where
+`common` gives them to Strawberry. `schema.py` imports this before it builds the schema."""
 
 from __future__ import annotations
 
 from app.domain.access.tokens import TokenState
-from app.domain.types import (
-    AttributeStatus,
-    AuthProvider,
-    AuthType,
-    Datatype,
-    SourcePriority,
-    UserStatus,
-)
 from app.graphql.errors import UserErrorCode
 from app.graphql.filters import GroupOrderField, UserOrderField
 from app.graphql.types.catalogue import ValueSource
@@ -19,45 +12,6 @@ from app.graphql.types.common import OrderDirection
 from app.graphql.types.enums import describe_values
 from app.graphql.types.users import CannotUpdateReason
 
-_IDPS = {
-    "OKTA": "Okta.",
-    "ENTRA_ID": "Microsoft Entra ID.",
-    "ONELOGIN": "OneLogin.",
-    "JUMPCLOUD": "JumpCloud.",
-    "GOOGLE": "Google Workspace.",
-    "PING": "Ping Identity.",
-    "SAML": "A generic SAML 2.0 IdP.",
-    "OIDC": "A generic OpenID Connect IdP.",
-    "LDAP": "An LDAP directory.",
-    "CUSTOM": "Another IdP.",
-}
-
-describe_values(AuthProvider, {"LOCAL": "Roster itself: admins own the record.", **_IDPS})
-describe_values(AuthType, {"INTERNAL": "No IdP: admins sign in with Roster tokens.", **_IDPS})
-describe_values(
-    UserStatus,
-    {"ACTIVE": "May sign in and hold roles.", "INACTIVE": "Deactivated; keeps its data."},
-)
-describe_values(
-    SourcePriority,
-    {
-        "INHERIT_FROM_IDP": "The IdP masters the value: admins cannot change it (rule 3).",
-        "INHERIT_FROM_LOCAL": "Roster masters the value: admins may edit it.",
-    },
-)
-describe_values(
-    AttributeStatus,
-    {"VISIBLE": "Shown to every admin.", "HIDDEN": "Values withheld from VIEWER admins."},
-)
-describe_values(
-    Datatype,
-    {
-        "STRING": "Text.",
-        "NUMBER": "A number.",
-        "STRING_ARRAY": "A list of texts.",
-        "IDENTIFIER": "An identifier.",
-    },
-)
 describe_values(OrderDirection, {"ASC": "Ascending.", "DESC": "Descending."})
 describe_values(
     UserOrderField,

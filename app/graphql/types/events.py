@@ -9,7 +9,7 @@ takes as ``after``: a consumer may switch between the two without losing its pla
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -25,7 +25,7 @@ from app.graphql.scalars import DateTime
 from app.graphql.types.audit import AuditActor, AuditChange, load_actor
 from app.graphql.types.common import Node
 from app.graphql.types.enums import describe_values
-from app.graphql.types.links import linked_node
+from app.graphql.types.links import linked
 from app.graphql.types.relay import Connection, Count, parts
 
 
@@ -94,12 +94,10 @@ class Event:
     )
 
     async def _actor(self, info: Info) -> AuditActor | None:
-        e = self.record
-        return await load_actor(info, e.actor_type, e.actor_id, e.actor_label)
+        return await load_actor(info, self.record)
 
     async def _resource(self, info: Info) -> Node | None:
-        e = self.record
-        return cast(Node | None, await linked_node(info, e.resource_type, e.resource_id))
+        return await linked(info, self.record.resource_type, self.record.resource_id)
 
     actor: AuditActor | None = strawberry.field(
         resolver=_actor, description="The admin user, SCIM token or system; null when gone."

@@ -5,7 +5,7 @@ two log connections (audit entries, provisioning events) share: their fields and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
 
@@ -13,7 +13,7 @@ from app.domain.directory import Page
 from app.graphql.context import Context, Info
 from app.graphql.types.admin import ApiToken, ScimToken
 from app.graphql.types.catalogue import ProfileAttribute
-from app.graphql.types.common import page_request
+from app.graphql.types.common import Node, page_request
 from app.graphql.types.groups import Group
 from app.graphql.types.relay import Connection, Count, count_later
 from app.graphql.types.users import User
@@ -67,6 +67,11 @@ _VIEWS: dict[str, tuple[str, Callable[[Any, Context], Any]]] = {
     "ScimToken": ("scim_tokens", lambda rec, _: ScimToken.of(rec)),
     "ApiToken": ("api_tokens", lambda rec, _: ApiToken.of(rec)),
 }
+
+
+async def linked(info: Info, type_name: str | None, raw: str | None) -> Node | None:
+    """`linked_node`, typed as the Node it is."""
+    return cast(Node | None, await linked_node(info, type_name, raw))
 
 
 async def linked_node(info: Info, type_name: str | None, raw: str | None) -> Any:
