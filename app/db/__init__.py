@@ -233,6 +233,49 @@ class Database:
             await conn_cm.__aexit__(None, None, None)
         await run_callbacks(tx._callbacks)
 
+    @property
+    def can_snapshot(self) -> bool:
+        """`snapshot` is available: PostgreSQL, or SQLite in a file (another connection to an
+        in-memory database would see another, empty database)."""
+        return self.kind != "sqlite" or _file_id(self.settings.sqlite_path) is not None
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Tx]:
+        """A read-only transaction on a connection of its own, every read of which sees one
+        snapshot, for a response streamed after its request's transaction has ended.
+
+        SQLite: a new connection in one read transaction (WAL: it neither waits for the
+        writer nor blocks it, and holds none of the request connection's lock). PostgreSQL: a
+        pooled connection in a REPEATABLE READ READ ONLY transaction. Rolled back and given
+        back however the block ends, a cancellation included.
+        """
+        if self.kind == "sqlite":
+            if _file_id(self.settings.sqlite_path) is None:
+                raise DatabaseUnavailable(MISSING_FILE)
+            conn = self._open_sqlite()
+            try:
+                conn.execute("PRAGMA query_only=ON")
+                conn.execute("BEGIN")
+                yield SqliteTx(conn, self.cache, write=False)
+            finally:
+                conn.close()  # rolls the read transaction back
+            return
+        if self._pool is None:
+            await self.connect()
+        with _pg_outages("cannot reach PostgreSQL"):
+            conn = await self._pool.acquire()
+        try:
+            with _pg_outages("lost the connection to PostgreSQL"):
+                snap = conn.transaction(isolation="repeatable_read", readonly=True)
+                await snap.start()
+                try:
+                    yield PgTx(conn, self.cache)
+                finally:
+                    if not conn.is_closed():
+                        await snap.rollback()
+        finally:
+            await self._pool.release(conn)
+
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
         try:
