@@ -78,6 +78,7 @@ class Database:
         # (app.db.cache).
         self.cache = ProcessCache()
         self._on_close: list[Callable[[], Awaitable[None]]] = []
+        self._snapshots = 0  # open `snapshot` blocks, for /metrics
 
     def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the Database closes (e.g. to end a LISTEN connection)."""
@@ -149,14 +150,17 @@ class Database:
                 pool.terminate()
 
     def pool_stats(self) -> dict[str, int]:
-        """Connection use, for /metrics (SQLite has one connection)."""
+        """Connection use, for /metrics (SQLite has one connection, and one more for each
+        open snapshot; a PostgreSQL snapshot's connection is also in use)."""
         if self._pool is None:
             return {
                 "size": 1 if self._sqlite is not None else 0,
                 "in_use": int(self._lock.locked()),
+                "snapshots": self._snapshots,
             }
         size = self._pool.get_size()
-        return {"size": size, "in_use": size - self._pool.get_idle_size()}
+        in_use = size - self._pool.get_idle_size()
+        return {"size": size, "in_use": in_use, "snapshots": self._snapshots}
 
     @property
     def pool(self) -> Any:
@@ -253,17 +257,20 @@ class Database:
             if _file_id(self.settings.sqlite_path) is None:
                 raise DatabaseUnavailable(MISSING_FILE)
             conn = self._open_sqlite()
+            self._snapshots += 1
             try:
                 conn.execute("PRAGMA query_only=ON")
                 conn.execute("BEGIN")
                 yield SqliteTx(conn, self.cache, write=False)
             finally:
                 conn.close()  # rolls the read transaction back
+                self._snapshots -= 1
             return
         if self._pool is None:
             await self.connect()
         with _pg_outages("cannot reach PostgreSQL"):
             conn = await self._pool.acquire()
+        self._snapshots += 1
         try:
             with _pg_outages("lost the connection to PostgreSQL"):
                 snap = conn.transaction(isolation="repeatable_read", readonly=True)
@@ -274,6 +281,7 @@ class Database:
                     if not conn.is_closed():
                         await snap.rollback()
         finally:
+            self._snapshots -= 1
             await self._pool.release(conn)
 
     async def ping(self) -> bool:
