@@ -239,8 +239,11 @@ class Database:
 
     @property
     def can_snapshot(self) -> bool:
-        """`snapshot` is available: PostgreSQL, or SQLite in a file (another connection to an
-        in-memory database would see another, empty database)."""
+        """`snapshot` is available: fewer are open than half of ROSTER_DB_POOL_MAX (slow
+        readers must not take the connections every other request needs), on PostgreSQL or
+        on SQLite in a file (another connection to an in-memory database sees another one)."""
+        if self._snapshots >= max(1, self.settings.db_pool_max // 2):
+            return False
         return self.kind != "sqlite" or _file_id(self.settings.sqlite_path) is not None
 
     @asynccontextmanager

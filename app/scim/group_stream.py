@@ -59,7 +59,8 @@ class ScimStream(StreamingResponse):
 
 
 def should_stream(call: Call, group: GroupRecord, proj: Projection) -> bool:
-    """Stream when the members are returned and are more than the setting allows in memory."""
+    """Stream when the members are returned and are more than the setting allows in memory,
+    and a snapshot is free (else the group is rendered in memory, as a smaller one)."""
     return (
         group.member_count > call.settings.scim_stream_members_over
         and proj.wants("members")

@@ -209,3 +209,40 @@ async def test_a_client_that_goes_mid_stream_leaves_no_connection_behind(
     assert (stats["in_use"], stats["snapshots"]) == (0, 0)
     full = await _get(streaming, scim, f"/Groups/{g}")
     assert b"".join(full.chunks) == (await scim.client.get(f"/Groups/{g}")).content
+
+
+async def test_past_half_the_pool_in_streams_a_large_group_is_sent_whole(
+    scim: Scim, streaming: Starlette, database: Database
+) -> None:
+    g, _ = await _seven(scim)
+    reference = (await scim.client.get(f"/Groups/{g}")).content
+    go_on = asyncio.Event()
+
+    async def stall() -> tuple[Client, asyncio.Task[None]]:
+        """A reader that takes the head, then stalls holding its snapshot until ``go_on``."""
+        slow, started = Client(), asyncio.Event()
+
+        async def send(message: Message) -> None:
+            await slow.send(message)
+            if len(slow.sent) == 2:
+                started.set()
+                await go_on.wait()
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                slow.gone.set()
+
+        task = asyncio.create_task(streaming(_scope(scim, f"/Groups/{g}"), slow.receive, send))
+        await started.wait()
+        return slow, task
+
+    half = database.settings.db_pool_max // 2
+    stalled = [await stall() for _ in range(half)]
+    assert database.pool_stats()["snapshots"] == half
+    whole = await _get(streaming, scim, f"/Groups/{g}")
+    assert (whole.headers["content-length"], b"".join(whole.chunks)) == (
+        str(len(reference)),
+        reference,
+    )
+    go_on.set()
+    await asyncio.wait_for(asyncio.gather(*(task for _, task in stalled)), 10)
+    assert all(b"".join(slow.chunks) == reference for slow, _ in stalled)
+    assert database.pool_stats()["snapshots"] == 0
