@@ -60,9 +60,11 @@ class ScimStream(StreamingResponse):
 
 def should_stream(call: Call, group: GroupRecord, proj: Projection) -> bool:
     """Stream when the members are returned and are more than the setting allows in memory,
-    and a snapshot is free (else the group is rendered in memory, as a smaller one)."""
+    and a snapshot is free (else the group is rendered in memory, as a smaller one). HEAD is
+    not streamed: its answer carries the length of the body it does not send."""
     return (
         group.member_count > call.settings.scim_stream_members_over
+        and call.request.scope["method"] == "GET"
         and proj.wants("members")
         and call.db.can_snapshot
     )

@@ -133,7 +133,7 @@ async def test_streamed_body_is_the_in_memory_body_sent_a_batch_at_a_time(
         assert scrub(reference.json(), g=g, **subs) == expected
 
 
-async def test_small_groups_and_reads_without_members_are_not_streamed(
+async def test_small_groups_reads_without_members_and_head_are_not_streamed(
     scim: Scim, streaming: Starlette
 ) -> None:
     ids = sorted([(await scim.create_user(f"s{i}@x.com"))["id"] for i in range(2)])
@@ -144,6 +144,13 @@ async def test_small_groups_and_reads_without_members_are_not_streamed(
         reference = await scim.client.get(f"/Groups/{path}?{query}")
         assert got.headers["content-length"] == str(len(reference.content))
         assert b"".join(got.chunks) == reference.content
+    head = Client()
+    await streaming({**_scope(scim, f"/Groups/{large}"), "method": "HEAD"}, head.receive, head.send)
+    reference = await scim.client.get(f"/Groups/{large}")
+    assert (head.sent[0]["status"], head.headers["content-length"]) == (
+        200,
+        str(len(reference.content)),
+    )
 
 
 async def test_if_none_match_answers_304_before_streaming_and_404_still_404(
