@@ -75,7 +75,7 @@ async def _body(
 ) -> AsyncGenerator[bytes, None]:
     head, tail = group_frame(group, call.base, proj)
     yield head
-    if tail is None:  # the members went between the two reads
+    if tail is None:  # the group lost every member between the request's read and the snapshot
         return
     async for piece in member_pieces(
         tx, group.id, call.base, proj, call.settings.scim_stream_batch
