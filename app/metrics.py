@@ -46,6 +46,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "roster_build_info": ("gauge", "Always 1: the Roster and Python versions of this process."),
     "roster_db_pool_size": ("gauge", "Database connections open in this worker's pool."),
     "roster_db_pool_in_use": ("gauge", "Database connections of this worker's pool in use."),
+    "roster_db_pool_snapshots": (
+        "gauge",
+        "Read snapshots this worker holds open for streamed responses (a large group's full"
+        " read): one connection each.",
+    ),
     "roster_guard_tripped": (
         "gauge",
         "1 while the deprovisioning guard holds destructive IdP writes (rule 19), else 0.",

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     )
     scim_max_page_size: int = Field(default=1000, ge=1)
     scim_default_page_size: int = Field(default=100, ge=1)
+    scim_stream_members_over: int = Field(
+        default=1000,
+        ge=0,
+        description="A full read of a group with more members than this is streamed: its "
+        "members rendered and sent a batch at a time from one read snapshot, in bounded memory.",
+    )
+    scim_stream_batch: int = Field(
+        default=1000, ge=1, description="Members read and sent per batch of a streamed group."
+    )
     scim_max_body_bytes: int = Field(default=1_048_576, ge=1024)
     scim_max_filter_length: int = Field(default=4096, ge=64)
     scim_bulk_max_operations: int = Field(

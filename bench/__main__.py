@@ -9,6 +9,7 @@ Environment: BENCH_SIZES (1000,10000,100000), BENCH_ENGINES (sqlite,postgres),
 BENCH_PG_WORKERS (1,2), BENCH_DURATION (5 s per phase), BENCH_CONNECTIONS (8),
 BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/roster_bench), BENCH_PHASES (all),
 BENCH_EVENTS_RATE (50 deactivations/s) and BENCH_EVENTS_SECONDS (10) for the events phase.
+The group_stream phase (bench/stream_phase.py) runs only when BENCH_PHASES names it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench.harness import (
     wrk,
 )
 from bench.setup import pg_url, prepare_directory
+from bench.stream_phase import group_stream_phase
 from bench.webhooks_phase import webhooks_phase
 
 PHASES = [
@@ -109,7 +111,9 @@ def run_config(
         for phase in ("get_by_id", "filter_eq"):
             wrk(srv.base, phase, base_env, max(1, duration // 2), conns)
         for phase in phases:
-            if phase in SEQUENTIAL:
+            if phase == "group_stream":  # needs the server's process, for its memory
+                results[phase] = group_stream_phase(srv.base, setup, srv.pid)
+            elif phase in SEQUENTIAL:
                 results[phase] = SEQUENTIAL[phase](srv.base, setup)
             else:
                 env = dict(base_env)

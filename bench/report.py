@@ -89,6 +89,12 @@ def _at_largest(big: dict[str, Any]) -> list[str]:
     if "group_full" in big:
         g = big["group_full"]
         parts.append(f"full read of {g['members']} members {g['ms']:.0f} ms, {g['bytes']} B")
+    if "group_stream" in big:
+        g = big["group_stream"]
+        parts.append(
+            f"full read of {g['members']} members: TTFB {g['ttfb_ms']:.1f} ms, last byte"
+            f" {g['total_ms']:.0f} ms, server RSS +{g['rss_growth_kb_max'] / 1024:.1f} MB"
+        )
     if "bulk" in big:
         b = big["bulk"]
         parts.append(

@@ -78,6 +78,7 @@ class Database:
         # (app.db.cache).
         self.cache = ProcessCache()
         self._on_close: list[Callable[[], Awaitable[None]]] = []
+        self._snapshots = 0  # open `snapshot` blocks, for /metrics
 
     def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the Database closes (e.g. to end a LISTEN connection)."""
@@ -149,14 +150,17 @@ class Database:
                 pool.terminate()
 
     def pool_stats(self) -> dict[str, int]:
-        """Connection use, for /metrics (SQLite has one connection)."""
+        """Connection use, for /metrics (SQLite has one connection, and one more for each
+        open snapshot; a PostgreSQL snapshot's connection is also in use)."""
         if self._pool is None:
             return {
                 "size": 1 if self._sqlite is not None else 0,
                 "in_use": int(self._lock.locked()),
+                "snapshots": self._snapshots,
             }
         size = self._pool.get_size()
-        return {"size": size, "in_use": size - self._pool.get_idle_size()}
+        in_use = size - self._pool.get_idle_size()
+        return {"size": size, "in_use": in_use, "snapshots": self._snapshots}
 
     @property
     def pool(self) -> Any:
@@ -232,6 +236,56 @@ class Database:
         finally:
             await conn_cm.__aexit__(None, None, None)
         await run_callbacks(tx._callbacks)
+
+    @property
+    def can_snapshot(self) -> bool:
+        """`snapshot` is available: fewer are open than half of ROSTER_DB_POOL_MAX (slow
+        readers must not take the connections every other request needs), on PostgreSQL or
+        on SQLite in a file (another connection to an in-memory database sees another one)."""
+        if self._snapshots >= max(1, self.settings.db_pool_max // 2):
+            return False
+        return self.kind != "sqlite" or _file_id(self.settings.sqlite_path) is not None
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Tx]:
+        """A read-only transaction on a connection of its own, every read of which sees one
+        snapshot, for a response streamed after its request's transaction has ended.
+
+        SQLite: a new connection in one read transaction (WAL: it neither waits for the
+        writer nor blocks it, and holds none of the request connection's lock). PostgreSQL: a
+        pooled connection in a REPEATABLE READ READ ONLY transaction. Rolled back and given
+        back however the block ends, a cancellation included.
+        """
+        if self.kind == "sqlite":
+            if _file_id(self.settings.sqlite_path) is None:
+                raise DatabaseUnavailable(MISSING_FILE)
+            conn = self._open_sqlite()
+            self._snapshots += 1
+            try:
+                conn.execute("PRAGMA query_only=ON")
+                conn.execute("BEGIN")
+                yield SqliteTx(conn, self.cache, write=False)
+            finally:
+                conn.close()  # rolls the read transaction back
+                self._snapshots -= 1
+            return
+        if self._pool is None:
+            await self.connect()
+        with _pg_outages("cannot reach PostgreSQL"):
+            conn = await self._pool.acquire()
+        self._snapshots += 1
+        try:
+            with _pg_outages("lost the connection to PostgreSQL"):
+                snap = conn.transaction(isolation="repeatable_read", readonly=True)
+                await snap.start()
+                try:
+                    yield PgTx(conn, self.cache)
+                finally:
+                    if not conn.is_closed():
+                        await snap.rollback()
+        finally:
+            self._snapshots -= 1
+            await self._pool.release(conn)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -1,7 +1,8 @@
 """/Groups and /Groups/{id} (RFC 7644 §3.3-§3.6, RFC 7643 §4.2).
 
 Members are read page by page through the keyset `member_page`, and not at all when
-``members`` is not returned (``excludedAttributes=members``, Entra's every group read).
+``members`` is not returned (``excludedAttributes=members``, Entra's every group read); a full
+read of a large group is streamed (`app.scim.group_stream`).
 A group PATCH answers 204, as Entra advises ("returning a body with a list of all the members
 isn't advisable"): a body would cost a read of every member of a 50,000-member group on each
 membership change. When the client asks for a body with ``attributes`` or
@@ -12,83 +13,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
-from app.db import Tx
 from app.domain.groups.members import MemberChange
 from app.domain.groups.provisioning import (
     provision_create_group,
     provision_delete_group,
     provision_update_group,
 )
-from app.domain.groups.store import load_group, member_page
+from app.domain.groups.store import load_group
 from app.domain.guard import writes as guard
 from app.domain.types import GroupRecord
 from app.scim.attributes import GROUP_VOCABULARY
 from app.scim.dialects import normalise_patch, normalise_resource
 from app.scim.errors import invalid_value
 from app.scim.group_patch import fold_group_patch, member_ids
+from app.scim.group_render import group_json
+from app.scim.group_stream import should_stream, stream_group
 from app.scim.guarded import held
 from app.scim.params import not_modified, query_projection
 from app.scim.pipeline import Call, Op, Session, Written, read
-from app.scim.projection import Projection
-from app.scim.wire import GROUP_URN, ScimPieces, etag, no_content
-
-MEMBER_PAGE = 1000
-
-
-async def _member_pieces(tx: Tx, group_id: str, base: str, proj: Projection) -> list[bytes]:
-    """The projected members as JSON, one piece per page of members and each (after the
-    first) led by its comma: the elements of the ``members`` array, without the brackets."""
-    pieces: list[bytes] = []
-    after: str | None = None
-    while True:
-        rows = await member_page(tx, group_id=group_id, after=after, limit=MEMBER_PAGE)
-        page = [
-            {"value": r[0], "display": r[1], "$ref": f"{base}/Users/{r[0]}", "type": "User"}
-            for r in rows
-        ]
-        if proj.given:  # sub-attributes named or excluded (members.value, ...)
-            page = proj.apply({"schemas": [GROUP_URN], "id": "", "members": page})["members"]
-        if page:
-            text = orjson.dumps(page)[1:-1]
-            pieces.append(b"," + text if pieces else text)
-        if len(rows) < MEMBER_PAGE:
-            return pieces
-        after = rows[-1][0]
-
-
-async def group_json(tx: Tx, group: GroupRecord, base: str, proj: Projection) -> list[bytes]:
-    """The projected Group resource as JSON, in pieces that concatenate to the document.
-
-    Members are read only when returned, and then a page at a time, each page serialised
-    before the next is read: a 50,000-member group costs the memory of its JSON text and one
-    page of objects, not 50,000 dictionaries (docs/performance.md).
-    """
-    doc: dict[str, Any] = {"schemas": [GROUP_URN], "id": group.id}
-    if group.external_id is not None:
-        doc["externalId"] = group.external_id
-    doc["displayName"] = group.display_name
-    doc["meta"] = {
-        "resourceType": "Group",
-        "created": group.created_at,
-        "lastModified": group.updated_at,
-        "location": f"{base}/Groups/{group.id}",
-        "version": etag(group.version),
-    }
-    projected = proj.apply(doc)
-    if not (group.member_count and proj.wants("members")):
-        return [orjson.dumps(projected)]
-    meta = projected.pop("meta", None)  # members go before meta, as in every other read
-    head = orjson.dumps(projected)[:-1] + b',"members":['
-    tail = b"]" + (b',"meta":' + orjson.dumps(meta) if meta is not None else b"") + b"}"
-    return [head, *await _member_pieces(tx, group.id, base, proj), tail]
-
-
-async def render_group(tx: Tx, group: GroupRecord, base: str, proj: Projection) -> Any:
-    """The projected Group resource, for a list or a body: JSON text that orjson embeds."""
-    return orjson.Fragment(b"".join(await group_json(tx, group, base, proj)))
+from app.scim.wire import ScimPieces, etag, no_content
 
 
 async def _written(
@@ -114,18 +59,23 @@ def _fields(body: Any) -> tuple[str, str | None, list[str]]:
 
 
 async def get_group(call: Call) -> Response:
-    """GET /Groups/{id}; If-None-Match answers 304."""
+    """GET /Groups/{id}; If-None-Match answers 304. A large group is streamed from a snapshot
+    taken after this request's transaction ends (a pooled connection is never held while
+    another is awaited)."""
     group_id, proj = call.request.path_params["id"], query_projection(call, ())
 
-    async def work(s: Session) -> Response:
+    async def work(s: Session) -> Response | None:
         group = await load_group(s.tx, group_id)
         cached = not_modified(call, group.version)
         if cached is not None:
             return cached
+        if should_stream(call, group, proj):
+            return None
         pieces = await group_json(s.tx, group, call.base, proj)
         return ScimPieces(pieces, 200, {"ETag": etag(group.version)})
 
-    return await read(call, work)
+    answered = await read(call, work)
+    return answered if answered is not None else await stream_group(call, group_id, proj)
 
 
 async def group_create(s: Session, op: Op) -> Written:

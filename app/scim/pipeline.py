@@ -126,7 +126,7 @@ async def _session(call: Call, tx: Tx) -> Session:
     return Session(tx, principal, actor, catalogue, user_mapping(tx, catalogue))
 
 
-async def read(call: Call, work: Callable[[Session], Awaitable[Response]]) -> Response:
+async def read(call: Call, work: Callable[[Session], Awaitable[T]]) -> T:
     """Run a read in one transaction after the token check."""
     async with call.db.transaction() as tx:
         return await work(await _session(call, tx))

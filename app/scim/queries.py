@@ -14,7 +14,7 @@ from app.domain.groups.lookups import groups_of_users
 from app.domain.types import GroupRecord, UserRecord
 from app.scim.errors import ScimError, invalid_value
 from app.scim.filters import FilterError, parse_sort
-from app.scim.groups import render_group
+from app.scim.group_render import render_group
 from app.scim.params import USER_EXTENSIONS
 from app.scim.pipeline import Call, Session
 from app.scim.projection import EVERYTHING, Projection, projection

@@ -192,7 +192,7 @@ async def test_rename_and_external_id_by_path(scim: Scim) -> None:
 async def test_members_are_rendered_a_page_at_a_time(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.scim.groups.MEMBER_PAGE", 2)  # five members: three pages
+    monkeypatch.setattr("app.scim.group_render.MEMBER_PAGE", 2)  # five members: three pages
     ids = sorted([(await scim.create_user(f"u{i}@x.com"))["id"] for i in range(5)])
     g = await scim.create_group("Eng", ids, externalId="x-1")
     subs = {f"u{i}": uid for i, uid in enumerate(ids)}
