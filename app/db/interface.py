@@ -61,6 +61,12 @@ class Dialect:
         """The JSON document without one top-level key (key must be a validated name)."""
         return f"json_remove({column}, '$.\"{key}\"')"
 
+    def json_object(self, fields: Sequence[tuple[str, str, bool]]) -> str:
+        """One JSON object built from a row: ``fields`` are (key, column, whether the column
+        holds JSON); keys and columns must be fixed names, never input."""
+        parts = (f"'{k}', {f'json({c})' if is_json else c}" for k, c, is_json in fields)
+        return f"json_object({', '.join(parts)})"
+
     def json_pairs(self, first: str, second: str, source: str) -> str:
         """A scalar subquery: the JSON array of ``[first, second]`` of the rows of ``source``
         (its FROM and WHERE), in no particular order; ``[]`` when there are none. (Ordering
@@ -92,6 +98,10 @@ class PgDialect(Dialect):
 
     def json_remove(self, column: str, key: str) -> str:
         return f"({column} - '{key}')"
+
+    def json_object(self, fields: Sequence[tuple[str, str, bool]]) -> str:
+        parts = (f"'{k}', {c}" for k, c, _ in fields)
+        return f"jsonb_build_object({', '.join(parts)})"
 
     def json_pairs(self, first: str, second: str, source: str) -> str:
         return f"(SELECT coalesce(json_agg(json_build_array({first}, {second})), '[]') {source})"

@@ -2,8 +2,8 @@
 
 Each case counts the statements that read or write the ``groups`` row of the patched group,
 through the real SCIM endpoint on both engines, and checks the whole result. A change also
-yields its downstream event (rule 20), whose one read of the group as it now is, at commit,
-is marked (`app.domain.outbox.store.SNAPSHOT`) and counted apart.
+yields its downstream event (rule 20), whose insert reads the group as it now is, at commit,
+in the same statement; it is counted as "outbox".
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from app.domain.outbox.store import SNAPSHOT
 from tests.scim.conftest import GROUP, Scim
 from tests.support import counting
 
@@ -23,7 +22,10 @@ def _group_statements(seen: list[str]) -> list[str]:
     on_row = [
         sql for sql in seen if sql.startswith("UPDATE groups") or "FROM groups WHERE id" in sql
     ]
-    return ["outbox" if sql.startswith(SNAPSHOT) else " ".join(sql.split()[:2]) for sql in on_row]
+    return [
+        "outbox" if sql.startswith("INSERT INTO outbox_events") else " ".join(sql.split()[:2])
+        for sql in on_row
+    ]
 
 
 async def _patch(scim: Scim, g: str, ops: list[dict[str, Any]], mp: pytest.MonkeyPatch) -> Any:
@@ -55,7 +57,7 @@ async def test_replace_remove_and_add_write_the_group_row_once(
     start, _, _ = await _state(scim, g)
     etag, statements = await _patch(scim, g, ops, monkeypatch)
     # one read of the row (locked), one write: version, name, member count, lastProvisionedAt;
-    # then, at commit, the outbox's snapshot of the group for the event
+    # then, at commit, the event, with the group as it now is
     assert statements == ["SELECT id,", "UPDATE groups", "outbox"]
     assert etag == f'W/"{start + 1}"'
     assert await _state(scim, g) == (start + 1, 2, sorted([cy, dee]))

@@ -1,10 +1,11 @@
 """Staging: one event per audited change, numbered and written just before commit.
 
 `stage_event` runs where the change is audited, in the change's transaction, and registers a
-before-commit step. At commit time that step takes the outbox lock (once per transaction),
-reads the resource as it now is, and writes the event with the next number; after the commit
-the event's number is announced (a NOTIFY on PostgreSQL, an in-process wake-up on SQLite) so
-long-polling readers and followers see it within milliseconds.
+before-commit step. At commit time that step takes the outbox lock (once per transaction)
+and writes the event with the next number and the resource as it now is, read by the same
+statement; after the commit the event's number is announced (a NOTIFY on PostgreSQL, an
+in-process wake-up on SQLite) so long-polling readers and followers see it within
+milliseconds.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def stage_event(
             resource_type=target_type,
             resource_id=target_id,
             changes=document,
-            resource=await store.snapshot(tx, target_type, target_id),
+            resource=None,  # read by the insert, as the resource is at commit
         )
         seq = await store.insert_event(tx, event)
         tx.notify(CHANNEL, str(seq))

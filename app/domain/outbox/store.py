@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.db import Row, Tx
+from app.db import Dialect, Row, Tx
 from app.db.records import json_column, record_of
 
 LOCK = "outbox"
@@ -23,37 +23,82 @@ _COLUMNS = (
     "seq, id, type, at, actor_type, actor_id, actor_label, request_id, resource_type,"
     " resource_id, changes, resource"
 )
-# The resource as it now is, per audit target type: public fields only (no hashes, no
-# secrets), named as the APIs name them. A type not listed has no resource document. Each
-# read starts with the comment `SNAPSHOT`, so statement counts can tell it from the change's
-# own statements (it is the one read of the resource the outbox adds to a write).
-SNAPSHOT = "/* outbox snapshot */ "
-_SNAPSHOTS: dict[str, str] = {
+# The resource as it now is, per audit target type: its table, the key column, and the public
+# fields (no hashes, no secrets) as (name in the APIs, column). JSON columns are listed in
+# `_JSON_FIELDS`. A type not listed has no resource document. The document is built by the
+# database inside the event's own INSERT (`Dialect.json_object`), so the outbox adds one
+# statement to a write, not two.
+_SNAPSHOTS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
     "User": (
-        'SELECT id, login_id AS "loginId", external_id AS "externalId", auth_provider AS'
-        ' "authProvider", status, profile, version, created_at AS "createdAt", updated_at AS'
-        ' "updatedAt", deleted_at AS "deletedAt" FROM users WHERE id = :id'
+        "users",
+        "id",
+        (
+            ("id", "id"),
+            ("loginId", "login_id"),
+            ("externalId", "external_id"),
+            ("authProvider", "auth_provider"),
+            ("status", "status"),
+            ("profile", "profile"),
+            ("version", "version"),
+            ("createdAt", "created_at"),
+            ("updatedAt", "updated_at"),
+            ("deletedAt", "deleted_at"),
+        ),
     ),
     "Group": (
-        'SELECT id, display_name AS "displayName", external_id AS "externalId", auth_provider'
-        ' AS "authProvider", member_count AS "memberCount", version, created_at AS "createdAt",'
-        ' updated_at AS "updatedAt" FROM groups WHERE id = :id'
+        "groups",
+        "id",
+        (
+            ("id", "id"),
+            ("displayName", "display_name"),
+            ("externalId", "external_id"),
+            ("authProvider", "auth_provider"),
+            ("memberCount", "member_count"),
+            ("version", "version"),
+            ("createdAt", "created_at"),
+            ("updatedAt", "updated_at"),
+        ),
     ),
     "ApiToken": (
-        'SELECT id, user_id AS "userId", name, hint, created_at AS "createdAt", expires_at AS'
-        ' "expiresAt", revoked_at AS "revokedAt" FROM api_tokens WHERE id = :id'
+        "api_tokens",
+        "id",
+        (
+            ("id", "id"),
+            ("userId", "user_id"),
+            ("name", "name"),
+            ("hint", "hint"),
+            ("createdAt", "created_at"),
+            ("expiresAt", "expires_at"),
+            ("revokedAt", "revoked_at"),
+        ),
     ),
     "ScimToken": (
-        'SELECT id, name, hint, created_at AS "createdAt", expires_at AS "expiresAt",'
-        ' revoked_at AS "revokedAt" FROM scim_tokens WHERE id = :id'
+        "scim_tokens",
+        "id",
+        (
+            ("id", "id"),
+            ("name", "name"),
+            ("hint", "hint"),
+            ("createdAt", "created_at"),
+            ("expiresAt", "expires_at"),
+            ("revokedAt", "revoked_at"),
+        ),
     ),
     "ProfileAttribute": (
-        'SELECT name, display_name AS "displayName", datatype, source_priority AS'
-        ' "sourcePriority", status, scim_path AS "scimPath", version FROM profile_attributes'
-        " WHERE name = :id"
+        "profile_attributes",
+        "name",
+        (
+            ("name", "name"),
+            ("displayName", "display_name"),
+            ("datatype", "datatype"),
+            ("sourcePriority", "source_priority"),
+            ("status", "status"),
+            ("scimPath", "scim_path"),
+            ("version", "version"),
+        ),
     ),
 }
-_JSON_FIELDS = ("profile",)
+_JSON_FIELDS = frozenset({"profile"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,31 +129,26 @@ def _record(row: Row) -> OutboxEventRecord:
     )
 
 
-async def snapshot(tx: Tx, resource_type: str, resource_id: str | None) -> dict[str, Any] | None:
-    """The resource's public fields as the transaction sees them, or None (gone, or a type
-    without a document)."""
-    sql = _SNAPSHOTS.get(resource_type)
-    if sql is None or resource_id is None:
-        return None
-    row = await tx.fetchrow(SNAPSHOT + sql, {"id": resource_id})
-    if row is None:
-        return None
-    names = row.keys()
-    doc = {k: row[k] for k in names}
-    for key in _JSON_FIELDS:
-        if key in doc:
-            doc[key] = json_column(doc[key])
-    return doc
+def _snapshot_sql(dialect: Dialect, resource_type: str) -> str:
+    """A scalar subquery: the resource's public fields as one JSON document as the transaction
+    sees them (NULL when the row is gone), or NULL for a type without a document."""
+    described = _SNAPSHOTS.get(resource_type)
+    if described is None:
+        return "NULL"
+    table, key, fields = described
+    pairs = [(name, column, column in _JSON_FIELDS) for name, column in fields]
+    return f"(SELECT {dialect.json_object(pairs)} FROM {table} WHERE {key} = :snapshot_id)"
 
 
 async def insert_event(tx: Tx, event: OutboxEventRecord) -> int:
-    """Write one event with the next number (``max + 1``; the caller holds `LOCK`) and return
-    the number: one statement."""
+    """Write one event with the next number (``max + 1``; the caller holds `LOCK`), with the
+    resource as it now is read by the same statement, and return the number: one statement.
+    ``event.resource`` is not used: the database fills it in."""
     d = tx.dialect
     sql = (
         f"INSERT INTO outbox_events ({_COLUMNS}) SELECT coalesce(max(seq), 0) + 1, :id, :type,"
         " :at, :actor_type, :actor_id, :actor_label, :request_id, :resource_type, :resource_id,"
-        f" {d.json_value('changes')}, {d.json_value('resource')} FROM outbox_events"
+        f" {d.json_value('changes')}, {_snapshot_sql(d, event.resource_type)} FROM outbox_events"
         " RETURNING seq"
     )
     seq = await tx.fetchval(
@@ -123,8 +163,8 @@ async def insert_event(tx: Tx, event: OutboxEventRecord) -> int:
             "request_id": event.request_id,
             "resource_type": event.resource_type,
             "resource_id": event.resource_id,
+            "snapshot_id": event.resource_id,  # apart: PostgreSQL types each use of a name once
             "changes": d.json_param(event.changes),
-            "resource": None if event.resource is None else d.json_param(event.resource),
         },
     )
     return int(seq)
