@@ -9,6 +9,7 @@ its own event: the same handler function (`Op` in, `Written` out) serves both.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.db import Database, Tx
-from app.domain.access.scim_tokens import ScimPrincipal, authenticate_scim
+from app.domain.access.scim_tokens import ScimPrincipal, authenticate_scim, note_scim_use
 from app.domain.access.tokens import ADMIN_PREFIX
 from app.domain.provisioning.events import record_provisioning_event
 from app.domain.provisioning.usage import UsageBuffer
@@ -34,6 +35,7 @@ from app.scim.text import check_params, query_params
 from app.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger("roster.scim")
 
 
 @dataclass(slots=True)
@@ -107,7 +109,7 @@ class Op:
 Handler = Callable[[Call], Awaitable[Response]]
 
 
-async def _session(call: Call, tx: Tx) -> Session:
+async def _session(call: Call, tx: Tx, *, read_only: bool = False) -> Session:
     header = call.request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
@@ -115,7 +117,7 @@ async def _session(call: Call, tx: Tx) -> Session:
         raise unauthorized("a SCIM bearer token is required (Authorization: Bearer <token>)")
     if secret.startswith(ADMIN_PREFIX):
         raise unauthorized("admin API tokens are not valid on /scim/v2: use a SCIM token")
-    principal = await authenticate_scim(tx, secret)
+    principal = await authenticate_scim(tx, secret, note=not read_only)
     catalogue = await get_catalogue(tx)  # its version came with the token check
     actor = principal.actor(call.request_id)
     # For the access line and /metrics (app.observability): who, and for which IdP. The IdP is
@@ -127,9 +129,19 @@ async def _session(call: Call, tx: Tx) -> Session:
 
 
 async def read(call: Call, work: Callable[[Session], Awaitable[T]]) -> T:
-    """Run a read in one transaction after the token check."""
-    async with call.db.transaction() as tx:
-        return await work(await _session(call, tx))
+    """Run a read in one read-only transaction after the token check. It takes no write lock
+    (on SQLite, readers in every worker go on while one writes); the token's lastUsedAt, when
+    due (once a minute), is written afterwards in a transaction of its own."""
+    async with call.db.transaction(write=False) as tx:
+        session = await _session(call, tx, read_only=True)
+        answer = await work(session)
+    if session.principal.use_due:
+        try:
+            async with call.db.transaction() as tx:
+                await note_scim_use(tx, session.principal.token_id)
+        except DatabaseUnavailable as exc:  # the read succeeded; lastUsedAt waits a minute
+            log.warning("lastUsedAt of SCIM token %s not written: %s", session.principal.name, exc)
+    return answer
 
 
 def _outcome(done: Written) -> tuple[str, str | None]:

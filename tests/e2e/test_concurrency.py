@@ -168,6 +168,49 @@ async def test_admin_edits_racing_scim_updates_lose_nothing(live: Live) -> None:
     assert final["meta"]["version"] == 'W/"13"'
 
 
+async def test_reads_answer_while_another_connection_holds_the_sqlite_writer_lock(
+    live: Live,
+) -> None:
+    """A SCIM read takes no write lock: while another process holds SQLite's one writer lock
+    (BEGIN IMMEDIATE), reads answer 200 and a write still waits for the lock (503)."""
+    import sqlite3
+
+    if live.settings.database_kind != "sqlite":
+        return
+    headers = live.scim_headers()
+    async with httpx.AsyncClient(timeout=60) as client:
+        created = await client.post(
+            live.base + "/scim/v2/Users",
+            headers=headers,
+            json={"schemas": [USER], "userName": "reader@x.com"},
+        )
+        assert created.status_code == 201, created.text
+        uid = created.json()["id"]
+        holder = sqlite3.connect(live.settings.sqlite_path, isolation_level=None, timeout=1)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            reads = [
+                await client.get(f"{live.base}/scim/v2/Users/{uid}", headers=headers),
+                await client.get(
+                    f"{live.base}/scim/v2/Users",
+                    headers=headers,
+                    params={"filter": 'userName eq "reader@x.com"'},
+                ),
+            ]
+            write = await client.post(
+                live.base + "/scim/v2/Users",
+                headers=headers,
+                json={"schemas": [USER], "userName": "writer@x.com"},
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert [r.status_code for r in reads] == [200, 200], [r.text for r in reads]
+    assert reads[0].json()["id"] == uid
+    assert [u["id"] for u in reads[1].json()["Resources"]] == [uid]
+    assert write.status_code == 503, write.text
+
+
 async def test_a_locked_sqlite_database_answers_503_not_500(live: Live) -> None:
     import sqlite3
 
