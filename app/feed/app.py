@@ -22,7 +22,8 @@ from starlette.routing import Route
 
 from app.db import Database
 from app.db.wakeup import follow, wakeup
-from app.domain.access.api_tokens import authenticate_admin
+from app.domain.access.api_tokens import check_admin
+from app.domain.access.tokens import note_token_use
 from app.domain.outbox.store import events_after, latest_seq, oldest_seq
 from app.domain.outbox.types import EVENT_TYPES
 from app.domain.outbox.views import document
@@ -113,9 +114,12 @@ class Feed:
             limit = _int(request, "limit", 100, 1, MAX_LIMIT)
             types = _types(request)
             wait = _wait(request)
-            async with self.db.transaction() as tx:
-                actor = await authenticate_admin(tx, secret.strip())
-                hidden = hidden_from(actor, await get_catalogue(tx))
+            async with self.db.transaction(write=False) as tx:
+                login = await check_admin(tx, secret.strip())
+                hidden = hidden_from(login.actor, await get_catalogue(tx))
+            if login.use_due:  # once a minute per token, in a write transaction of its own
+                async with self.db.transaction() as tx:
+                    await note_token_use(tx, "api_tokens", login.token_id)
             return await self._answer(after, limit, types, wait, hidden)
         except (BadParameter, Gone, Unauthenticated, Forbidden, DatabaseUnavailable) as exc:
             status, headers = next(v for k, v in _STATUS.items() if isinstance(exc, k))

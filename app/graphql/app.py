@@ -17,7 +17,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from app.db import Database
-from app.domain.access.api_tokens import authenticate_admin
+from app.domain.access.api_tokens import check_admin
+from app.domain.access.tokens import note_token_use
 from app.domain.clock import new_id
 from app.domain.types import Actor
 from app.domain.users.visibility import may_read_hidden
@@ -154,8 +155,12 @@ class RosterGraphQL(GraphQL[Context, None]):
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthFailure(401, "UNAUTHENTICATED", "an admin API token is required (Bearer)")
         try:
-            async with self.db.transaction() as tx:
-                return await authenticate_admin(tx, secret.strip(), request_id)
+            async with self.db.transaction(write=False) as tx:  # no writer lock for a check
+                login = await check_admin(tx, secret.strip(), request_id)
+            if login.use_due:  # once a minute per token
+                async with self.db.transaction() as tx:
+                    await note_token_use(tx, "api_tokens", login.token_id)
+            return login.actor
         except Unauthenticated as exc:
             raise AuthFailure(401, "UNAUTHENTICATED", exc.message) from exc
         except Forbidden as exc:

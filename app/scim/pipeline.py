@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.db import Database, Tx
-from app.domain.access.scim_tokens import ScimPrincipal, authenticate_scim, note_scim_use
-from app.domain.access.tokens import ADMIN_PREFIX
+from app.domain.access.scim_tokens import ScimPrincipal, authenticate_scim
+from app.domain.access.tokens import ADMIN_PREFIX, note_token_use
 from app.domain.provisioning.events import record_provisioning_event
 from app.domain.provisioning.usage import UsageBuffer
 from app.domain.settings.catalogue import Catalogue, get_catalogue
@@ -138,7 +138,7 @@ async def read(call: Call, work: Callable[[Session], Awaitable[T]]) -> T:
     if session.principal.use_due:
         try:
             async with call.db.transaction() as tx:
-                await note_scim_use(tx, session.principal.token_id)
+                await note_token_use(tx, "scim_tokens", session.principal.token_id)
         except DatabaseUnavailable as exc:  # the read succeeded; lastUsedAt waits a minute
             log.warning("lastUsedAt of SCIM token %s not written: %s", session.principal.name, exc)
     return answer

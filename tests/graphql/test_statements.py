@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from app.db import Database
 from app.domain.access.roles import grant_roles
 from app.domain.groups.members import add_members
 from app.domain.groups.service import create_group
@@ -64,3 +67,36 @@ async def test_a_page_costs_the_same_statements_at_10_and_100(
     # auth (token, roles) + catalogue version + page + count + user roles + user groups
     # + roles of those groups: fixed, whatever the page size.
     assert small == large == 8
+
+
+async def test_a_query_takes_no_write_transaction_except_for_last_used_once_a_minute(
+    api: Api, owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token check runs read-only (on SQLite: no writer lock); lastUsedAt, when due, is
+    written in a write transaction of its own, which runs only the conditional UPDATE."""
+    kinds: list[bool] = []
+    original = Database.transaction
+
+    def recorded(self: Database, *, write: bool = True) -> Any:
+        kinds.append(write)
+        return original(self, write=write)
+
+    async def due() -> None:
+        async with api.db.transaction() as tx:
+            await tx.execute("UPDATE api_tokens SET last_used_at = NULL")
+
+    query = "{ viewer { loginId } }"
+    await due()
+    monkeypatch.setattr(Database, "transaction", recorded)
+    with counting(monkeypatch) as seen:
+        first = await api.run(query, owner)
+        first_kinds, first_writes = list(kinds), [s for s in seen if s.startswith("UPDATE")]
+        kinds.clear()
+        seen.clear()
+        again = await api.run(query, owner)
+    monkeypatch.undo()
+    assert first == again == {"data": {"viewer": {"loginId": "owner@example.com"}}}
+    assert first_kinds == [False, True, False]  # check, lastUsedAt, the query
+    assert [" ".join(s.split()[:4]) for s in first_writes] == ["UPDATE api_tokens SET last_used_at"]
+    assert kinds == [False, False]  # the same minute: nothing to write
+    assert not [s for s in seen if s.startswith("UPDATE")]

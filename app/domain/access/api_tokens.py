@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from app.db import Tx
 from app.domain.access.decision import Action, Target, require
@@ -17,8 +17,9 @@ from app.domain.access.tokens import (
     check_token_name,
     insert_token,
     list_tokens,
-    note_use,
+    note_token_use,
     row_for_secret,
+    stale_use,
     token_record,
     tokens_by_ids,
 )
@@ -118,8 +119,19 @@ async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecor
     return replace(record, revoked_at=now)
 
 
-async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None) -> Actor:
-    """Check an admin bearer token; the actor carries the user's effective roles.
+@dataclass(frozen=True, slots=True)
+class AdminLogin:
+    """A valid admin token: its actor, its id, and whether its lastUsedAt is due."""
+
+    actor: Actor
+    token_id: str
+    use_due: bool
+
+
+async def check_admin(tx: Tx, secret: str, request_id: str | None = None) -> AdminLogin:
+    """Check an admin bearer token without writing (a read-only transaction will do); the
+    actor carries the user's effective roles. Whether lastUsedAt is due is returned, for
+    `note_token_use` in a write transaction.
 
     Raises Unauthenticated (bad, revoked or expired token; deleted or inactive user) and
     Forbidden (the user holds no admin role).
@@ -142,5 +154,13 @@ async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None)
     roles = await effective_roles(tx, row["user_id"])
     if not roles & {"OWNER", "ADMIN", "VIEWER"}:
         raise Forbidden("the token's user holds no admin role")
-    await note_use(tx, "api_tokens", row, now)
-    return Actor(ActorKind.ADMIN, row["user_id"], row["login_id"], roles, request_id)
+    actor = Actor(ActorKind.ADMIN, row["user_id"], row["login_id"], roles, request_id)
+    return AdminLogin(actor, row["id"], stale_use(row["last_used_at"], now))
+
+
+async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None) -> Actor:
+    """`check_admin`, and lastUsedAt written when due, in ``tx`` (a write transaction)."""
+    login = await check_admin(tx, secret, request_id)
+    if login.use_due:
+        await note_token_use(tx, "api_tokens", login.token_id)
+    return login.actor

@@ -16,7 +16,7 @@ from app.domain.access.tokens import (
     check_token_name,
     insert_token,
     list_tokens,
-    note_use,
+    note_token_use,
     row_for_secret,
     stale_use,
     token_record,
@@ -135,7 +135,7 @@ class ScimPrincipal:
 
     token_id: str
     name: str
-    # lastUsedAt is due (`stale_use`) and was left to `note_scim_use`, after a read.
+    # lastUsedAt is due (`stale_use`) and was left to `note_token_use`, after a read.
     use_due: bool = False
 
     def actor(self, request_id: str | None = None) -> Actor:
@@ -146,7 +146,7 @@ class ScimPrincipal:
 async def authenticate_scim(tx: Tx, secret: str, *, note: bool = True) -> ScimPrincipal:
     """Check a SCIM bearer token: one indexed read. Raises Unauthenticated. ``note=False``
     (a read, in a read-only transaction): lastUsedAt is not written here; the principal says
-    whether it is due, for `note_scim_use` in a write transaction of its own."""
+    whether it is due, for `note_token_use` in a write transaction of its own."""
     if not secret.startswith(SCIM_PREFIX):
         raise Unauthenticated("not a SCIM token")
     row = await row_for_secret(
@@ -165,20 +165,9 @@ async def authenticate_scim(tx: Tx, secret: str, *, note: bool = True) -> ScimPr
         raise Unauthenticated("this SCIM token has expired")
     due = stale_use(row["last_used_at"], now)
     if due and note:
-        await note_use(tx, "scim_tokens", row, now)
+        await note_token_use(tx, "scim_tokens", row["id"])
     # What every SCIM request reads next (get_catalogue, current_provider), read here in the
     # same statement and left in the transaction's memo.
     tx.memo["catalogue_version"] = int(row["catalogue_version"])
     tx.memo["auth_type"] = row["auth_type"]
     return ScimPrincipal(row["id"], row["name"], use_due=due and not note)
-
-
-async def note_scim_use(tx: Tx, token_id: str) -> None:
-    """Write a SCIM token's lastUsedAt after a read (at most once per clock minute: a
-    concurrent read of the same minute writes nothing)."""
-    now = now_iso()
-    await tx.execute(
-        "UPDATE scim_tokens SET last_used_at = :now WHERE id = :id"
-        " AND (last_used_at IS NULL OR last_used_at < :minute)",
-        {"now": now, "id": token_id, "minute": now[:16]},
-    )

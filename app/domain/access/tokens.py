@@ -100,13 +100,15 @@ def stale_use(last_used_at: str | None, now: str) -> bool:
     return last_used_at is None or last_used_at[:16] < now[:16]
 
 
-async def note_use(tx: Tx, table: str, row: Row, now: str) -> None:
-    """Write the lastUsedAt of the token ``row`` of ``table`` when `stale_use` says it is due."""
-    if stale_use(row["last_used_at"], now):
-        await tx.execute(
-            f"UPDATE {table} SET last_used_at = :now WHERE id = :id",
-            {"now": now, "id": row["id"]},
-        )
+async def note_token_use(tx: Tx, table: str, token_id: str) -> None:
+    """Write the lastUsedAt of token ``token_id`` of ``table`` unless it was already written in
+    this clock minute (`stale_use`; a concurrent request of the same minute writes nothing)."""
+    now = now_iso()
+    await tx.execute(
+        f"UPDATE {table} SET last_used_at = :now WHERE id = :id"
+        " AND (last_used_at IS NULL OR last_used_at < :minute)",
+        {"now": now, "id": token_id, "minute": now[:16]},
+    )
 
 
 async def audit_revoke(tx: Tx, actor: Actor, target_type: str, token_id: str, name: str) -> None:
