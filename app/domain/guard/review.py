@@ -26,7 +26,7 @@ from app.domain.guard.model import (
     HeldWrite,
     ReleaseOutcome,
 )
-from app.domain.guard.rules import GUARD_LOCK, window_start
+from app.domain.guard.rules import window_start
 from app.domain.types import Actor, ActorKind, Change
 from app.domain.users.provisioning import (
     ProvisionedUser,
@@ -111,7 +111,7 @@ async def _settle(tx: Tx, actor: Actor, action: str, done: Sequence[HeldWrite]) 
 async def _held_for_review(tx: Tx, actor: Actor, ids: Sequence[str] | None) -> list[HeldWrite]:
     """The held writes (all, or ``ids``) in their order, under the guard's lock (writers only)."""
     require_writer(actor)
-    await tx.lock(GUARD_LOCK)
+    await store.read_guard(tx, lock=True)
     return await store.held_in_order(tx, ids)
 
 
@@ -157,8 +157,7 @@ async def update_guard_settings(tx: Tx, *, actor: Actor, settings: GuardSettings
     """Store new settings, audited as guard.update; raises InvalidValue, Forbidden."""
     require_writer(actor)
     _check(settings)
-    await tx.lock(GUARD_LOCK)
-    before, _, _ = await store.read_guard(tx)
+    before, _, _ = await store.read_guard(tx, lock=True)
     await store.write_settings(tx, settings)
     changes = [
         Change(name, old, new)
