@@ -46,10 +46,10 @@ def _prepare(url: str, guard_on: bool) -> None:
             ("DELETE FROM guard_counted", ()),
             (
                 "UPDATE deprovisioning_guard SET enabled = %s, percent = 100,"
-                " minimum = 1000000000, state = 'ARMED', tripped_at = NULL, window_count = 0,"
-                " window_deletes = 0 WHERE id = 1",
+                " minimum = 1000000000, state = 'ARMED', tripped_at = NULL WHERE id = 1",
                 (guard_on,),
             ),
+            ("UPDATE guard_shards SET window_count = 0, window_deletes = 0", ()),
         ],
     )
 

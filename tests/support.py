@@ -52,10 +52,10 @@ async def reset_database(db: Database) -> None:
         )
         await tx.execute(
             "UPDATE deprovisioning_guard SET enabled = :t, percent = 5, minimum = 20,"
-            " window_minutes = 60, state = 'ARMED', tripped_at = NULL,"
-            " window_count = 0, window_deletes = 0 WHERE id = 1",
+            " window_minutes = 60, state = 'ARMED', tripped_at = NULL WHERE id = 1",
             {"t": True},
         )
+        await tx.execute("UPDATE guard_shards SET window_count = 0, window_deletes = 0")
 
 
 def owner(user_id: str = "00000000-0000-7000-8000-000000000001") -> Actor:

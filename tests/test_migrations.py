@@ -37,6 +37,7 @@ TABLES = {
     "audit_entries",
     "deprovisioning_guard",
     "guard_counted",
+    "guard_shards",
     "guard_held",
     "outbox_events",
     "signing_keys",

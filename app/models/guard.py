@@ -1,4 +1,4 @@
-"""The deprovisioning guard's tables (rule 19, migration 0008e)."""
+"""The deprovisioning guard's tables (rule 19, migrations 0008e and 0009d)."""
 
 from __future__ import annotations
 
@@ -20,24 +20,34 @@ class DeprovisioningGuard(SQLModel, table=True):
     window_minutes: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     tripped_at: str | None = Field(default=None, sa_column=sa.Column(sa.String(TS)))
-    # The rows of guard_counted, and its deletes, kept as counters (no scan per write).
+    updated_at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
+
+
+class GuardShard(SQLModel, table=True):
+    """A share of the window's count (rows 0 to 16, written by migration 0009d): the rows of
+    guard_counted that name it, and its deletes, kept as counters (no scan per write)."""
+
+    __tablename__ = "guard_shards"
+
+    id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
     window_count: int = Field(
         sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
     )
     window_deletes: int = Field(
         sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
     )
-    updated_at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
 
 
 class GuardCounted(SQLModel, table=True):
     """A destructive IdP write applied within the window (older ones are deleted)."""
 
     __tablename__ = "guard_counted"
+    __table_args__ = (sa.Index("ix_guard_counted_shard_at", "shard", "at"),)
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
     at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False, index=True))
     kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    shard: int = Field(sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0")))
 
 
 class GuardHeld(SQLModel, table=True):

@@ -7,9 +7,10 @@ event records the outcome HELD.
 
 from __future__ import annotations
 
+from app.domain.guard.counts import live_idp_users
 from app.domain.guard.model import DestructiveWrite
 from app.domain.guard.rules import Verdict, judge, trip_detail
-from app.domain.guard.store import live_idp_users, read_guard
+from app.domain.guard.store import read_guard
 from app.scim.pipeline import Session
 
 HELD_DETAIL = "held by the deprovisioning guard until an admin releases or discards it"

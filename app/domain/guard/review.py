@@ -17,7 +17,7 @@ from app.domain.audit import AuditTarget, record_audit
 from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
 from app.domain.groups.members import MemberChange
 from app.domain.groups.provisioning import provision_update_group
-from app.domain.guard import store
+from app.domain.guard import counts, store
 from app.domain.guard.model import (
     GuardSettings,
     GuardState,
@@ -43,8 +43,8 @@ MAX_WINDOW_MINUTES = 7 * 24 * 60
 async def guard_status(tx: Tx) -> GuardStatus:
     """The settings, the state, the threshold now and the counts."""
     settings, state, tripped_at = await store.read_guard(tx)
-    counted, deleted, version = await store.read_window(tx, window_start(settings))
-    threshold = settings.threshold(await store.live_idp_users(tx, version) + deleted)
+    counted, deleted, version = await counts.read_window(tx, window_start(settings))
+    threshold = settings.threshold(await counts.live_idp_users(tx, version) + deleted)
     shown = state if settings.enabled else GuardState.OFF
     held = await store.count_held(tx)
     return GuardStatus(settings, shown, tripped_at, threshold, counted, held)
@@ -105,7 +105,7 @@ async def _settle(tx: Tx, actor: Actor, action: str, done: Sequence[HeldWrite]) 
     )
     if not await store.count_held(tx):
         await store.write_state(tx, GuardState.ARMED, None)
-        await store.clear_counted(tx)
+        await counts.clear_counted(tx)
 
 
 async def _held_for_review(tx: Tx, actor: Actor, ids: Sequence[str] | None) -> list[HeldWrite]:

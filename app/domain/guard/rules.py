@@ -1,13 +1,15 @@
 """Rule 19's count and trip: asked before every destructive IdP write.
 
 Every destructive write (deactivating an active user, deleting a user, removing members from
-a group that grants roles) is counted against the guard's row, whose lock it then holds to its
-commit (on PostgreSQL a row lock, taken by the statement that counts; on SQLite the one writer
-lock a write transaction already holds), so the count is shared by every worker and only one
-transaction trips the guard. A write the window still allows is counted and applied; the write
-that would exceed the threshold trips the guard and is held, as is every destructive write
-after it until an admin releases or discards them. Below the threshold this costs one
-statement on PostgreSQL and three on SQLite (`tests/scim/test_guard_statements.py`).
+a group that grants roles) is counted in the window, and the count is shared by every worker:
+only one transaction trips the guard, and exactly the writes beyond the threshold are held.
+Far below the threshold a PostgreSQL write counts itself on its connection's shard in one
+round trip (`counts.count_far`) and queues behind no other; near the threshold, once tripped,
+and on SQLite (whose write transactions already hold the one writer lock) it is judged under
+the guard's full lock, which sees every counted write (`counts.read_locked`). A write the
+window still allows is counted and applied; the write that would exceed the threshold trips
+the guard and is held, as is every destructive write after it until an admin releases or
+discards them. Statements per write: `tests/scim/test_guard_statements.py`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from enum import StrEnum
 
 from app.db import Tx
 from app.domain.clock import iso_in, now_iso
-from app.domain.guard import store
-from app.domain.guard.model import DestructiveWrite, GuardSettings, GuardState, HeldKind
+from app.domain.guard import counts, store
+from app.domain.guard.counts import Far
+from app.domain.guard.model import DestructiveWrite, GuardSettings, GuardState
 
 TRIP_DETAIL = "deprovisioning guard tripped"
 
@@ -38,36 +41,24 @@ def window_start(settings: GuardSettings) -> str:
 async def judge(tx: Tx, write: DestructiveWrite) -> Verdict:
     """Count ``write`` and apply it, or hold it (storing it durably, or joining the held entry
     of the same write). Call it before applying the write, inside the write's transaction."""
-    enabled, counted = await store.count_write(tx, write.kind)
-    if not enabled:  # a switched-off guard takes no lock
+    if tx.dialect.name == "postgresql" and await counts.count_far(tx, write.kind) is not Far.ASK:
         return Verdict.APPLY
-    if counted is None:  # tripped, or changed while this waited: ask under the lock
-        settings, state, _ = await store.read_guard(tx, lock=True)
-        if not settings.enabled:
-            return Verdict.APPLY
-        if state is GuardState.TRIPPED:
-            await store.hold(tx, write)
-            return Verdict.HOLD
-        enabled, counted = await store.count_write(tx, write.kind)  # armed, and ours now
-        if counted is None:  # no guard row (the migration writes it): nothing to count on
-            return Verdict.APPLY
-    return await _within(tx, write, counted)
-
-
-async def _within(tx: Tx, write: DestructiveWrite, counted: store.Counted) -> Verdict:
-    """APPLY if the window still allows ``counted``; else take the count back, trip, hold."""
-    count, deletes = counted.count, counted.deletes
-    since = window_start(counted.settings)
-    if counted.oldest is not None and counted.oldest < since:
-        gone, gone_deletes = await store.expire(tx, since)
+    locked = await counts.read_locked(tx)
+    if locked is None or not locked.settings.enabled:  # no row: the migration writes it
+        return Verdict.APPLY
+    if locked.state is GuardState.TRIPPED:
+        await store.hold(tx, write)
+        return Verdict.HOLD
+    count, deletes = locked.count, locked.deletes
+    since = window_start(locked.settings)
+    if locked.oldest is not None and locked.oldest < since:
+        gone, gone_deletes = await counts.expire(tx, since)
         count, deletes = count - gone, deletes - gone_deletes
-    # Deletes in the window left the live count: count them as the population they were
-    # (this write's own delete has not happened yet).
-    before = deletes - int(write.kind is HeldKind.DELETE_USER)
-    live = await store.live_idp_users(tx, counted.live_version) + before
-    if count <= counted.settings.threshold(live):
+    # Deletes in the window left the live count: count them as the population they were.
+    live = await counts.live_idp_users(tx, locked.live_version) + deletes
+    if count + 1 <= locked.settings.threshold(live):
+        await counts.count_locked(tx, write.kind)
         return Verdict.APPLY
-    await store.uncount(tx, counted, write.kind)
     await store.write_state(tx, GuardState.TRIPPED, now_iso())
     await store.hold(tx, write)
     return Verdict.TRIP
