@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from app.settings import Settings
 
 T = TypeVar("T")
+#: What a token command does in its transaction: issue a token and return its secret.
+Issue = Callable[[Any], Awaitable[str]]
 ROLES = ("owner", "admin", "viewer")
 COLUMNS = ("ID", "NAME", "KIND", "OWNER", "STATE", "CREATED", "EXPIRES", "LAST USED")
 REVOKE_HINT = "`roster token list` shows them, `roster token revoke NAME` revokes one"
@@ -180,8 +182,8 @@ def _revoke(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
-    """An out-of-range --ttl-days exits 2 before any write."""
+def _create_admin(settings: Settings, args: argparse.Namespace) -> Issue:
+    """The issuing of an admin API token; an out-of-range --ttl-days exits 2 before any write."""
     from app.domain.access.api_tokens import check_api_token_ttl
     from app.domain.access.bootstrap import issue_admin_token
     from app.errors import InvalidValue
@@ -191,29 +193,24 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
     except InvalidValue as exc:
         print(f"roster: {exc.message.replace('ttlDays', '--ttl-days')}", file=sys.stderr)
         raise SystemExit(2) from None
-    return with_db(
-        settings,
-        lambda tx: issue_admin_token(
-            tx,
-            login_id=args.login,
-            role=args.role,
-            ttl_days=ttl,
-            max_ttl_days=settings.api_token_max_ttl_days,
-        ),
+    return lambda tx: issue_admin_token(
+        tx,
+        login_id=args.login,
+        role=args.role,
+        ttl_days=ttl,
+        max_ttl_days=settings.api_token_max_ttl_days,
     )
 
 
-def _create_scim(settings: Settings, args: argparse.Namespace) -> str:
+def _create_scim(settings: Settings, args: argparse.Namespace) -> Issue:
+    """The issuing of a SCIM token."""
     from app.domain.access.bootstrap import issue_scim_token
 
-    return with_db(
-        settings,
-        lambda tx: issue_scim_token(
-            tx,
-            name=args.name,
-            ttl_days=settings.scim_token_ttl_days,
-            max_active=settings.scim_max_tokens,
-        ),
+    return lambda tx: issue_scim_token(
+        tx,
+        name=args.name,
+        ttl_days=settings.scim_token_ttl_days,
+        max_active=settings.scim_max_tokens,
     )
 
 
@@ -227,7 +224,7 @@ def run_token(settings: Settings, args: argparse.Namespace) -> int:
         return _revoke(settings, args)
     create = _create_admin if args.kind == "create-admin" else _create_scim
     try:
-        secret = create(settings, args)
+        secret = with_db(settings, create(settings, args))
     except TokenLimitReached as exc:
         print(f"roster: {exc.message} ({REVOKE_HINT})", file=sys.stderr)
         return 1

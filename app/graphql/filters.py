@@ -86,15 +86,21 @@ class UserOrderField(Enum):
     LOGIN_ID = "LOGIN_ID"
 
 
+@strawberry.input(name="OrderInput", description="The direction every orderBy input takes.")
+class OrderInput:
+    """The part of an orderBy input that is the same for every list (its sort key is not)."""
+
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Direction."
+    )
+
+
 @strawberry.input(name="UserOrder", description="Ordering of users.")
-class UserOrderInput:
+class UserOrderInput(OrderInput):
     """orderBy of users."""
 
     field: UserOrderField = strawberry.field(
         default=UserOrderField.CREATED_AT, description="Sort key."
-    )
-    direction: OrderDirection = strawberry.field(
-        default=OrderDirection.ASC, description="Direction."
     )
 
 
@@ -134,14 +140,11 @@ class GroupOrderField(Enum):
 
 
 @strawberry.input(name="GroupOrder", description="Ordering of groups.")
-class GroupOrderInput:
+class GroupOrderInput(OrderInput):
     """orderBy of groups."""
 
     field: GroupOrderField = strawberry.field(
         default=GroupOrderField.DISPLAY_NAME, description="Sort key."
-    )
-    direction: OrderDirection = strawberry.field(
-        default=OrderDirection.ASC, description="Direction."
     )
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -16,6 +17,7 @@ from app.domain.settings.catalogue import Attribute
 from app.domain.types import KEEP, Actor, AttributeStatus, AuthType, Datatype, SourcePriority
 from app.errors import InvalidValue
 from app.graphql.context import Info
+from app.graphql.errors import UserError
 from app.graphql.mutations.base import Payload, run_mutation
 from app.graphql.types.admin import AuthenticationSettings
 from app.graphql.types.catalogue import ProfileAttribute
@@ -148,8 +150,14 @@ class DeleteCustomAttributePayload(ProfileAttributePayload):
     """Result of deleteCustomAttribute (the deleted attribute)."""
 
 
-def _attr(value: Attribute | None) -> ProfileAttribute | None:
-    return ProfileAttribute.of(value) if value else None
+async def _write_attribute(
+    info: Info, act: Callable[[Tx, Actor], Awaitable[Attribute]]
+) -> tuple[ProfileAttribute | None, list[UserError]]:
+    """Run a Profile Editor write: the attribute it wrote, or why not; either way the
+    request's cached catalogue is forgotten, so later fields read the new one."""
+    record, errors = await run_mutation(info, act)
+    info.context.forget_catalogue()
+    return (ProfileAttribute.of(record) if record else None), errors
 
 
 @strawberry.type(name="SettingsMutations", description="Authentication and Profile Editor.")
@@ -192,9 +200,8 @@ class SettingsMutations:
                 status=given["status"],
             )
 
-        record, errors = await run_mutation(info, act)
-        info.context.forget_catalogue()
-        return UpdateProfileAttributePayload(profile_attribute=_attr(record), user_errors=errors)
+        attribute, errors = await _write_attribute(info, act)
+        return UpdateProfileAttributePayload(profile_attribute=attribute, user_errors=errors)
 
     @strawberry.mutation(description="Add a custom attribute (SCIM: the roster extension).")
     async def create_custom_attribute(
@@ -210,9 +217,8 @@ class SettingsMutations:
                 description=input.description,
             )
 
-        record, errors = await run_mutation(info, act)
-        info.context.forget_catalogue()
-        return CreateCustomAttributePayload(profile_attribute=_attr(record), user_errors=errors)
+        attribute, errors = await _write_attribute(info, act)
+        return CreateCustomAttributePayload(profile_attribute=attribute, user_errors=errors)
 
     @strawberry.mutation(description="Delete a custom attribute and every value of it.")
     async def delete_custom_attribute(
@@ -221,6 +227,5 @@ class SettingsMutations:
         async def act(tx: Tx, actor: Actor) -> Attribute:
             return await attributes.delete_custom_attribute(tx, actor=actor, name=input.name)
 
-        record, errors = await run_mutation(info, act)
-        info.context.forget_catalogue()
-        return DeleteCustomAttributePayload(profile_attribute=_attr(record), user_errors=errors)
+        attribute, errors = await _write_attribute(info, act)
+        return DeleteCustomAttributePayload(profile_attribute=attribute, user_errors=errors)

@@ -84,8 +84,20 @@ class ScimTokenError:
     detail: str = strawberry.field(description="The SCIM error detail sent to the IdP.")
 
 
+@strawberry.type(name="TokenFields", description="What SCIM and admin API tokens both show.")
+class TokenFields(Node):
+    """The node fields SCIM tokens and admin API tokens declare alike (listed first)."""
+
+    hint: str = strawberry.field(description="The last four characters of the secret.")
+    state: TokenState = strawberry.field(description="ACTIVE, EXPIRED or REVOKED.")
+    created_by: str = strawberry.field(description="Who created it.")
+    created_at: DateTime = strawberry.field(description="When it was created.")
+    revoked_at: DateTime | None = strawberry.field(description="When it was revoked.")
+    last_used_at: DateTime | None = strawberry.field(description="When it was last used.")
+
+
 @strawberry.type(name="ScimToken", description="A SCIM bearer token (its secret is never shown).")
-class ScimToken(Node):
+class ScimToken(TokenFields):
     """A SCIM token, and its provisioning health (counted per worker, added every few seconds)."""
 
     token_id: strawberry.Private[str]
@@ -127,13 +139,7 @@ class ScimToken(Node):
         return _dt((await self._health(info)).connection_tested_at)
 
     name: str = strawberry.field(description="Label, e.g. the IdP's name.")
-    hint: str = strawberry.field(description="The last four characters of the secret.")
-    state: TokenState = strawberry.field(description="ACTIVE, EXPIRED or REVOKED.")
-    created_by: str = strawberry.field(description="Who created it.")
-    created_at: DateTime = strawberry.field(description="When it was created.")
     expires_at: DateTime | None = strawberry.field(description="When it expires.")
-    revoked_at: DateTime | None = strawberry.field(description="When it was revoked.")
-    last_used_at: DateTime | None = strawberry.field(description="When it was last used.")
 
     @staticmethod
     def of(rec: TokenRecord) -> ScimToken:
@@ -142,7 +148,7 @@ class ScimToken(Node):
 
 
 @strawberry.type(name="ApiToken", description="An admin API token (its secret is never shown).")
-class ApiToken(Node):
+class ApiToken(TokenFields):
     """An admin API token of one user."""
 
     record: strawberry.Private[TokenRecord]
@@ -159,13 +165,7 @@ class ApiToken(Node):
         deprecation_reason="Use user { id }. Kept for one release.",
     )
     name: str = strawberry.field(description="Label.")
-    hint: str = strawberry.field(description="The last four characters of the secret.")
-    state: TokenState = strawberry.field(description="ACTIVE, EXPIRED or REVOKED.")
-    created_by: str = strawberry.field(description="Who created it.")
-    created_at: DateTime = strawberry.field(description="When it was created.")
     expires_at: DateTime | None = strawberry.field(description="When it expires (null: never).")
-    revoked_at: DateTime | None = strawberry.field(description="When it was revoked.")
-    last_used_at: DateTime | None = strawberry.field(description="When it was last used.")
 
     @staticmethod
     def of(rec: TokenRecord) -> ApiToken:

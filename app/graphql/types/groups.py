@@ -11,25 +11,28 @@ import strawberry
 from app.domain.access.capabilities import Capability, viewer_can, viewer_cannot_update_reasons
 from app.domain.access.decision import Target, group_view
 from app.domain.directory import Page, PageRequest, decode_cursor, encode_cursor
-from app.domain.types import AuthProvider, GroupRecord
+from app.domain.types import GroupRecord
 from app.graphql.context import Info
 from app.graphql.scalars import DateTime
-from app.graphql.types.common import ExactType, Node, PageInfo
+from app.graphql.types.common import PageInfo
 from app.graphql.types.relay import Connection, Count, parts
-from app.graphql.types.users import CannotUpdateReason, UserConnection, reasons_of, record_fields
+from app.graphql.types.users import (
+    CannotUpdateReason,
+    RecordFields,
+    UserConnection,
+    reasons_of,
+    record_fields,
+)
 
 
 @strawberry.type(name="Group", description="A set of users; roles granted to it reach members.")
-class Group(Node, ExactType):
+class Group(RecordFields):
     """A group."""
 
     record: strawberry.Private[GroupRecord]
-    database_id: str = strawberry.field(description="The raw UUID (the SCIM resource id).")
     display_name: str = strawberry.field(description="Name, unique case-insensitively.")
     external_id: str | None = strawberry.field(description="The IdP's id of this group.")
-    auth_provider: AuthProvider = strawberry.field(description="Owner: LOCAL or an IdP.")
     member_count: int = strawberry.field(description="Number of members.")
-    version: int = strawberry.field(description="Grows with every write (the SCIM ETag).")
     created_at: DateTime = strawberry.field(description="When the group was created.")
     updated_at: DateTime = strawberry.field(description="When the group last changed.")
     last_provisioned_at: DateTime | None = strawberry.field(

@@ -57,6 +57,15 @@ def record_fields(type_name: str, rec: UserRecord | GroupRecord) -> dict[str, An
     }
 
 
+@strawberry.type(name="RecordFields", description="What a User and a Group both show.")
+class RecordFields(Node, ExactType):
+    """The fields a User and a Group declare alike (`record_fields` fills them)."""
+
+    database_id: str = strawberry.field(description="The raw UUID (the SCIM resource id).")
+    auth_provider: AuthProvider = strawberry.field(description="Owner: LOCAL or an IdP.")
+    version: int = strawberry.field(description="Grows with every write (the SCIM ETag).")
+
+
 _STATUSES = {s.value: s for s in UserStatus}
 
 
@@ -113,18 +122,15 @@ def _profile_values(
 
 
 @strawberry.type(name="User", description="A person in the ledger.")
-class User(Node, ExactType, BuiltinProfile, LockFields):
+class User(RecordFields, BuiltinProfile, LockFields):
     """A user; built-in attribute fields are null when unset."""
 
     record: strawberry.Private[UserRecord]
-    database_id: str = strawberry.field(description="The raw UUID (the SCIM resource id).")
     login_id: str = strawberry.field(description="Login name (SCIM userName), unique.")
     external_id: str | None = strawberry.field(description="The IdP's id of this user.")
-    auth_provider: AuthProvider = strawberry.field(description="Owner: LOCAL or an IdP.")
     status: UserStatus = strawberry.field(description="ACTIVE or INACTIVE.")
     status_reason: str | None = strawberry.field(description="Reason of the last status change.")
     notes: str | None = strawberry.field(description="Admin notes (always locally editable).")
-    version: int = strawberry.field(description="Grows with every write (the SCIM ETag).")
     created_at: DateTime = strawberry.field(description="When the user was created.")
     updated_at: DateTime = strawberry.field(description="When the user last changed.")
     last_provisioned_at: DateTime | None = strawberry.field(
