@@ -20,7 +20,7 @@ async def held(s: Session, write: DestructiveWrite | None) -> str | None:
     """None: apply the write; else it is held, and this is its event's detail."""
     if write is None:
         return None
-    verdict = await judge(s.tx, write)
+    verdict = await judge(s.tx, write, alone=not s.many)
     if verdict is Verdict.APPLY:
         return None
     if verdict is Verdict.HOLD:

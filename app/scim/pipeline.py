@@ -70,6 +70,7 @@ class Session:
     actor: Actor
     catalogue: Catalogue
     mapping: UserMapping
+    many: bool = False  # a Bulk request: several writes in this transaction
 
 
 @dataclass(slots=True)
@@ -243,7 +244,9 @@ async def write_many(call: Call, work: Callable[[Session], Awaitable[T]]) -> T:
     ``work`` runs each write with `write_in_savepoint`; the transaction commits what succeeded.
     """
     async with call.db.transaction() as tx:
-        return await work(await _session(call, tx))
+        session = await _session(call, tx)
+        session.many = True
+        return await work(session)
 
 
 async def write_in_savepoint(

@@ -3,7 +3,7 @@
 The window's counters move from the `deprovisioning_guard` row to `guard_shards` (rows 0 to
 16): shard 0 is counted under the guard's full lock (SQLite always; PostgreSQL near the
 threshold, when tripped and when the window needs expiring), shards 1 to 16 by PostgreSQL
-connections far below the threshold, each by the shard of its backend pid, through
+connections far below the threshold, each on a shard no other transaction holds, through
 `roster_guard_count()`, so such writes no longer queue on one row lock held to their commits.
 `guard_counted.shard` says which shard counted each row. The old counters become shard 0.
 
@@ -42,6 +42,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   g record;
   mine integer := pg_backend_pid() % {SHARDS} + 1;
+  free integer;
   d integer := CASE WHEN p_kind = 'DELETE_USER' THEN 1 ELSE 0 END;
   gone integer;
   gone_d integer;
@@ -55,6 +56,10 @@ BEGIN
   since := to_char((p_at::timestamptz - make_interval(mins => g.window_minutes))
                    AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   BEGIN
+    -- a shard no other transaction holds, from this backend's own on (else wait for that one)
+    SELECT id FROM guard_shards WHERE id > 0 ORDER BY (id + pg_backend_pid()) % {SHARDS}
+      LIMIT 1 FOR UPDATE SKIP LOCKED INTO free;
+    mine := COALESCE(free, mine);
     UPDATE guard_shards SET window_count = window_count + 1, window_deletes = window_deletes + d
       WHERE id = mine;
     INSERT INTO guard_counted (id, at, kind, shard) VALUES (p_id, p_at, p_kind, mine);

@@ -13,7 +13,7 @@ import pytest
 
 from app.domain.clock import now_iso
 from app.domain.guard.counts import Far
-from tests.scim.conftest import Scim
+from tests.scim.conftest import PATCH_OP, Scim
 from tests.support import counting
 
 _GUARD_TABLES = (
@@ -25,6 +25,7 @@ _GUARD_TABLES = (
 )
 DEACTIVATE = [{"op": "replace", "path": "active", "value": False}]
 FAR = "SELECT roster_guard_count(:id, :at,"
+BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
 
 def _guard_statements(seen: list[str]) -> list[str]:
@@ -154,3 +155,29 @@ async def test_near_the_threshold_the_far_path_asks_and_leaves_nothing_behind(
     await scim.rows("UPDATE deprovisioning_guard SET enabled = false WHERE id = 1 RETURNING id")
     assert await _far(scim, "h", live=400) == Far.OFF
     assert await _counted(scim) == (2, 2)
+
+
+async def test_a_bulk_request_is_judged_under_the_full_lock(scim: Scim) -> None:
+    # Several destructive writes in one transaction: none may hold a shard while a later one
+    # waits for the full lock (which waits for every shard), so Bulk never takes the far path.
+    ids = [(await scim.create_user(f"b{i}@example.com"))["id"] for i in range(5)]
+    await scim.patch(f"/Users/{ids[0]}", DEACTIVATE)  # full lock: fills the live count's cache
+    await scim.patch(f"/Users/{ids[1]}", DEACTIVATE)  # far (on PostgreSQL)
+    operations = [
+        {
+            "method": "PATCH",
+            "path": f"/Users/{uid}",
+            "bulkId": f"b{i}",
+            "data": {"schemas": [PATCH_OP], "Operations": DEACTIVATE},
+        }
+        for i, uid in enumerate(ids[2:])
+    ]
+    response = await scim.post("/Bulk", {"schemas": [BULK], "Operations": operations})
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["Operations"]] == ["200"] * 3
+    shards = await scim.rows("SELECT shard, COUNT(*) AS n FROM guard_counted GROUP BY shard")
+    if scim.db.kind == "postgresql":  # the second single PATCH counted far, on a shard
+        assert sorted((r["shard"] > 0, r["n"]) for r in shards) == [(False, 4), (True, 1)]
+    else:
+        assert shards == [{"shard": 0, "n": 5}]
+    assert await _counted(scim) == (5, 5)
