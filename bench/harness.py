@@ -281,6 +281,23 @@ def bulk_phase(base: str, setup: Any, count: int = 1000) -> dict[str, float]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds used so far by the server and its worker processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        if int(entry.name) == pid or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def rss_peak_kb(pid: int) -> int:
     """Largest peak resident set (VmHWM) among the server and its worker processes."""
     peak = 0
