@@ -46,7 +46,6 @@ DECLARE
   d integer := CASE WHEN p_kind = 'DELETE_USER' THEN 1 ELSE 0 END;
   gone integer;
   gone_d integer;
-  total bigint;
   since text;
 BEGIN
   SELECT enabled, state, window_minutes FROM deprovisioning_guard WHERE id = 1 INTO g;
@@ -70,11 +69,11 @@ BEGIN
         window_deletes = window_deletes - gone_d WHERE id = mine;
     END IF;
     SELECT enabled, state, percent, minimum,
-           (SELECT live_version FROM service_state WHERE id = 1) AS live_version
+           (SELECT live_version FROM service_state WHERE id = 1) AS live_version,
+           (SELECT sum(window_count) FROM guard_shards) AS total
       FROM deprovisioning_guard WHERE id = 1 INTO g;
-    SELECT sum(window_count) FROM guard_shards INTO total;
     IF g.enabled AND g.state = 'ARMED' AND g.live_version = p_live_version
-       AND total + {SHARDS - 1} <= GREATEST(g.minimum, floor(p_live * g.percent / 100)) THEN
+       AND g.total + {SHARDS - 1} <= GREATEST(g.minimum, floor(p_live * g.percent / 100)) THEN
       RETURN 1;
     END IF;
     RAISE SQLSTATE 'RGC01';
