@@ -73,6 +73,7 @@ def main() -> int:
             _prepare(url, mode == "on")
             with Server.roster(ROOT, setup.env, workers) as srv:
                 wrk(srv.base, "get_by_id", env, 1, conns)  # warm-up
+                wrk(srv.base, "patch_deactivate", env, 1, conns)  # and the guard's caches
                 before = cpu_seconds(srv.pid)
                 result = wrk(srv.base, "patch_deactivate", env, duration, conns)
                 used = cpu_seconds(srv.pid) - before

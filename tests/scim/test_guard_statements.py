@@ -9,10 +9,12 @@ costs one statement on both. Listed whole, so that a new statement cannot slip i
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.domain.clock import now_iso
-from app.domain.guard.counts import Far
+from app.domain.guard.counts import LIVE_IDP, Far
 from tests.scim.conftest import PATCH_OP, Scim
 from tests.support import counting
 
@@ -78,6 +80,25 @@ async def test_a_deactivation_far_below_the_threshold_costs_one_statement_on_pg_
     off = await _deactivate(scim, ids[2], monkeypatch)
     assert off == ([FAR] if scim.db.kind == "postgresql" else ["SELECT g.enabled, g.percent,"])
     assert await _counted(scim) == (2, 2)  # switched off: not counted
+
+
+async def test_the_far_path_uses_the_cached_live_count_however_old_while_current(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if scim.db.kind != "postgresql":
+        pytest.skip("the far path is PostgreSQL's (SQLite has one writer at a time)")
+    ids = [(await scim.create_user(f"o{i}@example.com"))["id"] for i in range(3)]
+    await _deactivate(scim, ids[0], monkeypatch)  # full lock: counts the live users, caches them
+    cached = scim.db.cache.get(LIVE_IDP)
+    assert cached is not None
+    version, _, live = cached
+    scim.db.cache.put(LIVE_IDP, (version, time.monotonic() - 3600, live))  # an hour old
+    assert await _deactivate(scim, ids[1], monkeypatch) == [FAR]  # no recount, no full lock
+    await scim.create_user("o-new@example.com")  # the live set changes: its version moves on
+    statements = await _deactivate(scim, ids[2], monkeypatch)
+    assert statements[0] == FAR and len(statements) > 1  # asked under the full lock
+    assert scim.db.cache.get(LIVE_IDP) is not None
+    assert await _counted(scim) == (3, 3)
 
 
 async def test_under_the_full_lock_a_write_older_than_the_window_stops_counting(

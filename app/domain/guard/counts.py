@@ -75,18 +75,18 @@ async def live_idp_users(tx: Tx, version: int | None = None) -> int:
 async def count_far(tx: Tx, kind: HeldKind) -> Far:
     """PostgreSQL: count one destructive write on this connection's shard if the guard is on,
     armed and, with a margin of one write per other shard, within its threshold; one round
-    trip. The live population is this process's cached one (ASK when there is none or the live
-    set changed since: the full lock counts it again)."""
-    cached = tx.cache.get(LIVE_IDP)
-    fresh = cached is not None and time.monotonic() - cached[1] < LIVE_TTL
+    trip. The live population is this process's cached one, used whatever its age while its
+    version is current (ASK when there is none or the live set changed since: the full lock
+    counts it again), so a deactivation storm never waits for a recount."""
+    cached = tx.cache.get(LIVE_IDP)  # however old: the function checks its version
     far = await tx.fetchval(
         "SELECT roster_guard_count(:id, :at, :k, :v, :live)",
         {
             "id": new_id(),
             "at": now_iso(),
             "k": kind.value,
-            "v": cached[0] if cached is not None and fresh else None,
-            "live": cached[2] if cached is not None and fresh else None,
+            "v": cached[0] if cached is not None else None,
+            "live": cached[2] if cached is not None else None,
         },
     )
     return Far(int(far))
