@@ -62,7 +62,8 @@ BEGIN
     UPDATE guard_shards SET window_count = window_count + 1, window_deletes = window_deletes + d
       WHERE id = mine;
     INSERT INTO guard_counted (id, at, kind, shard) VALUES (p_id, p_at, p_kind, mine);
-    -- its shard's expired writes (few: the index on `at` finds them)
+    -- its shard's expired writes, by the index on (shard, at): a generic plan of `at < $1`
+    -- alone would expect a third of the table and scan all of it
     WITH old AS (DELETE FROM guard_counted WHERE shard = mine AND at < since RETURNING kind)
       SELECT count(*), count(*) FILTER (WHERE kind = 'DELETE_USER') FROM old INTO gone, gone_d;
     IF gone > 0 THEN
@@ -107,6 +108,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("shard", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
+        batch_op.create_index("ix_guard_counted_shard_at", ["shard", "at"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
 
@@ -117,6 +119,7 @@ def downgrade() -> None:
             "DROP FUNCTION IF EXISTS roster_guard_count(text, text, text, integer, integer)"
         )
     with op.batch_alter_table("guard_counted", schema=None) as batch_op:
+        batch_op.drop_index("ix_guard_counted_shard_at")
         batch_op.drop_column("shard")
     with op.batch_alter_table("deprovisioning_guard", schema=None) as batch_op:
         batch_op.add_column(
