@@ -42,10 +42,10 @@ class GuardCounted(SQLModel, table=True):
     """A destructive IdP write applied within the window (older ones are deleted)."""
 
     __tablename__ = "guard_counted"
-    __table_args__ = (sa.Index("ix_guard_counted_shard_at", "shard", "at"),)
+    __table_args__ = (sa.Index("ix_guard_counted_at_shard", "at", "shard"),)
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
-    at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False, index=True))
+    at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
     kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     shard: int = Field(sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0")))
 

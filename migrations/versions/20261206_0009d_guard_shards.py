@@ -62,9 +62,11 @@ BEGIN
     UPDATE guard_shards SET window_count = window_count + 1, window_deletes = window_deletes + d
       WHERE id = mine;
     INSERT INTO guard_counted (id, at, kind, shard) VALUES (p_id, p_at, p_kind, mine);
-    -- its shard's expired writes, by the index on (shard, at): a generic plan of `at < $1`
-    -- alone would expect a third of the table and scan all of it
-    WITH old AS (DELETE FROM guard_counted WHERE shard = mine AND at < since RETURNING kind)
+    -- its shard's expired writes, oldest first by the index on (at, shard), at most 100 at a
+    -- time (the LIMIT keeps the cached generic plan on the index however large the table;
+    -- rows left over only count a little longer, which errs on the side of caution)
+    WITH old AS (DELETE FROM guard_counted WHERE id IN (SELECT id FROM guard_counted
+                   WHERE shard = mine AND at < since ORDER BY at LIMIT 100) RETURNING kind)
       SELECT count(*), count(*) FILTER (WHERE kind = 'DELETE_USER') FROM old INTO gone, gone_d;
     IF gone > 0 THEN
       UPDATE guard_shards SET window_count = window_count - gone,
@@ -108,7 +110,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("shard", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
-        batch_op.create_index("ix_guard_counted_shard_at", ["shard", "at"], unique=False)
+        # one index for both: ranges of `at` (the full lock's expiry) and a shard's expired
+        # rows (the far path's), which lie within the range of `at` that has expired
+        batch_op.drop_index("ix_guard_counted_at")
+        batch_op.create_index("ix_guard_counted_at_shard", ["at", "shard"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
 
@@ -119,8 +124,9 @@ def downgrade() -> None:
             "DROP FUNCTION IF EXISTS roster_guard_count(text, text, text, integer, integer)"
         )
     with op.batch_alter_table("guard_counted", schema=None) as batch_op:
-        batch_op.drop_index("ix_guard_counted_shard_at")
+        batch_op.drop_index("ix_guard_counted_at_shard")
         batch_op.drop_column("shard")
+        batch_op.create_index("ix_guard_counted_at", ["at"], unique=False)
     with op.batch_alter_table("deprovisioning_guard", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("window_count", sa.Integer(), server_default=sa.text("0"), nullable=False)
