@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
+from app.db.begin import BUSY, begin, is_locked
 from app.db.cache import CacheKey, ProcessCache
-from app.db.drivers import PgTx, SqliteTx, is_locked, run_callbacks
+from app.db.drivers import PgTx, SqliteTx, run_callbacks
 from app.db.faults import MISSING_FILE, unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row, Tx
 from app.errors import DatabaseUnavailable
@@ -193,15 +194,10 @@ class Database:
 
     @asynccontextmanager
     async def _sqlite_tx(self, write: bool) -> AsyncIterator[Tx]:
-        async with self._lock:
-            conn = self._sqlite_conn()
+        busy_ms = int(self.settings.sqlite_busy_timeout_ms)
+        conn = await begin(self._lock, self._sqlite_conn, write, busy_ms)
+        try:
             tx = SqliteTx(conn, self.cache, write=write)
-            try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.OperationalError as exc:
-                if is_locked(exc):
-                    raise DatabaseUnavailable("the database is busy; retry shortly") from exc
-                raise
             try:
                 yield tx
                 await tx.run_before_commit()
@@ -213,10 +209,12 @@ class Database:
             except sqlite3.OperationalError as exc:
                 conn.execute("ROLLBACK")
                 if is_locked(exc):
-                    raise DatabaseUnavailable("the database is busy; retry shortly") from exc
+                    raise DatabaseUnavailable(BUSY) from exc
                 if (fault := unavailable(exc)) is not None:
                     raise fault from exc
                 raise
+        finally:
+            self._lock.release()
         await run_callbacks(tx._callbacks)
 
     @asynccontextmanager
