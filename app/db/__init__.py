@@ -11,6 +11,7 @@ where the engines differ go through `Dialect`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -73,7 +74,8 @@ class Database:
         self.dialect: Dialect = Dialect() if self.kind == "sqlite" else PgDialect()
         self._sqlite: sqlite3.Connection | None = None
         self._sqlite_file: tuple[int, int] | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # the SQLite connection, one transaction at a time
+        self._writers = asyncio.Lock()  # SQLite: this process's write transactions, in turn
         self._pool: Any = None
         # Per-process memo for data keyed by a version read inside each transaction
         # (app.db.cache).
@@ -195,26 +197,28 @@ class Database:
     @asynccontextmanager
     async def _sqlite_tx(self, write: bool) -> AsyncIterator[Tx]:
         busy_ms = int(self.settings.sqlite_busy_timeout_ms)
-        conn = await begin(self._lock, self._sqlite_conn, write, busy_ms)
-        try:
-            tx = SqliteTx(conn, self.cache, write=write)
+        # The process's writes queue in order; only the first polls SQLite's lock (begin.py).
+        async with self._writers if write else contextlib.nullcontext():
+            conn = await begin(self._lock, self._sqlite_conn, write, busy_ms)
             try:
-                yield tx
-                await tx.run_before_commit()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                conn.execute("ROLLBACK")
-                if is_locked(exc):
-                    raise DatabaseUnavailable(BUSY) from exc
-                if (fault := unavailable(exc)) is not None:
-                    raise fault from exc
-                raise
-        finally:
-            self._lock.release()
+                tx = SqliteTx(conn, self.cache, write=write)
+                try:
+                    yield tx
+                    await tx.run_before_commit()
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    conn.execute("ROLLBACK")
+                    if is_locked(exc):
+                        raise DatabaseUnavailable(BUSY) from exc
+                    if (fault := unavailable(exc)) is not None:
+                        raise fault from exc
+                    raise
+            finally:
+                self._lock.release()
         await run_callbacks(tx._callbacks)
 
     @asynccontextmanager

@@ -7,8 +7,10 @@ writer takes. Instead ``BEGIN IMMEDIATE`` is tried without waiting (``busy_timeo
 one statement) and, while the lock is taken, tried again after an asyncio sleep that doubles
 from `FIRST_PAUSE` to `MAX_PAUSE`, until ``ROSTER_SQLITE_BUSY_TIMEOUT_MS`` has passed; then
 `DatabaseUnavailable` (503 with Retry-After). Between tries the process's connection is free, so
-its reads go on meanwhile. Reads (a plain ``BEGIN``) take no writer lock in WAL mode and keep the
-busy handler for the rare moments SQLite makes a reader wait (a WAL recovery).
+its reads go on meanwhile; its other writes queue in order behind the one that polls
+(`Database` holds a writer lock of its own around each write transaction). Reads (a plain
+``BEGIN``) take no writer lock in WAL mode and keep the busy handler for the rare moments
+SQLite makes a reader wait (a WAL recovery).
 """
 
 from __future__ import annotations
