@@ -77,7 +77,7 @@ wakeup = Wakeup()
 #: Webhook endpoints were created, changed or deleted (app.domain.webhooks, whose commits
 #: NOTIFY `CHANNEL` with the payload `ENDPOINTS`): a deliverer that knows of no endpoint waits
 #: on this alone, so on PostgreSQL an idle one reads nothing when other changes commit (on
-#: SQLite a commit says nothing more, so every commit of another connection wakes it too).
+#: SQLite a commit says nothing more, so every commit, this process's too, wakes it too).
 endpoints = Wakeup()
 ENDPOINTS = "endpoints"
 
