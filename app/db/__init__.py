@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
-from app.db.begin import BUSY, begin, is_locked
+from app.db.begin import BUSY, begin, is_locked, open_sqlite
 from app.db.cache import CacheKey, ProcessCache
 from app.db.drivers import PgTx, SqliteTx, run_callbacks
 from app.db.faults import MISSING_FILE, unavailable
@@ -113,22 +113,18 @@ class Database:
                 raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
 
     def _open_sqlite(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.settings.sqlite_path,
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=self.settings.sqlite_busy_timeout_ms / 1000,
-            cached_statements=512,  # filters compile to many statement shapes
-        )
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={int(self.settings.sqlite_busy_timeout_ms)}")
-        # LIKE is case-sensitive on PostgreSQL; make SQLite agree, and lower() both sides
-        # where SCIM says caseExact=false.
-        conn.execute("PRAGMA case_sensitive_like=ON")
-        return conn
+        return open_sqlite(self.settings.sqlite_path, self.settings.sqlite_busy_timeout_ms)
+
+    async def data_version(self) -> tuple[tuple[int, int] | None, int] | None:
+        """SQLite: the file this process's connection reads and its ``PRAGMA data_version``,
+        which changes when another connection (another worker, the CLI) commits to it and
+        never for this connection's own commits; None when the file cannot be opened."""
+        async with self._lock:
+            try:
+                conn = self._sqlite_conn()
+                return self._sqlite_file, int(conn.execute("PRAGMA data_version").fetchall()[0][0])
+            except (DatabaseUnavailable, sqlite3.Error):
+                return None
 
     async def close(self) -> None:
         """Close connections; safe to call twice."""

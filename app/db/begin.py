@@ -1,4 +1,5 @@
-"""Beginning a SQLite transaction on the process's one connection without blocking its loop.
+"""Opening the process's SQLite connection, and beginning a transaction on it without blocking
+the event loop.
 
 SQLite has one writer lock per database file. Another process (a second worker, the CLI) may
 hold it; SQLite's own busy handler would then sleep inside ``BEGIN IMMEDIATE``, which runs
@@ -31,6 +32,26 @@ def is_locked(exc: sqlite3.OperationalError) -> bool:
     """The error says another connection holds a lock SQLite needed."""
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def open_sqlite(path: str, busy_ms: int) -> sqlite3.Connection:
+    """A connection to the database file at ``path``, set up as every request expects."""
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=busy_ms / 1000,
+        cached_statements=512,  # filters compile to many statement shapes
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+    # LIKE is case-sensitive on PostgreSQL; make SQLite agree, and lower() both sides
+    # where SCIM says caseExact=false.
+    conn.execute("PRAGMA case_sensitive_like=ON")
+    return conn
 
 
 def _try_immediate(conn: sqlite3.Connection, busy_ms: int) -> bool:

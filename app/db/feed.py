@@ -1,7 +1,7 @@
 """Following a channel that every worker sends on. PostgreSQL: one LISTEN connection
 (`app.db.listen.Listener`) per channel and `Database` in a process, started by its first
 follower and stopped when the Database closes. SQLite: no payload travels; this process's
-`app.db.watch` watcher calls the follower's `catch_up` whenever another connection commits.
+`app.db.watch` watcher calls the follower's `catch_up` whenever another process commits.
 
 Transport-neutral about what travels: the owner of a channel (for provisioning events,
 `app.domain.provisioning.feed`) gives a `Follower` that handles each payload and catches up
@@ -33,7 +33,7 @@ class Follower(Protocol):
     async def catch_up(self) -> None:
         """Deliver from the table what was committed and not received: on PostgreSQL after a
         reconnect, what was sent while the listener was away; on SQLite, after a commit of
-        another connection, what is new since the previous call (the first call marks where
+        another process, what is new since the previous call (the first call marks where
         to start)."""
 
 
@@ -84,12 +84,12 @@ async def follow(
     PostgreSQL: on first use, makes the follower and starts this process's LISTEN connection,
     then waits up to ``wait`` seconds until it listens (False if it does not yet; it keeps
     trying). SQLite: on first use, makes the follower and has this process's watcher call its
-    `Follower.catch_up` after every commit of another connection; then one `catch_up`, so
+    `Follower.catch_up` after every commit of another process; then one `catch_up`, so
     what committed before this call is behind the follower (an in-memory database has one
     connection: nothing to follow).
     """
     if db.kind != "postgresql":
-        catch_up = watch(db, channel, lambda: follower().catch_up)
+        catch_up = await watch(db, channel, lambda: follower().catch_up)
         if catch_up is not None:
             caught = catch_up()
             if caught is not None:

@@ -3,7 +3,7 @@
 A committed event is announced twice: in this process after its commit (`wake`), and across
 processes by a NOTIFY on `CHANNEL` that each PostgreSQL worker receives on one LISTEN
 connection of its own, or on SQLite by this process's `app.db.watch` watcher, which sees
-every commit of another connection and wakes every reader (`follow`, started by the first
+every commit of another process and wakes every reader (`follow`, started by the first
 reader that waits, never by the lifespan: a database that is down at start must not hold the
 server up). A reader takes the
 `generation` before it reads, and after reading nothing waits with `wait_after`: a wake-up
@@ -77,7 +77,7 @@ wakeup = Wakeup()
 #: Webhook endpoints were created, changed or deleted (app.domain.webhooks, whose commits
 #: NOTIFY `CHANNEL` with the payload `ENDPOINTS`): a deliverer that knows of no endpoint waits
 #: on this alone, so on PostgreSQL an idle one reads nothing when other changes commit (on
-#: SQLite a commit says nothing more, so every commit, this process's too, wakes it too).
+#: SQLite a commit says nothing more, so every commit of another process wakes it too).
 endpoints = Wakeup()
 ENDPOINTS = "endpoints"
 
@@ -108,9 +108,9 @@ async def follow(db: Database, wait: float = 2.0) -> bool:
     """Receive the commits of every worker (PostgreSQL: this process's LISTEN on `CHANNEL`,
     started on first use; up to ``wait`` seconds for it, then it keeps trying in the
     background. SQLite: this process's watcher, started on first use, which wakes every
-    reader when another connection commits). True when listening."""
+    reader when another process commits). True when listening."""
     if db.kind != "postgresql":
-        watch(db, CHANNEL, lambda: _everyone)
+        await watch(db, CHANNEL, lambda: _everyone)
         return True
     listener = _listeners.get(db)
     if listener is None:

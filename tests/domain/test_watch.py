@@ -1,6 +1,7 @@
-"""SQLite's stand-in for LISTEN/NOTIFY (`app.db.watch`): a commit by another connection (another
-worker, the CLI) wakes this process's readers within a poll or two; no commit, no wake-up. The
-other process is played by a plain sqlite3 connection, so nothing is announced in-process."""
+"""SQLite's stand-in for LISTEN/NOTIFY (`app.db.watch`): a commit by another process (another
+worker, the CLI) wakes this process's readers within a poll or two; no commit, and no commit of
+this process's own (announced in process already), no wake-up. The other process is played by a
+plain sqlite3 connection, so nothing is announced in-process."""
 
 from __future__ import annotations
 
@@ -44,21 +45,23 @@ def _touch(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE service_state SET updated_at = ?", (str(uuid.uuid4()),))
 
 
-async def test_a_commit_by_another_connection_wakes_the_watcher_and_nothing_else_does(
-    settings: Settings, other: sqlite3.Connection
+async def test_a_commit_by_another_process_wakes_the_watcher_and_nothing_else_does(
+    db: Database, other: sqlite3.Connection
 ) -> None:
     woken: list[str] = []
-    watcher = Watcher(settings.sqlite_path, interval=0.01)
+    watcher = Watcher(db.data_version, interval=0.01)
     watcher.callbacks["test"] = lambda: woken.append("commit")
-    watcher.start()
+    await watcher.start()
     try:
         await asyncio.sleep(0.2)
         idle = list(woken)
         other.execute("BEGIN")
         other.execute("SELECT count(*) FROM users").fetchall()
         other.execute("COMMIT")  # a read commits nothing
+        async with db.transaction() as tx:  # this process's own commit
+            await tx.execute("UPDATE service_state SET updated_at = :u", {"u": str(uuid.uuid4())})
         await asyncio.sleep(0.2)
-        after_read = list(woken)
+        after_read_and_own = list(woken)
         other.execute("BEGIN IMMEDIATE")
         _touch(other)
         await asyncio.sleep(0.2)
@@ -68,7 +71,7 @@ async def test_a_commit_by_another_connection_wakes_the_watcher_and_nothing_else
         after_commit = list(woken)
     finally:
         await watcher.stop()
-    assert (idle, after_read, uncommitted, after_commit) == ([], [], [], ["commit"])
+    assert (idle, after_read_and_own, uncommitted, after_commit) == ([], [], [], ["commit"])
     assert watcher.rounds == 1
 
 

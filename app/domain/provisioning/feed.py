@@ -16,7 +16,7 @@ own notification that way too and does not publish in-process as well. The paylo
 JSON, or only its id when the JSON would not fit NOTIFY's 8000 bytes (the listener then reads the
 row). An event seen twice by one process (a reconnect's catch-up, two listeners in one test process)
 is delivered once. SQLite: events are published in-process after commit, and the other
-processes read them from the log after each commit of another connection (`app.db.watch`),
+processes read them from the log after each commit of another process (`app.db.watch`),
 in commit order by rowid, so nothing needs to travel; what both paths deliver goes out once.
 """
 
@@ -107,7 +107,7 @@ class _EventFollower:
 
     async def catch_up(self) -> None:
         """PostgreSQL, after a reconnect: deliver what was committed while the listener was
-        away. SQLite, after another connection's commit: `next_rows`."""
+        away. SQLite, after another process's commit: `next_rows`."""
         if self.db.kind == "sqlite":
             await self.next_rows()
             return
