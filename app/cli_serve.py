@@ -7,8 +7,10 @@ import errno
 import os
 import shutil
 import socket
+import sqlite3
 import sys
 from collections.abc import Mapping
+from contextlib import closing
 from pathlib import Path
 
 from app.settings import Settings
@@ -42,7 +44,7 @@ def add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help=f"worker processes (default {fields['workers'].default}; more than one needs "
-        "PostgreSQL; overrides ROSTER_WORKERS)",
+        "PostgreSQL or a SQLite file in WAL mode; overrides ROSTER_WORKERS)",
     )
 
 
@@ -75,6 +77,28 @@ def port_problem(host: str, port: int) -> str | None:
             if exc.errno == errno.EACCES:
                 return f"cannot listen on {where}: permission denied; {choose} (above 1023)"
             return f"cannot listen on {where}: {exc.strerror or exc}; check --host and --port"
+    return None
+
+
+def shared_sqlite_problem(path: str, wait: float = 5.0) -> str | None:
+    """Why several worker processes cannot share the SQLite database at ``path`` (one line),
+    or None when they can: it must be a file (an in-memory database lives in one process) in
+    WAL mode, which lets every worker read beside the one writer. Switches the file to WAL, as
+    every connection of the server does; a file that cannot switch within ``wait`` seconds
+    (locked by another program, or on a filesystem without the shared memory WAL needs) is
+    refused."""
+    if path in ("", ":memory:"):
+        return "an in-memory SQLite database lives in one process; ROSTER_WORKERS > 1 needs a file"
+    try:
+        with closing(sqlite3.connect(path, timeout=wait)) as conn:
+            mode = str(conn.execute("PRAGMA journal_mode=WAL").fetchall()[0][0]).lower()
+    except sqlite3.Error as exc:
+        mode = f"unknown: {exc}"
+    if mode != "wal":
+        return (
+            f"{path} cannot use WAL mode (journal mode {mode}), which several workers on SQLite "
+            "need; keep it on a local filesystem, or serve with ROSTER_WORKERS=1"
+        )
     return None
 
 
@@ -116,12 +140,6 @@ def serve(settings: Settings, version: str, environ: Mapping[str, str] = os.envi
 
     from app import migrations
 
-    if settings.database_kind == "sqlite" and settings.workers > 1:
-        print(
-            "roster: SQLite serves one process; use PostgreSQL for ROSTER_WORKERS > 1",
-            file=sys.stderr,
-        )
-        return 2
     problem = port_problem(settings.host, settings.port)
     if problem is not None:
         print(f"roster: {problem}", file=sys.stderr)
@@ -135,6 +153,10 @@ def serve(settings: Settings, version: str, environ: Mapping[str, str] = os.envi
             file=sys.stderr,
         )
         os.environ["ROSTER_MIGRATE_ON_START"] = "true"
+    shared = settings.database_kind == "sqlite" and settings.workers > 1
+    if shared and (problem := shared_sqlite_problem(settings.sqlite_path)) is not None:
+        print(f"roster: {problem}", file=sys.stderr)
+        return 2
     command = self_command(sys.argv[0], shutil.which("roster", path=environ.get("PATH")))
     for line in banner(settings, version, command):
         print(line, file=sys.stderr)

@@ -1,12 +1,13 @@
 """`make bench`: Roster's own benchmark. See docs/performance.md.
 
-Runs the minimal Starlette ceiling app and Roster (SQLite; PostgreSQL with 1 and 2 workers)
-over a sweep of directory sizes, with wrk as the load generator, and prints one table: req/s,
-p50, p99, and each figure as a share of the ceiling measured in the same sitting. Raw results
-go to bench-results/<timestamp>.json.
+Runs the minimal Starlette ceiling app and Roster (SQLite with 1 worker; PostgreSQL with 1 and
+2 workers) over a sweep of directory sizes, with wrk as the load generator, and prints one
+table: req/s, p50, p99, and each figure as a share of the ceiling measured in the same sitting.
+Raw results go to bench-results/<timestamp>.json.
 
 Environment: BENCH_SIZES (1000,10000,100000), BENCH_ENGINES (sqlite,postgres),
-BENCH_PG_WORKERS (1,2), BENCH_DURATION (5 s per phase), BENCH_CONNECTIONS (8),
+BENCH_SQLITE_WORKERS (1; "1,2" adds SQLite with two workers), BENCH_PG_WORKERS (1,2),
+BENCH_DURATION (5 s per phase), BENCH_CONNECTIONS (8),
 BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/roster_bench), BENCH_PHASES (all),
 BENCH_EVENTS_RATE (50 deactivations/s) and BENCH_EVENTS_SECONDS (10) for the events phase.
 The group_stream phase (bench/stream_phase.py) runs only when BENCH_PHASES names it.
@@ -64,7 +65,10 @@ def _env_list(name: str, default: str) -> list[str]:
 def _configs() -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for engine in _env_list("BENCH_ENGINES", "sqlite,postgres"):
-        workers = ["1"] if engine == "sqlite" else _env_list("BENCH_PG_WORKERS", "1,2")
+        if engine == "sqlite":
+            workers = _env_list("BENCH_SQLITE_WORKERS", "1")
+        else:
+            workers = _env_list("BENCH_PG_WORKERS", "1,2")
         out += [(engine, int(w)) for w in workers]
     return out
 

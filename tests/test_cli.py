@@ -13,6 +13,7 @@ import pytest
 from app.domain.access.tokens import hash_token
 from app.settings import Settings
 from tests.conftest import engine_settings
+from tests.e2e.test_health import free_port
 
 
 def roster(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -75,11 +76,12 @@ def test_migrate_is_idempotent(tmp_path: Path) -> None:
     assert "migrated to" in done.stderr
 
 
-def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
+def test_several_workers_on_an_in_memory_sqlite_database_are_refused() -> None:
     env = {
         **os.environ,
-        "ROSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+        "ROSTER_DATABASE_URL": "sqlite:///:memory:",
         "ROSTER_WORKERS": "2",
+        "ROSTER_PORT": str(free_port()),
     }
     done = subprocess.run(
         [sys.executable, "-m", "app", "serve"],
@@ -89,8 +91,12 @@ def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 2
-    assert "use PostgreSQL for ROSTER_WORKERS > 1" in done.stderr
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2,
+        "",
+        "roster: an in-memory SQLite database lives in one process; ROSTER_WORKERS > 1 needs"
+        " a file\n",
+    )
 
 
 def test_dev_seed_loads_users_and_groups(cli_db: Settings) -> None:

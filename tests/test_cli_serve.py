@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 
 from app.cli import version
-from app.cli_serve import self_command
+from app.cli_serve import self_command, shared_sqlite_problem
 from tests.e2e.test_health import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,12 +125,33 @@ async def test_flags_override_the_environment_and_the_banner_says_how_to_start(
         await asyncio.wait_for(proc.wait(), 30)
 
 
-async def test_several_workers_by_flag_are_refused_on_sqlite(tmp_path: Path) -> None:
-    proc = await _serve(_env(tmp_path), "--workers", "2", "--port", str(free_port()))
+async def test_several_workers_are_refused_on_an_in_memory_sqlite_database(
+    tmp_path: Path,
+) -> None:
+    env = _env(tmp_path, ROSTER_DATABASE_URL="sqlite:///:memory:")
+    proc = await _serve(env, "--workers", "2", "--port", str(free_port()))
     assert await _finished(proc) == (
         2,
         "",
-        "roster: SQLite serves one process; use PostgreSQL for ROSTER_WORKERS > 1\n",
+        "roster: an in-memory SQLite database lives in one process; ROSTER_WORKERS > 1 needs"
+        " a file\n",
+    )
+
+
+def test_a_sqlite_file_is_switched_to_wal_for_several_workers_or_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.db"
+    assert shared_sqlite_problem(str(shared)) is None
+    with closing(sqlite3.connect(shared)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchall() == [("wal",)]
+
+    held = tmp_path / "held.db"
+    with closing(sqlite3.connect(held, isolation_level=None)) as owner:
+        owner.execute("PRAGMA locking_mode=EXCLUSIVE")  # another program keeps the file
+        owner.execute("CREATE TABLE t (x)")
+        problem = shared_sqlite_problem(str(held), wait=0.1)
+    assert problem == (
+        f"{held} cannot use WAL mode (journal mode unknown: database is locked), which several"
+        " workers on SQLite need; keep it on a local filesystem, or serve with ROSTER_WORKERS=1"
     )
 
 

@@ -167,8 +167,8 @@ def test_help_lists_every_choice_and_the_defaults(cli_db: Settings) -> None:
     for text in (
         "--host ADDRESS address to listen on (default 127.0.0.1; overrides ROSTER_HOST)",
         "--port PORT TCP port (default 8000; overrides ROSTER_PORT)",
-        "--workers N worker processes (default 1; more than one needs PostgreSQL; overrides"
-        " ROSTER_WORKERS)",
+        "--workers N worker processes (default 1; more than one needs PostgreSQL or a SQLite"
+        " file in WAL mode; overrides ROSTER_WORKERS)",
     ):
         assert text in serve
     bad = roster(cli_db, "auth", "configure", "--type", "nope")

@@ -11,6 +11,7 @@ where the engines differ go through `Dialect`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -18,8 +19,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
+from app.db.begin import BUSY, begin, is_locked, open_sqlite
 from app.db.cache import CacheKey, ProcessCache
-from app.db.drivers import PgTx, SqliteTx, is_locked, run_callbacks
+from app.db.drivers import PgTx, SqliteTx, run_callbacks
 from app.db.faults import MISSING_FILE, unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row, Tx
 from app.errors import DatabaseUnavailable
@@ -72,7 +74,8 @@ class Database:
         self.dialect: Dialect = Dialect() if self.kind == "sqlite" else PgDialect()
         self._sqlite: sqlite3.Connection | None = None
         self._sqlite_file: tuple[int, int] | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # the SQLite connection, one transaction at a time
+        self._writers = asyncio.Lock()  # SQLite: this process's write transactions, in turn
         self._pool: Any = None
         # Per-process memo for data keyed by a version read inside each transaction
         # (app.db.cache).
@@ -110,22 +113,18 @@ class Database:
                 raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
 
     def _open_sqlite(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.settings.sqlite_path,
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=self.settings.sqlite_busy_timeout_ms / 1000,
-            cached_statements=512,  # filters compile to many statement shapes
-        )
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={int(self.settings.sqlite_busy_timeout_ms)}")
-        # LIKE is case-sensitive on PostgreSQL; make SQLite agree, and lower() both sides
-        # where SCIM says caseExact=false.
-        conn.execute("PRAGMA case_sensitive_like=ON")
-        return conn
+        return open_sqlite(self.settings.sqlite_path, self.settings.sqlite_busy_timeout_ms)
+
+    async def data_version(self) -> tuple[tuple[int, int] | None, int] | None:
+        """SQLite: the file this process's connection reads and its ``PRAGMA data_version``,
+        which changes when another connection (another worker, the CLI) commits to it and
+        never for this connection's own commits; None when the file cannot be opened."""
+        async with self._lock:
+            try:
+                conn = self._sqlite_conn()
+                return self._sqlite_file, int(conn.execute("PRAGMA data_version").fetchall()[0][0])
+            except (DatabaseUnavailable, sqlite3.Error):
+                return None
 
     async def close(self) -> None:
         """Close connections; safe to call twice."""
@@ -193,30 +192,29 @@ class Database:
 
     @asynccontextmanager
     async def _sqlite_tx(self, write: bool) -> AsyncIterator[Tx]:
-        async with self._lock:
-            conn = self._sqlite_conn()
-            tx = SqliteTx(conn, self.cache, write=write)
+        busy_ms = int(self.settings.sqlite_busy_timeout_ms)
+        # The process's writes queue in order; only the first polls SQLite's lock (begin.py).
+        async with self._writers if write else contextlib.nullcontext():
+            conn = await begin(self._lock, self._sqlite_conn, write, busy_ms)
             try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.OperationalError as exc:
-                if is_locked(exc):
-                    raise DatabaseUnavailable("the database is busy; retry shortly") from exc
-                raise
-            try:
-                yield tx
-                await tx.run_before_commit()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                conn.execute("ROLLBACK")
-                if is_locked(exc):
-                    raise DatabaseUnavailable("the database is busy; retry shortly") from exc
-                if (fault := unavailable(exc)) is not None:
-                    raise fault from exc
-                raise
+                tx = SqliteTx(conn, self.cache, write=write)
+                try:
+                    yield tx
+                    await tx.run_before_commit()
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    conn.execute("ROLLBACK")
+                    if is_locked(exc):
+                        raise DatabaseUnavailable(BUSY) from exc
+                    if (fault := unavailable(exc)) is not None:
+                        raise fault from exc
+                    raise
+            finally:
+                self._lock.release()
         await run_callbacks(tx._callbacks)
 
     @asynccontextmanager

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from app.db.begin import is_locked
 from app.db.cache import ProcessCache
 from app.db.faults import unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row
@@ -45,11 +46,6 @@ def lock_key(name: str) -> int:
     releases (unlike hash()), and namespaced so it cannot meet migrations/env.py's key."""
     digest = hashlib.blake2b(f"roster:{name}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def is_locked(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
 
 
 class _CommitHooks:

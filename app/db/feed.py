@@ -1,11 +1,13 @@
-"""Following a NOTIFY channel: one LISTEN connection (`app.db.listen.Listener`) per channel and
-`Database` in a process, started by its first follower and stopped when the Database closes.
+"""Following a channel that every worker sends on. PostgreSQL: one LISTEN connection
+(`app.db.listen.Listener`) per channel and `Database` in a process, started by its first
+follower and stopped when the Database closes. SQLite: no payload travels; this process's
+`app.db.watch` watcher calls the follower's `catch_up` whenever another process commits.
 
 Transport-neutral about what travels: the owner of a channel (for provisioning events,
 `app.domain.provisioning.feed`) gives a `Follower` that handles each payload and catches up
-after a reconnect. A payload the follower cannot handle at once (it must read a row first)
-returns the coroutine that will; the feed runs it and cancels what is still pending when it
-stops. SQLite serves one process, so there is nothing to follow there.
+from the table behind the channel. A payload the follower cannot handle at once (it must read a
+row first) returns the coroutine that will; the feed runs it and cancels what is still pending
+when it stops.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 from app.db import Database
 from app.db.listen import Listener
+from app.db.watch import watch
 
 Pending = Coroutine[Any, Any, None]
 
@@ -28,7 +31,10 @@ class Follower(Protocol):
         """Handle one notification; return a coroutine for work that must wait (a read)."""
 
     async def catch_up(self) -> None:
-        """After a reconnect: deliver what was sent while the listener was away."""
+        """Deliver from the table what was committed and not received: on PostgreSQL after a
+        reconnect, what was sent while the listener was away; on SQLite, after a commit of
+        another process, what is new since the previous call (the first call marks where
+        to start)."""
 
 
 class _Feed:
@@ -77,9 +83,17 @@ async def follow(
 
     PostgreSQL: on first use, makes the follower and starts this process's LISTEN connection,
     then waits up to ``wait`` seconds until it listens (False if it does not yet; it keeps
-    trying). SQLite: one process, nothing to do.
+    trying). SQLite: on first use, makes the follower and has this process's watcher call its
+    `Follower.catch_up` after every commit of another process; then one `catch_up`, so
+    what committed before this call is behind the follower (an in-memory database has one
+    connection: nothing to follow).
     """
     if db.kind != "postgresql":
+        catch_up = await watch(db, channel, lambda: follower().catch_up)
+        if catch_up is not None:
+            caught = catch_up()
+            if caught is not None:
+                await caught
         return True
     feeds = _feeds.setdefault(db, {})
     feed = feeds.get(channel)

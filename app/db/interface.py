@@ -144,7 +144,8 @@ class Tx(Protocol):
     def notify(self, channel: str, payload: str) -> None:
         """PostgreSQL: NOTIFY ``channel`` when the transaction commits (all of a transaction's
         notices go in one statement at its end, and a rolled-back savepoint drops its own).
-        SQLite: nothing, as no other process listens; announce in-process with after_commit."""
+        SQLite: nothing travels (other processes' watchers, `app.db.watch`, see the commit and
+        read the table behind the channel); announce in-process with after_commit."""
 
     def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` inside the transaction just before it commits, after everything

@@ -2,8 +2,10 @@
 
 A committed event is announced twice: in this process after its commit (`wake`), and across
 processes by a NOTIFY on `CHANNEL` that each PostgreSQL worker receives on one LISTEN
-connection of its own (`follow`, started by the first reader that waits, never by the
-lifespan: a database that is down at start must not hold the server up). A reader takes the
+connection of its own, or on SQLite by this process's `app.db.watch` watcher, which sees
+every commit of another process and wakes every reader (`follow`, started by the first
+reader that waits, never by the lifespan: a database that is down at start must not hold the
+server up). A reader takes the
 `generation` before it reads, and after reading nothing waits with `wait_after`: a wake-up
 between its read and its wait is not lost. A wake-up carries no data; readers read the table,
 so a spurious or lost notification costs at most one read or one wait's timeout (the
@@ -18,6 +20,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from app.db.listen import Listener
+from app.db.watch import watch
 
 if TYPE_CHECKING:
     from app.db import Database
@@ -73,7 +76,8 @@ wakeup = Wakeup()
 
 #: Webhook endpoints were created, changed or deleted (app.domain.webhooks, whose commits
 #: NOTIFY `CHANNEL` with the payload `ENDPOINTS`): a deliverer that knows of no endpoint waits
-#: on this alone, so an idle one reads nothing when other changes commit.
+#: on this alone, so on PostgreSQL an idle one reads nothing when other changes commit (on
+#: SQLite a commit says nothing more, so every commit of another process wakes it too).
 endpoints = Wakeup()
 ENDPOINTS = "endpoints"
 
@@ -90,21 +94,29 @@ def _notified(payload: str) -> None:
         wake()
 
 
+def _everyone() -> None:
+    """What was committed is not known (notifications lost while away, or a SQLite commit,
+    which says nothing else): every reader reads again."""
+    wake()
+    endpoints.wake()
+
+
 _listeners: weakref.WeakKeyDictionary[Database, Listener] = weakref.WeakKeyDictionary()
 
 
 async def follow(db: Database, wait: float = 2.0) -> bool:
     """Receive the commits of every worker (PostgreSQL: this process's LISTEN on `CHANNEL`,
     started on first use; up to ``wait`` seconds for it, then it keeps trying in the
-    background). SQLite has one process: nothing to do. True when listening."""
+    background. SQLite: this process's watcher, started on first use, which wakes every
+    reader when another process commits). True when listening."""
     if db.kind != "postgresql":
+        await watch(db, CHANNEL, lambda: _everyone)
         return True
     listener = _listeners.get(db)
     if listener is None:
 
         async def caught_up() -> None:
-            wake()  # notifications may have been lost while away: everyone reads again
-            endpoints.wake()
+            _everyone()
 
         listener = _listeners[db] = Listener(
             db.settings.postgres_dsn, CHANNEL, _notified, on_reconnect=caught_up

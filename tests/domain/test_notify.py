@@ -25,7 +25,7 @@ from app.domain.provisioning.feed import (
 from app.domain.provisioning.model import ProvisioningEventRecord
 from app.settings import Settings
 
-PG_ONLY = "SQLite serves one process: there is no LISTEN/NOTIFY to test"
+PG_ONLY = "LISTEN/NOTIFY is PostgreSQL's (SQLite: tests/domain/test_watch.py)"
 
 
 class _Rollback(Exception):

@@ -131,9 +131,8 @@ async def live(settings: Settings, clean_db: Database) -> AsyncIterator[Live]:
 
 @pytest.fixture
 async def workers(settings: Settings, clean_db: Database) -> AsyncIterator[Live]:
-    """`roster serve` with two workers on the test database, with a SCIM and an OWNER token."""
-    if settings.database_kind == "sqlite":
-        pytest.skip("SQLite serves one process: several workers need PostgreSQL")
+    """`roster serve` with two workers on the test database (either engine), with a SCIM and an
+    OWNER token."""
     async with clean_db.transaction() as tx:
         scim = await issue_scim_token(tx, name="okta", ttl_days=30, max_active=2)
         admin = await issue_admin_token(tx, login_id="owner@example.com", role="owner")

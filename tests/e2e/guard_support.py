@@ -15,7 +15,6 @@ from app.domain.access.bootstrap import issue_admin_token, issue_scim_token
 from app.domain.settings.authentication import configure_authentication
 from app.domain.types import SYSTEM, Actor, ActorKind, AuthType
 from app.domain.users.provisioning import ProvisionedUser, provision_create_user
-from app.settings import Settings
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 PARALLEL = 8
@@ -137,8 +136,3 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     limits = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         yield http
-
-
-def workers_of(settings: Settings) -> str:
-    """Two workers on PostgreSQL, one on SQLite (which serves one process)."""
-    return "2" if settings.database_kind == "postgresql" else "1"

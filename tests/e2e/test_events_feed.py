@@ -1,5 +1,5 @@
 """``GET /events`` on a real server: errors, paging in order, long polling woken by a SCIM
-write (on PostgreSQL, by a write on the other worker too), a cursor retention overtook, and
+write (also a write on the other of two workers), a cursor retention overtook, and
 the GraphQL subscription resuming from its last cursor."""
 
 from __future__ import annotations

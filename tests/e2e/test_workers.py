@@ -1,4 +1,5 @@
-"""Two real workers (`ROSTER_WORKERS=2`) on PostgreSQL: what one worker writes, both see.
+"""Two real workers (`ROSTER_WORKERS=2`), on PostgreSQL and on SQLite: what one worker writes,
+both see.
 
 Every request goes out on a fresh connection, so the kernel spreads them over the workers;
 each test then reads the per-worker request counters of /metrics to show that both served.
@@ -191,3 +192,40 @@ async def test_a_revoked_scim_token_stops_working_at_once_on_every_worker(worker
     assert await _served_by_both(workers, "GET", "/Users", 401, 40), (
         "the kernel sent every request to one worker: the other was not tried"
     )
+
+
+async def test_concurrent_creates_on_two_workers_all_land_once(workers: Live) -> None:
+    async def create(client: httpx.AsyncClient, login: str) -> tuple[int, str, str]:
+        r = await client.post(
+            workers.base + "/scim/v2/Users",
+            headers=workers.scim_headers(),
+            json={"schemas": [USER], "userName": login, "active": True},
+        )
+        return r.status_code, r.json()["userName"], r.json()["id"]
+
+    logins: list[str] = []
+    created: list[tuple[int, str, str]] = []
+    raced = False
+    for burst in range(5):  # until the kernel has spread a burst over both workers
+        batch = [f"burst-{burst}-{k:02}@example.com" for k in range(12)]
+        async with _fresh() as client:  # 12 at once: the workers' writes queue for the lock
+            created += await asyncio.gather(*(create(client, login) for login in batch))
+        logins += batch
+        raced = await _served_by_both(workers, "POST", "/Users", 201, len(logins))
+        if raced:
+            break
+    async with _fresh() as client:
+        listed = await client.get(
+            workers.base + "/scim/v2/Users",
+            params={"filter": 'userName sw "burst-"', "count": "100"},
+            headers=workers.scim_headers(),
+        )
+
+    assert raced, "the kernel sent every write to one worker: the writes did not race"
+    assert [(status, login) for status, login, _ in created] == [(201, x) for x in logins]
+    assert len({uid for _, _, uid in created}) == len(logins)
+    body = listed.json()
+    assert (listed.status_code, body["totalResults"]) == (200, len(logins))
+    assert {(u["userName"], u["id"]) for u in body["Resources"]} == {
+        (login, uid) for _, login, uid in created
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,12 @@ class Api:
         return await self.http.post(
             "/graphql", json={"query": query, "variables": variables}, headers=headers
         )
+
+    async def settled(self) -> None:
+        """Let the app act on what the test's own Database committed before counting: to the
+        app that is another process's commit, seen by its SQLite watcher within a poll
+        (app.db.watch), which wakes its webhook deliverer for one read."""
+        await asyncio.sleep(0.2)
 
     async def run(self, query: str, token: str | None = None, **variables: Any) -> Any:
         """The JSON body of a successful (HTTP 200) POST."""

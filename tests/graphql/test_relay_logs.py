@@ -185,6 +185,7 @@ async def test_links_of_a_log_page_cost_the_same_statements_for_3_and_12_entries
             f'mutation {{ createGroup(input: {{displayName: "g{i}"}}) {{ group {{ id }} }} }}',
             owner,
         )
+    await api.settled()
 
     async def statements(first: int) -> int:
         with counting(monkeypatch) as seen:

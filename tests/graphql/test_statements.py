@@ -62,6 +62,7 @@ async def test_a_page_costs_the_same_statements_at_10_and_100(
 ) -> None:
     await _directory(api, 110)
     await api.run(PAGE, owner, n=1)  # warm: lastUsedAt written, catalogue memoised
+    await api.settled()
     small = await _statements(api, owner, 10, monkeypatch)
     large = await _statements(api, owner, 100, monkeypatch)
     # auth (token, roles) + catalogue version + page + count + user roles + user groups

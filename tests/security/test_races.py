@@ -1,6 +1,6 @@
 """Races on "at least one active OWNER" (rules 10, 14) and "at most 2 active SCIM tokens"
 (rule 12), as the attacker (or two unlucky admins) would run them: real concurrent requests to
-a real `roster serve`, two workers on PostgreSQL and one process on SQLite.
+a real `roster serve` with two workers, on either engine.
 
 Each test reuses one server for many trials and resets the directory through the database
 between them. After each trial the database is read: an active OWNER must remain, exactly one of
@@ -75,9 +75,8 @@ class Trial:
 
 @pytest.fixture(scope="module")
 async def server(settings: Settings, database: Database) -> AsyncIterator[Server]:
-    """One server per engine for the module: 2 workers on PostgreSQL, 1 process on SQLite."""
-    workers = "1" if settings.database_kind == "sqlite" else "2"
-    proc, base = start_server(settings, ROSTER_WORKERS=workers)
+    """One server per engine for the module, with 2 workers."""
+    proc, base = start_server(settings, ROSTER_WORKERS="2")
     try:
         yield Server(base, database)
     finally:

@@ -103,6 +103,26 @@ async def events_since(tx: Tx, since: str, limit: int) -> list[ProvisioningEvent
     return [_event(r) for r in rows]
 
 
+async def events_after_row(
+    tx: Tx, row: int, limit: int
+) -> tuple[list[ProvisioningEventRecord], int]:
+    """SQLite only: up to ``limit`` events stored after the row numbered ``row``, in the order
+    they committed, and the number of the last one (``row`` when there is none). Every write
+    transaction holds SQLite's one writer lock, and a new row gets the highest rowid plus one,
+    so rowids grow in commit order and a reader that has seen up to ``row`` misses nothing."""
+    rows = await tx.fetch(
+        f"SELECT {_COLUMNS}, rowid FROM provisioning_events WHERE rowid > :row"
+        f" ORDER BY rowid LIMIT {int(limit)}",
+        {"row": row},
+    )
+    return [_event(r) for r in rows], int(rows[-1][13]) if rows else row
+
+
+async def last_event_row(tx: Tx) -> int:
+    """SQLite only: the rowid of the newest stored event (0 when there is none)."""
+    return int(await tx.fetchval("SELECT coalesce(max(rowid), 0) FROM provisioning_events"))
+
+
 async def provisioning_stats(tx: Tx) -> ProvisioningStats:
     """Counters for the provisioning page (four indexed aggregate reads)."""
     users = await tx.fetch(

@@ -15,11 +15,14 @@ first subscriber, which hands every notification to its subscribers; the writing
 own notification that way too and does not publish in-process as well. The payload is the event as
 JSON, or only its id when the JSON would not fit NOTIFY's 8000 bytes (the listener then reads the
 row). An event seen twice by one process (a reconnect's catch-up, two listeners in one test process)
-is delivered once. SQLite serves one process: events are published in-process after commit.
+is delivered once. SQLite: events are published in-process after commit, and the other
+processes read them from the log after each commit of another process (`app.db.watch`),
+in commit order by rowid, so nothing needs to travel; what both paths deliver goes out once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import orjson
@@ -30,7 +33,12 @@ from app.db.feed import Pending, follow
 from app.db.feed import listener_of as _listener_of
 from app.db.listen import Listener
 from app.domain.clock import now_iso, to_iso
-from app.domain.provisioning.events_store import events_since, provisioning_event_by_id
+from app.domain.provisioning.events_store import (
+    events_after_row,
+    events_since,
+    last_event_row,
+    provisioning_event_by_id,
+)
 from app.domain.provisioning.model import ProvisioningEventRecord
 
 CHANNEL = "roster_provisioning_events"
@@ -74,6 +82,8 @@ class _EventFollower:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.since = now_iso()
+        self.row: int | None = None  # SQLite: the rowid of the last event read
+        self._reading = asyncio.Lock()  # SQLite: one read of the log at a time
 
     def on_payload(self, payload: str) -> Pending | None:
         """One notification: deliver the event, or read it first when only its id came."""
@@ -96,11 +106,32 @@ class _EventFollower:
         self.deliver([event] if event is not None else [])
 
     async def catch_up(self) -> None:
-        """After a reconnect: deliver what was committed while the listener was away."""
+        """PostgreSQL, after a reconnect: deliver what was committed while the listener was
+        away. SQLite, after another process's commit: `next_rows`."""
+        if self.db.kind == "sqlite":
+            await self.next_rows()
+            return
         since = datetime.fromisoformat(self.since.replace("Z", "+00:00")) - CATCH_UP_MARGIN
         async with self.db.transaction(write=False) as tx:
             events = await events_since(tx, to_iso(since), CATCH_UP_LIMIT)
         self.deliver(events)
+
+    async def next_rows(self) -> None:
+        """SQLite: deliver the events stored after the last one read (the first call only
+        notes where the log ends). When the log ends before that row, it was emptied (retention
+        after a quiet spell, a test): every event in it is new."""
+        async with self._reading:
+            while True:
+                async with self.db.transaction(write=False) as tx:
+                    if self.row is None:
+                        self.row = await last_event_row(tx)
+                        return
+                    events, row = await events_after_row(tx, self.row, CATCH_UP_LIMIT)
+                    emptied = not events and await last_event_row(tx) < self.row
+                self.row = 0 if emptied else row
+                self.deliver(events)
+                if len(events) < CATCH_UP_LIMIT and not emptied:
+                    return
 
 
 def listener_of(db: Database) -> Listener | None:
@@ -112,7 +143,7 @@ async def follow_provisioning_events(db: Database, wait: float = 5.0) -> bool:
     """Make this process receive the events every worker commits; call before subscribing.
 
     PostgreSQL: starts this process's LISTEN connection on first use and waits up to ``wait``
-    seconds until it listens (False if it does not yet; it keeps trying). SQLite: one
-    process, nothing to do.
+    seconds until it listens (False if it does not yet; it keeps trying). SQLite: starts this
+    process's watcher of the database on first use (`app.db.feed.follow`).
     """
     return await follow(db, CHANNEL, lambda: _EventFollower(db), wait)
