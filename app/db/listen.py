@@ -11,10 +11,11 @@ owner gets an ``on_reconnect`` call to catch up from the table behind the channe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from app.db.tasks import cancel_task
 
 log = logging.getLogger("roster.listen")
 
@@ -67,10 +68,7 @@ class Listener:
     async def stop(self) -> None:
         """Stop listening and close the connection; safe to call twice."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_task(task)
         self._drop()
 
     async def _run(self) -> None:

@@ -16,13 +16,13 @@ microseconds), taken between the process's transactions. A file replaced under t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.db import Database
+from app.db.tasks import cancel_task
 
 log = logging.getLogger("roster.watch")
 
@@ -51,10 +51,7 @@ class Watcher:
     async def stop(self) -> None:
         """Stop polling; safe to call twice."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_task(task)
 
     async def changed(self) -> bool:
         """Poll once: True when the version differs from the previous poll's. While it cannot
