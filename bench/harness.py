@@ -281,34 +281,34 @@ def bulk_phase(base: str, setup: Any, count: int = 1000) -> dict[str, float]:
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds used so far by the server and its worker processes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+def _server_processes(pid: int, name: str) -> Iterator[str]:
+    """The /proc file ``name`` of the server ``pid`` and of each of its worker processes."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            text = (entry / name).read_text()
+            stat = text if name == "stat" else (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-        if int(entry.name) == pid or fields[1] == str(pid):  # fields[1]: the parent's pid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+        parent = stat.rsplit(")", 1)[1].split()[1]  # after the command name, which may hold spaces
+        if int(entry.name) == pid or parent == str(pid):
+            yield text
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds used so far by the server and its worker processes."""
+    total = 0
+    for stat in _server_processes(pid, "stat"):
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_peak_kb(pid: int) -> int:
     """Largest peak resident set (VmHWM) among the server and its worker processes."""
     peak = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
+    for status in _server_processes(pid, "status"):
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(entry.name) == pid or fields.get("PPid", "").strip() == str(pid):
-            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+        peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
     return peak

@@ -7,10 +7,8 @@ event records the outcome HELD.
 
 from __future__ import annotations
 
-from app.domain.guard.counts import live_idp_users
 from app.domain.guard.model import DestructiveWrite
-from app.domain.guard.rules import Verdict, judge, trip_detail
-from app.domain.guard.store import read_guard
+from app.domain.guard.rules import Verdict, judge
 from app.scim.pipeline import Session
 
 HELD_DETAIL = "held by the deprovisioning guard until an admin releases or discards it"
@@ -20,10 +18,7 @@ async def held(s: Session, write: DestructiveWrite | None) -> str | None:
     """None: apply the write; else it is held, and this is its event's detail."""
     if write is None:
         return None
-    verdict = await judge(s.tx, write, alone=not s.many)
-    if verdict is Verdict.APPLY:
+    judged = await judge(s.tx, write, alone=not s.many)
+    if judged.verdict is Verdict.APPLY:
         return None
-    if verdict is Verdict.HOLD:
-        return HELD_DETAIL
-    settings, _, _ = await read_guard(s.tx)
-    return trip_detail(settings, settings.threshold(await live_idp_users(s.tx)))
+    return judged.detail if judged.verdict is Verdict.TRIP else HELD_DETAIL

@@ -44,6 +44,12 @@ async def _deactivate(scim: Scim, uid: str, mp: pytest.MonkeyPatch) -> list[str]
     return _guard_statements(seen)
 
 
+def _far_path_only(scim: Scim) -> None:
+    """Skip on SQLite: the far path is PostgreSQL's (SQLite has one writer at a time)."""
+    if scim.db.kind != "postgresql":
+        pytest.skip("the far path is PostgreSQL's (SQLite has one writer at a time)")
+
+
 async def _counted(scim: Scim) -> tuple[int, int]:
     """(the shards' count, the rows counted), after checking that each shard's counters are
     its rows."""
@@ -85,8 +91,7 @@ async def test_a_deactivation_far_below_the_threshold_costs_one_statement_on_pg_
 async def test_the_far_path_uses_the_cached_live_count_however_old_while_current(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if scim.db.kind != "postgresql":
-        pytest.skip("the far path is PostgreSQL's (SQLite has one writer at a time)")
+    _far_path_only(scim)
     ids = [(await scim.create_user(f"o{i}@example.com"))["id"] for i in range(3)]
     await _deactivate(scim, ids[0], monkeypatch)  # full lock: counts the live users, caches them
     cached = scim.db.cache.get(LIVE_IDP)
@@ -124,8 +129,7 @@ async def test_under_the_full_lock_a_write_older_than_the_window_stops_counting(
 async def test_the_far_path_forgets_its_own_shards_old_writes(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if scim.db.kind != "postgresql":
-        pytest.skip("the far path is PostgreSQL's (SQLite has one writer at a time)")
+    _far_path_only(scim)
     ids = [(await scim.create_user(f"f{i}@example.com"))["id"] for i in range(4)]
     for uid in ids[:3]:
         await _deactivate(scim, uid, monkeypatch)
@@ -157,8 +161,7 @@ async def _far(scim: Scim, row_id: str, live: int | None, version: int | None = 
 async def test_near_the_threshold_the_far_path_asks_and_leaves_nothing_behind(
     scim: Scim,
 ) -> None:
-    if scim.db.kind != "postgresql":
-        pytest.skip("the far path is PostgreSQL's (SQLite has one writer at a time)")
+    _far_path_only(scim)
     await scim.rows("UPDATE deprovisioning_guard SET minimum = 16 WHERE id = 1 RETURNING id")
     # threshold 16 (no live users): 1 counted + 15 others in flight fits; 2 + 15 does not
     assert await _far(scim, "a", live=0) == Far.COUNTED

@@ -14,6 +14,7 @@ discards them. Statements per write: `tests/scim/test_guard_statements.py`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from app.db import Tx
@@ -33,12 +34,20 @@ class Verdict(StrEnum):
     TRIP = "TRIP"  # this write tripped the guard: held
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A verdict, and for TRIP the event detail with the threshold the write was judged by."""
+
+    verdict: Verdict
+    detail: str | None = None
+
+
 def window_start(settings: GuardSettings) -> str:
     """The earliest time a counted write still counts."""
     return iso_in(-settings.window_minutes / 1440)
 
 
-async def judge(tx: Tx, write: DestructiveWrite, *, alone: bool = False) -> Verdict:
+async def judge(tx: Tx, write: DestructiveWrite, *, alone: bool = False) -> Judged:
     """Count ``write`` and apply it, or hold it (storing it durably, or joining the held entry
     of the same write). Call it before applying the write, inside the write's transaction.
     ``alone``: the transaction judges no other write (a single SCIM request), so it may count
@@ -46,13 +55,13 @@ async def judge(tx: Tx, write: DestructiveWrite, *, alone: bool = False) -> Verd
     a transaction that holds a shard must not wait for the full lock (which waits for it)."""
     far = alone and tx.dialect.name == "postgresql"
     if far and await counts.count_far(tx, write.kind) is not Far.ASK:
-        return Verdict.APPLY
+        return Judged(Verdict.APPLY)
     locked = await counts.read_locked(tx)
     if locked is None or not locked.settings.enabled:  # no row: the migration writes it
-        return Verdict.APPLY
+        return Judged(Verdict.APPLY)
     if locked.state is GuardState.TRIPPED:
         await store.hold(tx, write)
-        return Verdict.HOLD
+        return Judged(Verdict.HOLD)
     count, deletes = locked.count, locked.deletes
     since = window_start(locked.settings)
     if locked.oldest is not None and locked.oldest < since:
@@ -60,12 +69,13 @@ async def judge(tx: Tx, write: DestructiveWrite, *, alone: bool = False) -> Verd
         count, deletes = count - gone, deletes - gone_deletes
     # Deletes in the window left the live count: count them as the population they were.
     live = await counts.live_idp_users(tx, locked.live_version) + deletes
-    if count + 1 <= locked.settings.threshold(live):
+    threshold = locked.settings.threshold(live)
+    if count + 1 <= threshold:
         await counts.count_locked(tx, write.kind)
-        return Verdict.APPLY
+        return Judged(Verdict.APPLY)
     await store.write_state(tx, GuardState.TRIPPED, now_iso())
     await store.hold(tx, write)
-    return Verdict.TRIP
+    return Judged(Verdict.TRIP, trip_detail(locked.settings, threshold))
 
 
 def trip_detail(settings: GuardSettings, threshold: int) -> str:
