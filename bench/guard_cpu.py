@@ -52,7 +52,8 @@ async def _switch(db: Database, on: bool) -> None:
             {"on": on},
         )
         await tx.execute("DELETE FROM guard_counted")
-        await tx.execute("UPDATE guard_shards SET window_count = 0, window_deletes = 0")
+        await tx.execute("DELETE FROM guard_leases")
+        await tx.execute("UPDATE guard_window SET window_count = 0, window_deletes = 0")
 
 
 async def _batch(client: httpx.AsyncClient, ids: list[str]) -> float:

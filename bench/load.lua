@@ -1,6 +1,6 @@
 -- wrk script for Roster's benchmark phases (bench/__main__.py drives it).
 -- Env: BENCH_PHASE, BENCH_TOKEN, BENCH_IDS (file, one id per line), BENCH_N, BENCH_PREFIX,
---      BENCH_GROUP, BENCH_ADMIN_TOKEN, BENCH_RUN
+--      BENCH_GROUP, BENCH_ADMIN_TOKEN, BENCH_RUN, BENCH_STRIDE (threads, for *_each phases)
 local phase = os.getenv("BENCH_PHASE")
 local token = os.getenv("BENCH_TOKEN") or ""
 local admin = os.getenv("BENCH_ADMIN_TOKEN") or ""
@@ -8,6 +8,7 @@ local n = tonumber(os.getenv("BENCH_N") or "1000")
 local prefix = os.getenv("BENCH_PREFIX") or "seed-"
 local group = os.getenv("BENCH_GROUP") or ""
 local run = os.getenv("BENCH_RUN") or "0"
+local stride = tonumber(os.getenv("BENCH_STRIDE") or "1")
 local ids = {}
 local threads = {}
 local counter = 0
@@ -40,6 +41,9 @@ local USERS_PAGE = "query { users(first: 100) { totalCount nodes { id loginId ex
   .. "employeeNumber locale timezone userType organization roles groups(first: 10) { nodes { id displayName } } } } }"
 local ONE_USER = "query($id: ID!) { node(id: $id) { ... on User { id loginId firstName lastName email status } } }"
 
+local DEACTIVATE = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],'
+  .. '"Operations":[{"op":"replace","value":{"active":false}}]}'
+
 function request()
   local id = ids[math.random(#ids)]
   if phase == "get_by_id" then
@@ -52,8 +56,12 @@ function request()
   elseif phase == "list_last" then
     return scim("GET", "/Users?startIndex=" .. math.max(1, n - 99) .. "&count=100")
   elseif phase == "patch_deactivate" then
-    return scim("PATCH", "/Users/" .. id,
-      '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}')
+    return scim("PATCH", "/Users/" .. id, DEACTIVATE)
+  elseif phase == "patch_deactivate_each" then
+    -- each id once, in turn across the threads (thread t takes ids t, t + stride, ...)
+    counter = counter + 1
+    local k = ((tid - 1) + (counter - 1) * stride) % #ids + 1
+    return scim("PATCH", "/Users/" .. ids[k], DEACTIVATE)
   elseif phase == "group_get" then
     return scim("GET", "/Groups/" .. group .. "?excludedAttributes=members")
   elseif phase == "create" then
