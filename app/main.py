@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import health_task, migrations
+from app import guard_task, health_task, migrations
 from app.console import console_routes
 from app.db import Database
 from app.domain.provisioning.usage import UsageBuffer
@@ -59,7 +59,10 @@ class Operations:
         health = asyncio.create_task(health_task.flush_forever(self.db, self.usage, every))
         deliverer = Deliverer(self.db, self.settings, self.metrics)
         deliverer.start()  # webhooks (rule 20): retries in the background, never blocks here
+        # the deprovisioning guard's leases (rule 19)
+        leases = guard_task.start(self.db, sole_writer=self.settings.workers == 1)
         yield
+        await guard_task.stop(leases, self.db)
         await deliverer.stop()
         if retry is not None:
             retry.cancel()

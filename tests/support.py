@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.db import Database, drivers
+from app.domain.guard.leases import BOOK
 from app.domain.types import Actor, ActorKind
 
 DATA_TABLES = (
@@ -18,6 +19,7 @@ DATA_TABLES = (
     "outbox_events",
     "guard_held",
     "guard_counted",
+    "guard_leases",
     "memberships",
     "role_grants",
     "api_tokens",
@@ -55,7 +57,8 @@ async def reset_database(db: Database) -> None:
             " window_minutes = 60, state = 'ARMED', tripped_at = NULL WHERE id = 1",
             {"t": True},
         )
-        await tx.execute("UPDATE guard_shards SET window_count = 0, window_deletes = 0")
+        await tx.execute("UPDATE guard_window SET window_count = 0, window_deletes = 0")
+    db.cache.pop(BOOK)  # this process's leases went with their rows
 
 
 def owner(user_id: str = "00000000-0000-7000-8000-000000000001") -> Actor:

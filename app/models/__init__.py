@@ -12,7 +12,13 @@ Conventions, the same on SQLite and PostgreSQL:
 from app.models.access import ApiToken, Role, RoleGrant, ScimToken
 from app.models.base import metadata
 from app.models.directory import Group, Membership, User
-from app.models.guard import DeprovisioningGuard, GuardCounted, GuardHeld, GuardShard
+from app.models.guard import (
+    DeprovisioningGuard,
+    GuardCounted,
+    GuardHeld,
+    GuardLease,
+    GuardWindow,
+)
 from app.models.logs import AuditEntry, ProvisioningEvent, ScimTokenUsage
 from app.models.outbox import OutboxEvent
 from app.models.security_events import SigningKey
@@ -27,7 +33,8 @@ __all__ = [
     "Group",
     "GuardCounted",
     "GuardHeld",
-    "GuardShard",
+    "GuardLease",
+    "GuardWindow",
     "Membership",
     "OutboxEvent",
     "ProfileAttribute",

@@ -1,4 +1,4 @@
-"""The deprovisioning guard's tables (rule 19, migrations 0008e and 0009d)."""
+"""The deprovisioning guard's tables (rule 19, migrations 0008e, 0009d and 0009e)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ class DeprovisioningGuard(SQLModel, table=True):
     updated_at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
 
 
-class GuardShard(SQLModel, table=True):
-    """A share of the window's count (rows 0 to 16, written by migration 0009d): the rows of
-    guard_counted that name it, and its deletes, kept as counters (no scan per write)."""
+class GuardWindow(SQLModel, table=True):
+    """The window's count (one row, id 0): the weights of guard_counted's rows and of their
+    user deletes, kept as counters (no scan per write). Leases not yet folded in are not."""
 
-    __tablename__ = "guard_shards"
+    __tablename__ = "guard_window"
 
     id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
     window_count: int = Field(
@@ -39,15 +39,39 @@ class GuardShard(SQLModel, table=True):
 
 
 class GuardCounted(SQLModel, table=True):
-    """A destructive IdP write applied within the window (older ones are deleted)."""
+    """Destructive IdP writes applied within the window (older ones are deleted): one write,
+    or ``weight`` of them (a settled lease's spent writes, counted from when it settled)."""
 
     __tablename__ = "guard_counted"
-    __table_args__ = (sa.Index("ix_guard_counted_at_shard", "at", "shard"),)
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
-    at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
+    at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False, index=True))
     kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    shard: int = Field(sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0")))
+    weight: int = Field(
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("1"))
+    )
+
+
+class GuardLease(SQLModel, table=True):
+    """A block of destructive writes one process reserved far below the threshold and spends
+    in memory (`app.domain.guard.leases`): it counts as ``granted`` until settled, then as
+    ``used`` (``deletes`` of them user deletes) from ``at``, when it settled; the full lock
+    folds settled ones into guard_counted, and ones still open past ``expires_at`` and a
+    grace period (their process died) as granted."""
+
+    __tablename__ = "guard_leases"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    granted: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    used: int = Field(sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0")))
+    deletes: int = Field(
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
+    settled: bool = Field(
+        sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
+    expires_at: str = Field(sa_column=sa.Column(sa.String(TS), nullable=False))
 
 
 class GuardHeld(SQLModel, table=True):

@@ -10,6 +10,7 @@ import httpx
 import orjson
 
 from app.domain.access.bootstrap import issue_scim_token
+from app.domain.guard.leases import book_of
 from tests.e2e.guard_support import DISCARD, GUARD, HELD, RELEASE, UPDATE, deactivate_body
 from tests.graphql.conftest import Api
 from tests.graphql.helpers import gid, use_idp
@@ -220,3 +221,30 @@ async def test_only_owner_or_admin_may_review_and_settings_validate(api: Api, ow
         "threshold": 3,
     }
     assert (await api.run(GUARD, viewer))["data"]["provisioning"]["guard"]["heldCount"] == 0
+
+
+async def test_new_settings_wait_for_open_leases_so_none_is_spent_past_them(
+    api: Api, owner: str
+) -> None:
+    # Far below a threshold of 1,000, the first deactivation leases 64 writes to this process
+    # (on SQLite declared the only writer, as the one-worker server's lifespan does). Lowering
+    # the threshold to 1 settles that lease first: it counts as the 2 writes spent, and the
+    # next deactivation is held instead of spending the lease.
+    book_of(api.db.cache)
+    await use_idp(api.db)
+    async with api.db.transaction() as tx:
+        idp = Idp(api, await issue_scim_token(tx, name="okta", ttl_days=30, max_active=2))
+    ids = [await idp.user(f"l{k}@example.com") for k in range(3)]
+    assert (await api.run(UPDATE, owner, input={"minimum": 1000}))["data"][
+        "updateDeprovisioningGuard"
+    ]["userErrors"] == []
+    for uid in ids[:2]:
+        done = await idp.send("PATCH", f"/Users/{uid}", deactivate_body("okta"))
+        assert (done.status_code, done.json()["active"]) == (200, False)
+    lowered = await api.run(UPDATE, owner, input={"minimum": 1, "percent": 1})
+    assert lowered["data"]["updateDeprovisioningGuard"]["guard"]["threshold"] == 1
+    guard = (await api.run(GUARD, owner))["data"]["provisioning"]["guard"]
+    assert (guard["state"], guard["counted"], guard["threshold"]) == ("ARMED", 2, 1)
+    held = await idp.send("PATCH", f"/Users/{ids[2]}", deactivate_body("okta"))
+    assert (held.status_code, held.json()["active"]) == (200, True)
+    assert [(h["kind"], h["position"]) for h in await _held(api, owner)] == [("DEACTIVATE_USER", 1)]

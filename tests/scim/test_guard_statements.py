@@ -1,20 +1,26 @@
 """What the deprovisioning guard (rule 19) costs a destructive write below its threshold, in
-statements, through the real SCIM endpoint on both engines, and how its window forgets.
+statements, through the real SCIM endpoint on both engines; how its leases settle and fold;
+and how its window forgets.
 
-PostgreSQL, far below the threshold: one call of `roster_guard_count`, which counts the write
-on its connection's shard; near it, the guard's full lock. SQLite: a read of the guard and two
-writes (the write transaction already holds SQLite's one writer lock). A switched-off guard
-costs one statement on both. Listed whole, so that a new statement cannot slip in unnoticed.
+Far below the threshold a write spends a lease its process holds, with no statement; the
+write that takes the lease pays for the full lock. Leases are taken on PostgreSQL, and on
+SQLite by a process that is the database's only writer (one worker: the `leases_on` fixture
+declares it, as the server's lifespan does). SQLite with several workers: a read of the guard
+and two writes per write, under the one writer lock. A switched-off guard costs one statement.
+Listed whole, so that a new statement cannot slip in unnoticed.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
+from typing import Any
 
 import pytest
 
-from app.domain.clock import now_iso
-from app.domain.guard.counts import LIVE_IDP, Far
+from app.domain.clock import iso_in
+from app.domain.guard import counts, leases
+from app.domain.guard.leases import GRACE_SECONDS, LEASE_MAX, book_of, lease_size
+from app.guard_task import settle_due
 from tests.scim.conftest import PATCH_OP, Scim
 from tests.support import counting
 
@@ -22,12 +28,33 @@ _GUARD_TABLES = (
     "deprovisioning_guard",
     "guard_counted",
     "guard_held",
-    "guard_shards",
-    "guard_count(",
+    "guard_window",
+    "guard_leases",
 )
 DEACTIVATE = [{"op": "replace", "path": "active", "value": False}]
-FAR = "SELECT roster_guard_count(:id, :at,"
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+OFF_CHECK = "SELECT enabled FROM"  # deprovisioning_guard, no lock
+FULL_LOCK = [
+    OFF_CHECK,
+    "SELECT enabled, percent,",  # the guard row, FOR UPDATE
+    "DELETE FROM guard_leases",  # fold the settled and dead leases
+    "SELECT w.window_count, w.window_deletes,",
+]
+READ_SQLITE = "SELECT w.window_count, w.window_deletes,"  # and the guard, in one
+
+
+@pytest.fixture
+def long_leases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leases that last a minute: a slow machine cannot make a lease run low on time (and ask
+    for the next one) between two statements the test lists whole."""
+    monkeypatch.setattr(leases, "LEASE_SECONDS", 60.0)
+    monkeypatch.setattr(counts, "LEASE_SECONDS", 60.0)
+
+
+@pytest.fixture
+def leases_on(scim: Scim) -> None:
+    """Leases on both engines: on SQLite this process is declared the only writer."""
+    book_of(scim.db.cache)
 
 
 def _guard_statements(seen: list[str]) -> list[str]:
@@ -44,74 +71,225 @@ async def _deactivate(scim: Scim, uid: str, mp: pytest.MonkeyPatch) -> list[str]
     return _guard_statements(seen)
 
 
-def _far_path_only(scim: Scim) -> None:
-    """Skip on SQLite: the far path is PostgreSQL's (SQLite has one writer at a time)."""
+def _pg_only(scim: Scim) -> None:
+    """Skip on SQLite: its only writer never waits for another process's lease."""
     if scim.db.kind != "postgresql":
-        pytest.skip("the far path is PostgreSQL's (SQLite has one writer at a time)")
+        pytest.skip("SQLite's only writer never waits for another process's lease")
 
 
-async def _counted(scim: Scim) -> tuple[int, int]:
-    """(the shards' count, the rows counted), after checking that each shard's counters are
-    its rows."""
-    rows = await scim.rows(
-        "SELECT s.id, s.window_count AS c, s.window_deletes AS d,"
-        " (SELECT COUNT(*) FROM guard_counted k WHERE k.shard = s.id) AS n,"
-        " (SELECT COUNT(*) FROM guard_counted k WHERE k.shard = s.id"
-        " AND k.kind = 'DELETE_USER') AS nd FROM guard_shards s ORDER BY s.id"
+async def _minimum(scim: Scim, minimum: int) -> None:
+    await scim.rows(
+        "UPDATE deprovisioning_guard SET minimum = :m WHERE id = 1 RETURNING id", {"m": minimum}
     )
-    assert len(rows) == 17
-    assert [(r["c"], r["d"]) for r in rows] == [(r["n"], r["nd"]) for r in rows]
-    total = sum(r["c"] for r in rows)
-    return total, sum(r["n"] for r in rows)
 
 
-async def test_a_deactivation_far_below_the_threshold_costs_one_statement_on_pg_three_on_sqlite(
+async def _users(scim: Scim, prefix: str, n: int) -> list[str]:
+    return [(await scim.create_user(f"{prefix}{i}@example.com"))["id"] for i in range(n)]
+
+
+async def _window(scim: Scim) -> dict[str, Any]:
+    """The counters, the counted rows and the leases, after checking that the counters are
+    the rows' weights."""
+    window = (await scim.rows("SELECT window_count AS c, window_deletes AS d FROM guard_window"))[0]
+    counted = await scim.rows("SELECT kind, weight FROM guard_counted ORDER BY at, id")
+    assert window["c"] == sum(r["weight"] for r in counted)
+    assert window["d"] == sum(r["weight"] for r in counted if r["kind"] == "DELETE_USER")
+    leases = await scim.rows(
+        "SELECT granted, used, deletes, settled FROM guard_leases ORDER BY at, id"
+    )
+    return {
+        "counted": [(r["kind"], r["weight"]) for r in counted],
+        "leases": [(r["granted"], r["used"], r["deletes"], bool(r["settled"])) for r in leases],
+    }
+
+
+@pytest.mark.usefixtures("long_leases", "leases_on")
+async def test_far_below_the_threshold_a_write_spends_a_lease_with_no_statement(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = [(await scim.create_user(f"u{i}@example.com"))["id"] for i in range(3)]
-    await _deactivate(scim, ids[0], monkeypatch)  # the live count is read once per change
-    statements = await _deactivate(scim, ids[1], monkeypatch)
-    if scim.db.kind == "postgresql":
-        assert statements == [FAR]
-    else:
-        assert statements == [
-            "SELECT g.enabled, g.percent,",
-            "INSERT INTO guard_counted",
-            "UPDATE guard_shards SET",
-        ]
-    assert await _counted(scim) == (2, 2)
+    await _minimum(scim, 10_000)
+    ids = await _users(scim, "u", 4)
+    assert await _deactivate(scim, ids[0], monkeypatch) == [*FULL_LOCK, "INSERT INTO guard_leases"]
+    assert await _deactivate(scim, ids[1], monkeypatch) == []  # spends the lease
+    # open: the lease counts as every write it grants
+    assert await _window(scim) == {"counted": [], "leases": [(LEASE_MAX, 0, 0, False)]}
     assert [e[2] for e in await scim.events()][-2:] == ["SUCCESS", "SUCCESS"]
 
+    book_of(scim.db.cache).close_all()  # the lease stops: the next write asks the database
     await scim.rows("UPDATE deprovisioning_guard SET enabled = false WHERE id = 1 RETURNING id")
-    off = await _deactivate(scim, ids[2], monkeypatch)
-    assert off == ([FAR] if scim.db.kind == "postgresql" else ["SELECT g.enabled, g.percent,"])
-    assert await _counted(scim) == (2, 2)  # switched off: not counted
+    assert await _deactivate(scim, ids[2], monkeypatch) == [OFF_CHECK]
+    await settle_due(scim.db)  # what the worker's background loop does
+    assert await _window(scim) == {"counted": [], "leases": [(LEASE_MAX, 2, 0, True)]}
 
 
-async def test_the_far_path_uses_the_cached_live_count_however_old_while_current(
+async def test_sqlite_with_several_workers_judges_each_write_under_the_writer_lock(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _far_path_only(scim)
-    ids = [(await scim.create_user(f"o{i}@example.com"))["id"] for i in range(3)]
-    await _deactivate(scim, ids[0], monkeypatch)  # full lock: counts the live users, caches them
-    cached = scim.db.cache.get(LIVE_IDP)
-    assert cached is not None
-    version, _, live = cached
-    scim.db.cache.put(LIVE_IDP, (version, time.monotonic() - 3600, live))  # an hour old
-    assert await _deactivate(scim, ids[1], monkeypatch) == [FAR]  # no recount, no full lock
-    await scim.create_user("o-new@example.com")  # the live set changes: its version moves on
-    statements = await _deactivate(scim, ids[2], monkeypatch)
-    assert statements[0] == FAR and len(statements) > 1  # asked under the full lock
-    assert scim.db.cache.get(LIVE_IDP) is not None
-    assert await _counted(scim) == (3, 3)
+    if scim.db.kind != "sqlite":
+        pytest.skip("PostgreSQL always takes leases")
+    await _minimum(scim, 10_000)
+    ids = await _users(scim, "m", 3)
+    locked = [READ_SQLITE, "INSERT INTO guard_counted", "UPDATE guard_window SET"]
+    assert await _deactivate(scim, ids[0], monkeypatch) == locked
+    assert await _deactivate(scim, ids[1], monkeypatch) == locked
+    assert await _window(scim) == {"counted": [("DEACTIVATE_USER", 1)] * 2, "leases": []}
+    await scim.rows("UPDATE deprovisioning_guard SET enabled = false WHERE id = 1 RETURNING id")
+    assert await _deactivate(scim, ids[2], monkeypatch) == [READ_SQLITE]
+
+
+@pytest.mark.usefixtures("long_leases", "leases_on")
+async def test_when_its_leases_run_low_one_write_takes_the_next_lease(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A threshold of 48: the first write leases a quarter, 12. The write that leaves 3 of
+    # them (a quarter) also takes the next lease, while the other writes go on spending: so
+    # the process's writes do not all queue on the full lock when the first lease runs out.
+    await _minimum(scim, 48)
+    ids = await _users(scim, "r", 11)
+    seen = [await _deactivate(scim, uid, monkeypatch) for uid in ids]
+    assert seen[0] == [*FULL_LOCK, "INSERT INTO guard_leases"]
+    assert seen[1:8] == [[]] * 7
+    assert seen[8] == [*FULL_LOCK[1:], "INSERT INTO guard_leases"]  # no off check: spent
+    assert seen[9:] == [[]] * 2
+    # the next lease: a quarter of 48 - 12 (the first lease counts in full while open)
+    assert lease_size(12, 48) == 9
+    assert await _window(scim) == {
+        "counted": [],
+        "leases": [(12, 0, 0, False), (9, 0, 0, False)],
+    }
+
+
+@pytest.mark.usefixtures("long_leases", "leases_on")
+async def test_a_settled_lease_folds_into_the_window_as_what_it_spent(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _minimum(scim, 10_000)
+    ids = await _users(scim, "s", 5)
+    for uid in ids[:3]:
+        await _deactivate(scim, uid, monkeypatch)
+    delete = await scim.client.delete(f"/Users/{ids[3]}")
+    assert delete.status_code == 204
+    book = book_of(scim.db.cache)
+    book.close_all()
+    # The next write settles this process's lease in its own transaction, folds it (three
+    # deactivations and a delete, one row each kind), and takes a new lease.
+    statements = await _deactivate(scim, ids[4], monkeypatch)
+    assert statements == [
+        OFF_CHECK,
+        "SELECT enabled, percent,",
+        "UPDATE guard_leases SET",  # settle
+        "DELETE FROM guard_leases",  # fold: the settled lease becomes counted rows
+        "INSERT INTO guard_counted",
+        "INSERT INTO guard_counted",
+        "UPDATE guard_window SET",
+        "SELECT w.window_count, w.window_deletes,",
+        "INSERT INTO guard_leases",
+    ]
+    assert await _window(scim) == {
+        "counted": [("LEASED", 3), ("DELETE_USER", 1)],
+        "leases": [(lease_size(4, 10_000), 0, 0, False)],
+    }
+    assert book.due() == []  # the settled lease is forgotten once its settlement committed
+
+
+async def test_a_write_at_the_threshold_waits_for_open_leases_to_settle(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another worker holds a lease of 40 writes (open: it counts as 40) and has spent 5: a
+    # threshold of 40 is reached only if that lease's unspent writes count, so the write waits
+    # until the other worker settles it, then is applied; nothing trips.
+    _pg_only(scim)
+    await _minimum(scim, 40)
+    uid = (await _users(scim, "t", 1))[0]
+    await scim.rows(
+        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
+        " VALUES ('other', 40, 0, 0, false, :at, :exp) RETURNING id",
+        {"at": iso_in(0), "exp": iso_in(0.25 / 86400)},
+    )
+
+    async def other_worker_settles() -> None:
+        await asyncio.sleep(0.1)
+        await scim.rows(
+            "UPDATE guard_leases SET settled = true, used = 5, at = :at WHERE id = 'other'"
+            " RETURNING id",
+            {"at": iso_in(0)},
+        )
+
+    settling = asyncio.create_task(other_worker_settles())
+    statements = await _deactivate(scim, uid, monkeypatch)
+    await settling
+    assert statements[:4] == FULL_LOCK
+    assert statements.count("DELETE FROM guard_leases") > 1  # looked again while it waited
+    assert [e[2] for e in await scim.events()][-1] == "SUCCESS"
+    state = await scim.rows("SELECT state FROM deprovisioning_guard")
+    assert state == [{"state": "ARMED"}]
+    # 5 spent and this write: 34 left, a quarter of it leased
+    assert await _window(scim) == {
+        "counted": [("LEASED", 5)],
+        "leases": [(lease_size(5, 40), 0, 0, False)],
+    }
+
+
+@pytest.mark.usefixtures("leases_on")
+async def test_a_dead_workers_lease_counts_as_every_write_it_granted(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A lease open past its expiry and the grace period: its worker died (kill -9) and will
+    # never say what it spent, so it counts as all 40, and the next write trips the guard.
+    await _minimum(scim, 40)
+    uid = (await _users(scim, "d", 1))[0]
+    expired = iso_in(-(GRACE_SECONDS + 1) / 86400)
+    await scim.rows(
+        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
+        " VALUES ('dead', 40, 0, 0, false, :at, :exp) RETURNING id",
+        {"at": expired, "exp": expired},
+    )
+    response = await scim.patch(f"/Users/{uid}", DEACTIVATE)
+    assert response.status_code == 200 and response.json()["active"] is True  # held
+    event = (await scim.events())[-1]
+    assert event[2] == "HELD" and (event[4] or "").startswith("deprovisioning guard tripped")
+    assert await _window(scim) == {"counted": [("LEASED", 40)], "leases": []}
+
+
+@pytest.mark.usefixtures("long_leases", "leases_on")
+async def test_a_bulk_request_spends_leases_but_takes_none(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A lease taken inside a Bulk transaction could be spent only after its commit, and a
+    # later write of the same request would wait for it: Bulk writes spend the leases the
+    # process holds and are otherwise judged one by one under the full lock.
+    await _minimum(scim, 10_000)
+    ids = await _users(scim, "b", 7)
+    await scim.patch(f"/Users/{ids[0]}", DEACTIVATE)  # takes a lease
+
+    async def bulk(uids: list[str]) -> None:
+        operations = [
+            {
+                "method": "PATCH",
+                "path": f"/Users/{uid}",
+                "bulkId": f"b{i}",
+                "data": {"schemas": [PATCH_OP], "Operations": DEACTIVATE},
+            }
+            for i, uid in enumerate(uids)
+        ]
+        response = await scim.post("/Bulk", {"schemas": [BULK], "Operations": operations})
+        assert response.status_code == 200, response.text
+        assert [r["status"] for r in response.json()["Operations"]] == ["200"] * len(uids)
+
+    await bulk(ids[1:4])  # spends the lease
+    book_of(scim.db.cache).close_all()
+    await bulk(ids[4:7])  # no lease left: one by one under the full lock
+    assert await _window(scim) == {
+        "counted": [("LEASED", 4), *[("DEACTIVATE_USER", 1)] * 3],
+        "leases": [],
+    }
 
 
 async def test_under_the_full_lock_a_write_older_than_the_window_stops_counting(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a threshold of 3: within the far path's margin, so PostgreSQL takes the full lock too
-    await scim.rows("UPDATE deprovisioning_guard SET minimum = 3 WHERE id = 1 RETURNING id")
-    ids = [(await scim.create_user(f"w{i}@example.com"))["id"] for i in range(3)]
+    await _minimum(scim, 3)  # a threshold of 3: no lease, every write under the full lock
+    ids = await _users(scim, "w", 3)
     await _deactivate(scim, ids[0], monkeypatch)
     await _deactivate(scim, ids[1], monkeypatch)
     # the first write moves two hours back: past the 60-minute window
@@ -119,89 +297,6 @@ async def test_under_the_full_lock_a_write_older_than_the_window_stops_counting(
         "UPDATE guard_counted SET at = '2000-01-01T00:00:00.000000Z'"
         " WHERE at = (SELECT MIN(at) FROM guard_counted) RETURNING id"
     )
-    assert await _counted(scim) == (2, 2)
     await _deactivate(scim, ids[2], monkeypatch)
-    assert await _counted(scim) == (2, 2)  # one expired, one added
+    assert await _window(scim) == {"counted": [("DEACTIVATE_USER", 1)] * 2, "leases": []}
     assert await scim.rows("SELECT kind FROM guard_counted WHERE at < '2001-01-01'") == []
-    assert await scim.rows("SELECT DISTINCT shard FROM guard_counted") == [{"shard": 0}]
-
-
-async def test_the_far_path_forgets_its_own_shards_old_writes(
-    scim: Scim, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _far_path_only(scim)
-    ids = [(await scim.create_user(f"f{i}@example.com"))["id"] for i in range(4)]
-    for uid in ids[:3]:
-        await _deactivate(scim, uid, monkeypatch)
-    await scim.rows("UPDATE guard_counted SET at = '2000-01-01T00:00:00.000000Z' RETURNING id")
-    await _deactivate(scim, ids[3], monkeypatch)
-    new = await scim.rows("SELECT shard FROM guard_counted WHERE at > '2001-01-01'")
-    assert len(new) == 1 and new[0]["shard"] >= 1
-    mine = await scim.rows(
-        "SELECT id FROM guard_counted WHERE shard = :s AND at < '2001-01-01'",
-        {"s": new[0]["shard"]},
-    )
-    assert mine == []  # its own shard's old writes are gone, and its counters with them
-    others = await scim.rows("SELECT COUNT(*) AS n FROM guard_counted WHERE at < '2001-01-01'")
-    assert await _counted(scim) == (others[0]["n"] + 1, others[0]["n"] + 1)
-
-
-async def _far(scim: Scim, row_id: str, live: int | None, version: int | None = None) -> int:
-    """One call of the far path's function, in a transaction of its own."""
-    if version is None:
-        rows = await scim.rows("SELECT live_version AS v FROM service_state WHERE id = 1")
-        version = rows[0]["v"]
-    params = {"id": row_id, "at": now_iso(), "v": version, "live": live}
-    got = await scim.rows(
-        "SELECT roster_guard_count(:id, :at, 'DEACTIVATE_USER', :v, :live) AS far", params
-    )
-    return int(got[0]["far"])
-
-
-async def test_near_the_threshold_the_far_path_asks_and_leaves_nothing_behind(
-    scim: Scim,
-) -> None:
-    _far_path_only(scim)
-    await scim.rows("UPDATE deprovisioning_guard SET minimum = 16 WHERE id = 1 RETURNING id")
-    # threshold 16 (no live users): 1 counted + 15 others in flight fits; 2 + 15 does not
-    assert await _far(scim, "a", live=0) == Far.COUNTED
-    assert await _counted(scim) == (1, 1)
-    assert await _far(scim, "b", live=0) == Far.ASK
-    assert await _far(scim, "c", live=40) == Far.ASK  # 5 % of 40 is 2: the minimum holds
-    assert await _far(scim, "d", live=400) == Far.COUNTED  # 5 % of 400 is 20: 2 + 15 fits
-    assert await _far(scim, "e", live=None) == Far.ASK  # no cached live count
-    assert await _far(scim, "f", live=400, version=-1) == Far.ASK  # the live set changed since
-    assert await _counted(scim) == (2, 2)
-    ids = await scim.rows("SELECT id, shard FROM guard_counted ORDER BY id")
-    assert [r["id"] for r in ids] == ["a", "d"] and all(r["shard"] >= 1 for r in ids)
-    await scim.rows("UPDATE deprovisioning_guard SET state = 'TRIPPED' WHERE id = 1 RETURNING id")
-    assert await _far(scim, "g", live=400) == Far.ASK
-    await scim.rows("UPDATE deprovisioning_guard SET enabled = false WHERE id = 1 RETURNING id")
-    assert await _far(scim, "h", live=400) == Far.OFF
-    assert await _counted(scim) == (2, 2)
-
-
-async def test_a_bulk_request_is_judged_under_the_full_lock(scim: Scim) -> None:
-    # Several destructive writes in one transaction: none may hold a shard while a later one
-    # waits for the full lock (which waits for every shard), so Bulk never takes the far path.
-    ids = [(await scim.create_user(f"b{i}@example.com"))["id"] for i in range(5)]
-    await scim.patch(f"/Users/{ids[0]}", DEACTIVATE)  # full lock: fills the live count's cache
-    await scim.patch(f"/Users/{ids[1]}", DEACTIVATE)  # far (on PostgreSQL)
-    operations = [
-        {
-            "method": "PATCH",
-            "path": f"/Users/{uid}",
-            "bulkId": f"b{i}",
-            "data": {"schemas": [PATCH_OP], "Operations": DEACTIVATE},
-        }
-        for i, uid in enumerate(ids[2:])
-    ]
-    response = await scim.post("/Bulk", {"schemas": [BULK], "Operations": operations})
-    assert response.status_code == 200, response.text
-    assert [r["status"] for r in response.json()["Operations"]] == ["200"] * 3
-    shards = await scim.rows("SELECT shard, COUNT(*) AS n FROM guard_counted GROUP BY shard")
-    if scim.db.kind == "postgresql":  # the second single PATCH counted far, on a shard
-        assert sorted((r["shard"] > 0, r["n"]) for r in shards) == [(False, 4), (True, 1)]
-    else:
-        assert shards == [{"shard": 0, "n": 5}]
-    assert await _counted(scim) == (5, 5)

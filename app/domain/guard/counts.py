@@ -1,55 +1,52 @@
-"""All of the SQL of the guard's window count (rule 19): its shards, the live population.
+"""All of the SQL of the guard's window count (rule 19): the window, its leases, the live
+population.
 
-The count of destructive writes applied within the window is split over `guard_shards`
-(migration 0009d): shard 0 is counted under the guard's full lock, shards 1 to `SHARDS` by
-PostgreSQL connections far below the threshold, one round trip each (`count_far`, the SQL
-function `roster_guard_count`), each on its backend's shard, so such writes do not queue on
-one row lock held to their commits. Each `guard_counted` row names the shard that counted it.
-
-The full lock (`read_locked`) is the guard row's lock and then, on PostgreSQL, every shard's
-in order: it waits for the writes counted on shards to commit, so what it reads is exact. On
-SQLite a write transaction already holds the one writer lock, and shard 0 is the only one.
+The window's count is `guard_window` (one row: the weights of `guard_counted`'s rows, kept
+as counters) plus the leases not yet folded into it (`guard_leases`, see
+`app.domain.guard.leases`): an open lease counts as every write it grants, a settled one as
+the writes it spent. Everything here runs under the guard's full lock: on PostgreSQL the
+guard row's lock (`read_locked`), on SQLite the one writer lock a write transaction holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import Counter
 from dataclasses import dataclass
-from enum import IntEnum
 
-from app.db import Tx
+from app.db import Row, Tx
 from app.db.cache import CacheKey
-from app.domain.clock import new_id, now_iso
+from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.guard.leases import GRACE_SECONDS, LEASE_SECONDS, Lease, LeaseBook
 from app.domain.guard.model import GuardSettings, GuardState, HeldKind
-
-SHARDS = 16  # shards 1..SHARDS for writes far below the threshold (the function's margin)
-LOCKED_SHARD = 0  # counted under the full lock
 
 # (live_version, monotonic time, count): the count is read again when the set of live users
 # changed (service_state.live_version, bumped by triggers) or after LIVE_TTL seconds.
 LIVE_IDP: CacheKey[tuple[int, float, int]] = CacheKey("guard_live_idp_users")
 LIVE_TTL = 60.0
+WAIT_SECONDS = 0.005  # how often a write at the threshold looks whether leases settled
+WAIT_LIMIT = LEASE_SECONDS + GRACE_SECONDS + 1.0  # after that it judges by the leases' grants
+LEASED = "LEASED"  # guard_counted.kind of a settled lease's writes other than user deletes
 
 
-class Far(IntEnum):
-    """What `count_far` did (the values `roster_guard_count` returns)."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The window's count as the full lock sees it."""
 
-    OFF = 0  # the guard is switched off: apply, uncounted
-    COUNTED = 1  # counted on this connection's shard, far below the threshold: apply
-    ASK = 2  # nothing done: ask under the full lock (`read_locked`)
+    count: int  # writes counted (older ones included until `expire` forgets them), leases too
+    deletes: int  # user deletes among them (an open lease's are not known yet: none)
+    leased: int  # how many of `count` are open leases' grants (some may still be unspent)
+    live_version: int  # service_state.live_version (`live_idp_users`)
+    oldest: str | None  # when the oldest row of guard_counted was counted
 
 
 @dataclass(frozen=True, slots=True)
 class Locked:
-    """The guard as its full lock sees it: settings, state and the window's exact count."""
+    """The guard as its full lock sees it: settings, state and the window."""
 
     settings: GuardSettings
     state: GuardState
-    count: int  # writes counted, older ones included until `expire` forgets them
-    deletes: int  # user deletes among them
-    live_version: int  # service_state.live_version (`live_idp_users`)
-    oldest: str | None  # when the oldest counted write was applied
+    window: Window
 
 
 async def live_idp_users(tx: Tx, version: int | None = None) -> int:
@@ -72,105 +69,205 @@ async def live_idp_users(tx: Tx, version: int | None = None) -> int:
     return count
 
 
-async def count_far(tx: Tx, kind: HeldKind) -> Far:
-    """PostgreSQL: count one destructive write on this connection's shard if the guard is on,
-    armed and, with a margin of one write per other shard, within its threshold; one round
-    trip. The live population is this process's cached one, used whatever its age while its
-    version is current (ASK when there is none or the live set changed since: the full lock
-    counts it again), so a deactivation storm never waits for a recount."""
-    cached = tx.cache.get(LIVE_IDP)  # however old: the function checks its version
-    far = await tx.fetchval(
-        "SELECT roster_guard_count(:id, :at, :k, :v, :live)",
-        {
-            "id": new_id(),
-            "at": now_iso(),
-            "k": kind.value,
-            "v": cached[0] if cached is not None else None,
-            "live": cached[2] if cached is not None else None,
-        },
-    )
-    return Far(int(far))
+async def enabled(tx: Tx) -> bool:
+    """Whether the guard is on (no lock: a switched-off guard must not serialise writes)."""
+    return bool(await tx.fetchval("SELECT enabled FROM deprovisioning_guard WHERE id = 1"))
 
 
-_LOCK_GUARD_PG = (
-    "SELECT enabled, percent, minimum, window_minutes, state FROM deprovisioning_guard"
-    " WHERE id = 1 FOR UPDATE"
-)
-# FOR UPDATE returns each shard as last committed (after waiting for its writer).
-_LOCK_SHARDS_PG = (
-    "SELECT window_count, window_deletes, (SELECT live_version FROM service_state WHERE id = 1),"
-    " (SELECT MIN(at) FROM guard_counted) FROM guard_shards ORDER BY id FOR UPDATE"
+_GUARD = "SELECT enabled, percent, minimum, window_minutes, state FROM deprovisioning_guard"
+_WINDOW = (
+    "SELECT w.window_count, w.window_deletes,"
+    " (SELECT live_version FROM service_state WHERE id = 1), (SELECT MIN(at) FROM guard_counted),"
+    " (SELECT COALESCE(SUM(granted), 0) FROM guard_leases WHERE NOT settled),"
+    " (SELECT COALESCE(SUM(used), 0) FROM guard_leases WHERE settled),"
+    " (SELECT COALESCE(SUM(deletes), 0) FROM guard_leases WHERE settled)"
 )
 _READ_SQLITE = (
-    "SELECT g.enabled, g.percent, g.minimum, g.window_minutes, g.state,"
-    " (SELECT SUM(window_count) FROM guard_shards), (SELECT SUM(window_deletes) FROM"
-    " guard_shards), (SELECT live_version FROM service_state WHERE id = 1),"
-    " (SELECT MIN(at) FROM guard_counted) FROM deprovisioning_guard g WHERE g.id = 1"
+    _WINDOW + ", g.enabled, g.percent, g.minimum, g.window_minutes, g.state"
+    " FROM guard_window w, deprovisioning_guard g WHERE w.id = 0 AND g.id = 1"
+)
+# An open lease past its expiry and the grace period: its process died without settling.
+_FOLD = (
+    "DELETE FROM guard_leases WHERE settled OR expires_at < :dead"
+    " RETURNING id, settled, granted, used, deletes, at, expires_at"
 )
 
 
-async def read_locked(tx: Tx) -> Locked | None:
-    """Take the guard's full lock (to the commit) and read it; None when it has no row."""
-    if tx.dialect.name == "postgresql":
-        guard = await tx.fetchrow(_LOCK_GUARD_PG)
-        if guard is None:
+def _window(row: Row | None) -> Window:
+    """_WINDOW's first seven columns as a Window."""
+    if row is None:  # the migration writes the row
+        return Window(0, 0, 0, 0, None)
+    leased, used, deletes = int(row[4] or 0), int(row[5] or 0), int(row[6] or 0)
+    count = int(row[0] or 0) + leased + used
+    return Window(count, int(row[1] or 0) + deletes, leased, int(row[2] or 0), row[3])
+
+
+async def read_locked(tx: Tx, book: LeaseBook | None = None) -> Locked | None:
+    """Take the guard's full lock (to the commit) and read it; None when it has no row.
+    ``book``: this process's leases, if it takes any, whose due ones it settles first; and,
+    where leases are taken, it folds every settled lease (and every dead one) into the
+    window's counters."""
+    if book is None and tx.dialect.name != "postgresql":  # SQLite, several workers
+        row = await tx.fetchrow(_READ_SQLITE)
+        if row is None:
             return None
-        shards = await tx.fetch(_LOCK_SHARDS_PG)
-        count = sum(int(r[0]) for r in shards)
-        deletes = sum(int(r[1]) for r in shards)
-        version, oldest = (shards[0][2], shards[0][3]) if shards else (0, None)
+        guard, at, window = row, 7, _window(row)
     else:
-        guard = await tx.fetchrow(_READ_SQLITE)
-        if guard is None:
+        found = await tx.fetchrow(_GUARD + " WHERE id = 1" + tx.dialect.for_update)
+        if found is None:
             return None
-        count, deletes = int(guard[5] or 0), int(guard[6] or 0)
-        version, oldest = guard[7], guard[8]
-    settings = GuardSettings(bool(guard[0]), float(guard[1]), int(guard[2]), int(guard[3]))
-    return Locked(settings, GuardState(guard[4]), count, deletes, int(version or 0), oldest)
+        guard, at, window = found, 0, await read_window_locked(tx, book)
+    on, percent, minimum, minutes, state = (guard[at + i] for i in range(5))
+    settings = GuardSettings(bool(on), float(percent), int(minimum), int(minutes))
+    return Locked(settings, GuardState(state), window)
+
+
+async def read_window_locked(tx: Tx, book: LeaseBook | None) -> Window:
+    """Under the guard's full lock: settle this process's due leases, fold the settled and
+    dead ones into the counters, and read the window."""
+    if book is not None:
+        await settle(tx, book)
+    folded = await tx.fetch(_FOLD, {"dead": iso_in(-GRACE_SECONDS / 86400)})
+    if folded:
+        await _fold(tx, folded)
+    row = await tx.fetchrow(_WINDOW + " FROM guard_window w WHERE w.id = 0")
+    return _window(row)
+
+
+async def _fold(tx: Tx, leases: list[Row]) -> None:
+    """Count settled leases as what they spent, dead ones as what they granted, from when they
+    settled (or expired): as guard_counted rows with weights, and on the counters."""
+    count = deletes = 0
+    for lease in leases:
+        lease_id, settled, granted, used, dels, at, expires_at = (lease[i] for i in range(7))
+        spent, spent_deletes = (int(used), int(dels)) if settled else (int(granted), 0)
+        when = at if settled else expires_at
+        for suffix, kind, weight in (
+            ("a", LEASED, spent - spent_deletes),
+            ("d", HeldKind.DELETE_USER.value, spent_deletes),
+        ):
+            if weight > 0:
+                await tx.execute(
+                    "INSERT INTO guard_counted (id, at, kind, weight) VALUES (:id, :at, :k, :w)",
+                    {"id": f"{str(lease_id)[:34]}-{suffix}", "at": when, "k": kind, "w": weight},
+                )
+        count, deletes = count + spent, deletes + spent_deletes
+    await _add(tx, count, deletes)
+
+
+async def _add(tx: Tx, count: int, deletes: int) -> None:
+    await tx.execute(
+        "UPDATE guard_window SET window_count = window_count + :n,"
+        " window_deletes = window_deletes + :d WHERE id = 0",
+        {"n": count, "d": deletes},
+    )
+
+
+async def await_leases(tx: Tx, book: LeaseBook | None, window: Window) -> Window:
+    """Under the guard's full lock, for a write the window would not allow while open leases
+    may still be partly unspent: stop this process's own and settle them, wait until the
+    others are settled (their processes settle them within LEASE_SECONDS; a dead one's grace
+    ends within GRACE_SECONDS more), and read the window again. Nothing can take a new lease
+    meanwhile."""
+    if book is None or not window.leased:
+        return window
+    book.close_all()
+    window = await read_window_locked(tx, book)
+    deadline = time.monotonic() + WAIT_LIMIT
+    while window.leased and time.monotonic() < deadline:
+        await asyncio.sleep(WAIT_SECONDS)
+        window = await read_window_locked(tx, book)
+    return window
+
+
+async def drain_leases(tx: Tx, book: LeaseBook | None) -> None:
+    """Under the guard's full lock (new settings): wait until every open lease is settled, so
+    that none is spent under the settings it was not granted by."""
+    if book is not None:
+        await await_leases(tx, book, await read_window_locked(tx, book))
+
+
+async def settle(tx: Tx, book: LeaseBook) -> None:
+    """Record what this process's due leases spent (they stop being spent); forgotten by the
+    book once this commits, and settled again by a later transaction if it does not."""
+    due = book.due()
+    if not due:
+        return
+    at = now_iso()
+    for lease in due:
+        await tx.execute(
+            "UPDATE guard_leases SET settled = :t, used = :u, deletes = :d, at = :at"
+            " WHERE id = :id AND NOT settled",
+            {"t": True, "u": lease.used, "d": lease.deletes, "at": at, "id": lease.id},
+        )
+    ids = [lease.id for lease in due]
+    tx.after_commit(lambda: book.settled(ids))
+
+
+async def grant(tx: Tx, book: LeaseBook, size: int, kind: HeldKind | None) -> None:
+    """Lease ``size`` destructive writes to this process, the first spent by ``kind``'s write
+    (None: the write asking was counted on the lease before); they can be spent once this
+    commits."""
+    used = 0 if kind is None else 1
+    lease = Lease(
+        new_id(), size, time.monotonic() + LEASE_SECONDS, used, int(kind is HeldKind.DELETE_USER)
+    )
+    await tx.execute(
+        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
+        " VALUES (:id, :g, 0, 0, :f, :at, :exp)",
+        {
+            "id": lease.id,
+            "g": size,
+            "f": False,
+            "at": now_iso(),
+            "exp": iso_in(LEASE_SECONDS / 86400),
+        },
+    )
+    tx.after_commit(lambda: book.add(lease))
 
 
 async def expire(tx: Tx, since: str) -> tuple[int, int]:
     """Forget the counted writes older than ``since``, under the full lock: (how many, how many
     of them were user deletes)."""
     gone = await tx.fetch(
-        "DELETE FROM guard_counted WHERE at < :b RETURNING shard, kind", {"b": since}
+        "DELETE FROM guard_counted WHERE at < :b RETURNING kind, weight", {"b": since}
     )
-    counts = Counter(int(r[0]) for r in gone)
-    deletes = Counter(int(r[0]) for r in gone if r[1] == HeldKind.DELETE_USER.value)
-    for shard, n in counts.items():
-        await tx.execute(
-            "UPDATE guard_shards SET window_count = window_count - :n,"
-            " window_deletes = window_deletes - :d WHERE id = :s",
-            {"n": n, "d": deletes[shard], "s": shard},
-        )
-    return len(gone), sum(deletes.values())
+    count = sum(int(r[1]) for r in gone)
+    deletes = sum(int(r[1]) for r in gone if r[0] == HeldKind.DELETE_USER.value)
+    if gone:
+        await _add(tx, -count, -deletes)
+    return count, deletes
 
 
 async def count_locked(tx: Tx, kind: HeldKind) -> None:
-    """Count one applied destructive write, under the full lock (shard 0)."""
+    """Count one applied destructive write, under the full lock."""
     await tx.execute(
-        "INSERT INTO guard_counted (id, at, kind, shard) VALUES (:id, :at, :k, :s)",
-        {"id": new_id(), "at": now_iso(), "k": kind.value, "s": LOCKED_SHARD},
+        "INSERT INTO guard_counted (id, at, kind) VALUES (:id, :at, :k)",
+        {"id": new_id(), "at": now_iso(), "k": kind.value},
     )
-    await tx.execute(
-        "UPDATE guard_shards SET window_count = window_count + 1,"
-        " window_deletes = window_deletes + :d WHERE id = :s",
-        {"d": int(kind is HeldKind.DELETE_USER), "s": LOCKED_SHARD},
-    )
+    await _add(tx, 1, int(kind is HeldKind.DELETE_USER))
 
 
 async def read_window(tx: Tx, since: str) -> tuple[int, int, int]:
-    """The window's (count, deletes, live version) by a scan of it, read only (admins' reads)."""
+    """The window's (count, deletes, live version) by a scan of it, read only (admins' reads):
+    open leases count as what they grant, settled ones not folded yet as what they spent."""
     row = await tx.fetchrow(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kind = 'DELETE_USER' THEN 1 ELSE 0 END), 0),"
-        " (SELECT live_version FROM service_state WHERE id = 1)"
+        "SELECT COALESCE(SUM(weight), 0),"
+        " COALESCE(SUM(CASE WHEN kind = 'DELETE_USER' THEN weight ELSE 0 END), 0),"
+        " (SELECT live_version FROM service_state WHERE id = 1),"
+        " (SELECT COALESCE(SUM(CASE WHEN settled THEN used ELSE granted END), 0)"
+        " FROM guard_leases),"
+        " (SELECT COALESCE(SUM(CASE WHEN settled THEN deletes ELSE 0 END), 0) FROM guard_leases)"
         " FROM guard_counted WHERE at >= :b",
         {"b": since},
     )
-    return (int(row[0]), int(row[1]), int(row[2] or 0)) if row else (0, 0, 0)
+    if row is None:
+        return 0, 0, 0
+    return int(row[0]) + int(row[3]), int(row[1]) + int(row[4]), int(row[2] or 0)
 
 
 async def clear_counted(tx: Tx) -> None:
-    """Start a fresh window (the guard re-arms)."""
+    """Start a fresh window (the guard re-arms; no lease is open while it is tripped)."""
     await tx.execute("DELETE FROM guard_counted")
-    await tx.execute("UPDATE guard_shards SET window_count = 0, window_deletes = 0")
+    await tx.execute("DELETE FROM guard_leases")
+    await tx.execute("UPDATE guard_window SET window_count = 0, window_deletes = 0")

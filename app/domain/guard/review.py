@@ -18,6 +18,7 @@ from app.domain.directory.pager import Keyset, Page, PageRequest, fetch_page
 from app.domain.groups.members import MemberChange
 from app.domain.groups.provisioning import provision_update_group
 from app.domain.guard import counts, store
+from app.domain.guard.leases import book_for
 from app.domain.guard.model import (
     GuardSettings,
     GuardState,
@@ -158,6 +159,7 @@ async def update_guard_settings(tx: Tx, *, actor: Actor, settings: GuardSettings
     require_writer(actor)
     _check(settings)
     before, _, _ = await store.read_guard(tx, lock=True)
+    await counts.drain_leases(tx, book_for(tx))
     await store.write_settings(tx, settings)
     changes = [
         Change(name, old, new)

@@ -3,13 +3,14 @@
 Every destructive write (deactivating an active user, deleting a user, removing members from
 a group that grants roles) is counted in the window, and the count is shared by every worker:
 only one transaction trips the guard, and exactly the writes beyond the threshold are held.
-Far below the threshold a PostgreSQL write counts itself on its connection's shard in one
-round trip (`counts.count_far`) and queues behind no other; near the threshold, once tripped,
-and on SQLite (whose write transactions already hold the one writer lock) it is judged under
-the guard's full lock, which sees every counted write (`counts.read_locked`). A write the
-window still allows is counted and applied; the write that would exceed the threshold trips
-the guard and is held, as is every destructive write after it until an admin releases or
-discards them. Statements per write: `tests/scim/test_guard_statements.py`.
+Far below the threshold a PostgreSQL process spends a lease (`app.domain.guard.leases`): a
+block of writes it reserved under the guard's full lock, spent in memory with no statement.
+Every other write is judged under the full lock (`counts.read_locked`), which sees every
+counted write and every lease: a write the window still allows is counted and applied (and
+takes a lease when far enough below the threshold); the write that would exceed it waits for
+open leases to settle, so that unspent reservations do not trip the guard early, then trips
+it and is held, as is every destructive write after it until an admin releases or discards
+them. Statements per write: `tests/scim/test_guard_statements.py`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from enum import StrEnum
 
 from app.db import Tx
 from app.domain.clock import iso_in, now_iso
-from app.domain.guard import counts, store
-from app.domain.guard.counts import Far
-from app.domain.guard.model import DestructiveWrite, GuardSettings, GuardState
+from app.domain.guard import counts, leases, store
+from app.domain.guard.counts import Window
+from app.domain.guard.leases import Spent
+from app.domain.guard.model import DestructiveWrite, GuardSettings, GuardState, HeldKind
 
 TRIP_DETAIL = "deprovisioning guard tripped"
 
@@ -50,32 +52,68 @@ def window_start(settings: GuardSettings) -> str:
 async def judge(tx: Tx, write: DestructiveWrite, *, alone: bool = False) -> Judged:
     """Count ``write`` and apply it, or hold it (storing it durably, or joining the held entry
     of the same write). Call it before applying the write, inside the write's transaction.
-    ``alone``: the transaction judges no other write (a single SCIM request), so it may count
-    far below the threshold on a shard: the margin allows one write in flight per shard, and
-    a transaction that holds a shard must not wait for the full lock (which waits for it)."""
-    far = alone and tx.dialect.name == "postgresql"
-    if far and await counts.count_far(tx, write.kind) is not Far.ASK:
+    ``alone``: the transaction judges no other write (a single SCIM request), so it may take a
+    lease: a lease can be spent only once its grant commits, and a later write of the same
+    transaction that found the threshold near would wait for it to settle."""
+    book = leases.book_for(tx)
+    if book is not None and await _from_lease(tx, book, write, alone=alone):
         return Judged(Verdict.APPLY)
-    locked = await counts.read_locked(tx)
+    locked = await counts.read_locked(tx, book)
     if locked is None or not locked.settings.enabled:  # no row: the migration writes it
         return Judged(Verdict.APPLY)
     if locked.state is GuardState.TRIPPED:
         await store.hold(tx, write)
         return Judged(Verdict.HOLD)
-    count, deletes = locked.count, locked.deletes
-    since = window_start(locked.settings)
-    if locked.oldest is not None and locked.oldest < since:
-        gone, gone_deletes = await counts.expire(tx, since)
-        count, deletes = count - gone, deletes - gone_deletes
-    # Deletes in the window left the live count: count them as the population they were.
-    live = await counts.live_idp_users(tx, locked.live_version) + deletes
-    threshold = locked.settings.threshold(live)
+    count, threshold = await _measure(tx, locked.settings, locked.window)
+    if count + 1 > threshold and locked.window.leased:
+        window = await counts.await_leases(tx, book, locked.window)
+        count, threshold = await _measure(tx, locked.settings, window)
     if count + 1 <= threshold:
-        await counts.count_locked(tx, write.kind)
+        size = leases.lease_size(count, threshold) if alone and book is not None else 0
+        if size and book is not None:
+            await counts.grant(tx, book, size, write.kind)
+        else:
+            await counts.count_locked(tx, write.kind)
         return Judged(Verdict.APPLY)
     await store.write_state(tx, GuardState.TRIPPED, now_iso())
     await store.hold(tx, write)
     return Judged(Verdict.TRIP, trip_detail(locked.settings, threshold))
+
+
+async def _from_lease(
+    tx: Tx, book: leases.LeaseBook, write: DestructiveWrite, *, alone: bool
+) -> bool:
+    """Whether the write needs nothing more: it spent one of this process's leases
+    (and took the next one if that ran low), or the guard is switched off (one statement, no
+    lock: a switched-off guard must not serialise writes)."""
+    spent = book.spend(write.kind is HeldKind.DELETE_USER, refill=alone)
+    if spent is Spent.REFILL:
+        await _refill(tx, book)
+    return spent is not Spent.NONE or not await counts.enabled(tx)
+
+
+async def _refill(tx: Tx, book: leases.LeaseBook) -> None:
+    """Take this process's next lease while its last one still has writes left (the write
+    asking is counted on that one): under the full lock, if still far below the threshold."""
+    locked = await counts.read_locked(tx, book)
+    if locked is None or not locked.settings.enabled or locked.state is GuardState.TRIPPED:
+        return
+    count, threshold = await _measure(tx, locked.settings, locked.window)
+    size = leases.lease_size(count, threshold)
+    if size:
+        await counts.grant(tx, book, size, None)
+
+
+async def _measure(tx: Tx, settings: GuardSettings, window: Window) -> tuple[int, int]:
+    """The window's count once its expired writes are forgotten, and the threshold."""
+    count, deletes = window.count, window.deletes
+    since = window_start(settings)
+    if window.oldest is not None and window.oldest < since:
+        gone, gone_deletes = await counts.expire(tx, since)
+        count, deletes = count - gone, deletes - gone_deletes
+    # Deletes in the window left the live count: count them as the population they were.
+    live = await counts.live_idp_users(tx, window.live_version) + deletes
+    return count, settings.threshold(live)
 
 
 def trip_detail(settings: GuardSettings, threshold: int) -> str:

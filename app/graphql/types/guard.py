@@ -86,7 +86,11 @@ class DeprovisioningGuard:
         description="Length of the sliding window, in minutes (default 60)."
     )
     counted: int = strawberry.field(
-        description="Destructive IdP writes applied within the window so far."
+        description=(
+            "Destructive IdP writes counted within the window so far. Far below the threshold"
+            " a worker reserves a block of writes ahead; the block counts in full until the"
+            " worker settles it (within a quarter of a second), then as the writes applied."
+        )
     )
     held_count: int = strawberry.field(description="Writes held, waiting for an admin.")
     tripped_at: DateTime | None = strawberry.field(
