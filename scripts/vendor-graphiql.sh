@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Re-vendor GraphiQL and React from the npm registry into app/graphql/static/graphiql/
+# Re-vendor GraphiQL and React from the npm registry into app/graphql/static/graphiql/vendor/
 # (package data: Roster serves them itself, no CDN at run time).
 #   scripts/vendor-graphiql.sh                      # the versions below
 #   GRAPHIQL=3.8.3 REACT=18.2.0 scripts/vendor-graphiql.sh
-# Needs npm (only to download the tarballs). Then update the versions in the README there.
+# Needs npm (only to download the tarballs). Then update the versions in ../README.md there.
 set -euo pipefail
 GRAPHIQL="${GRAPHIQL:-3.8.3}"
 REACT="${REACT:-18.2.0}"
-dest="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/app/graphql/static/graphiql"
+dest="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/app/graphql/static/graphiql/vendor"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"

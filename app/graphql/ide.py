@@ -1,7 +1,8 @@
 """GraphiQL, served by Roster itself: no CDN at run time, so it works offline and air-gapped.
 
 The assets (GraphiQL and React, vendored from the npm registry with their licences by
-``scripts/vendor-graphiql.sh``; see ``static/graphiql/README.md``) are package data under
+``scripts/vendor-graphiql.sh`` into ``static/graphiql/vendor/``; see
+``static/graphiql/README.md``) and Roster's start-up files beside them are package data under
 ``/graphiql/<digest>/``: the digest of their content is in the path, so they are cached for a
 year and a new release is a new URL. The page at ``GET /graphql`` (a browser's Accept) loads
 only those, under a Content-Security-Policy that allows this origin alone (plus ``data:``
@@ -22,7 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ASSETS = Path(__file__).parent / "static" / "graphiql"
 PREFIX = "/graphiql"
-_SERVED = ("*.js", "*.css", "LICENSE.*")
+# Roster's own files, and under vendor/ GraphiQL and React with their licences
+_SERVED = ("*.js", "*.css", "vendor/*.js", "vendor/*.css", "vendor/LICENSE.*")
 
 PAGE_HEADERS = {
     "content-security-policy": (
@@ -46,7 +48,7 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>Roster GraphiQL</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="{base}/graphiql.min.css">
+<link rel="stylesheet" href="{base}/vendor/graphiql.min.css">
 <link rel="stylesheet" href="{base}/roster-graphiql.css">
 </head>
 <body>
@@ -54,9 +56,9 @@ _PAGE = """<!doctype html>
 <code>{{"Authorization": "Bearer &lt;token&gt;"}}</code>. It stays in this tab only
 (sessionStorage).</p>
 <div id="graphiql">Loading GraphiQL...</div>
-<script src="{base}/react.production.min.js"></script>
-<script src="{base}/react-dom.production.min.js"></script>
-<script src="{base}/graphiql.min.js"></script>
+<script src="{base}/vendor/react.production.min.js"></script>
+<script src="{base}/vendor/react-dom.production.min.js"></script>
+<script src="{base}/vendor/graphiql.min.js"></script>
 <script src="{base}/roster-graphiql.js"></script>
 </body>
 </html>
@@ -68,7 +70,7 @@ def digest() -> str:
     """The first 12 hex digits of the SHA-256 of every served asset (read once)."""
     h = hashlib.sha256()
     for path in sorted(p for pattern in _SERVED for p in ASSETS.glob(pattern)):
-        h.update(path.name.encode())
+        h.update(path.relative_to(ASSETS).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
 
