@@ -137,6 +137,32 @@ async def test_sqlite_with_several_workers_judges_each_write_under_the_writer_lo
     assert await _deactivate(scim, ids[2], monkeypatch) == [READ_SQLITE]
 
 
+async def test_sqlite_with_several_workers_folds_leases_left_from_one_worker(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Served with one worker, then with several: the leases left behind still count (a
+    # settled one as what it spent, one never settled as all it granted) and are folded
+    # into the window by the next write, which then reads the guard in one statement again.
+    if scim.db.kind != "sqlite":
+        pytest.skip("PostgreSQL always takes leases")
+    await _minimum(scim, 10_000)
+    ids = await _users(scim, "f", 2)
+    expired = iso_in(-(GRACE_SECONDS + 1) / 86400)
+    await scim.rows(
+        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at) VALUES"
+        " ('done', 64, 3, 0, 1, :at, :at), ('dead', 40, 0, 0, 0, :at, :at) RETURNING id",
+        {"at": expired},
+    )
+    statements = await _deactivate(scim, ids[0], monkeypatch)
+    assert statements[:2] == [READ_SQLITE, "DELETE FROM guard_leases"]
+    assert await _window(scim) == {
+        "counted": [("LEASED", 40), ("LEASED", 3), ("DEACTIVATE_USER", 1)],
+        "leases": [],
+    }
+    locked = [READ_SQLITE, "INSERT INTO guard_counted", "UPDATE guard_window SET"]
+    assert await _deactivate(scim, ids[1], monkeypatch) == locked
+
+
 @pytest.mark.usefixtures("long_leases", "leases_on")
 async def test_when_its_leases_run_low_one_write_takes_the_next_lease(
     scim: Scim, monkeypatch: pytest.MonkeyPatch

@@ -80,7 +80,8 @@ _WINDOW = (
     " (SELECT live_version FROM service_state WHERE id = 1), (SELECT MIN(at) FROM guard_counted),"
     " (SELECT COALESCE(SUM(granted), 0) FROM guard_leases WHERE NOT settled),"
     " (SELECT COALESCE(SUM(used), 0) FROM guard_leases WHERE settled),"
-    " (SELECT COALESCE(SUM(deletes), 0) FROM guard_leases WHERE settled)"
+    " (SELECT COALESCE(SUM(deletes), 0) FROM guard_leases WHERE settled),"
+    " (SELECT COUNT(*) FROM guard_leases)"
 )
 _READ_SQLITE = (
     _WINDOW + ", g.enabled, g.percent, g.minimum, g.window_minutes, g.state"
@@ -94,7 +95,7 @@ _FOLD = (
 
 
 def _window(row: Row | None) -> Window:
-    """_WINDOW's first seven columns as a Window."""
+    """_WINDOW's first seven columns as a Window (the eighth: how many leases are left)."""
     if row is None:  # the migration writes the row
         return Window(0, 0, 0, 0, None)
     leased, used, deletes = int(row[4] or 0), int(row[5] or 0), int(row[6] or 0)
@@ -111,7 +112,9 @@ async def read_locked(tx: Tx, book: LeaseBook | None = None) -> Locked | None:
         row = await tx.fetchrow(_READ_SQLITE)
         if row is None:
             return None
-        guard, at, window = row, 7, _window(row)
+        guard, at, window = row, 8, _window(row)
+        if row[7]:  # leases left from a run with one worker: fold them
+            window = await read_window_locked(tx, None)
     else:
         found = await tx.fetchrow(_GUARD + " WHERE id = 1" + tx.dialect.for_update)
         if found is None:
