@@ -3,8 +3,9 @@
 Every destructive write (deactivating an active user, deleting a user, removing members from
 a group that grants roles) is counted in the window, and the count is shared by every worker:
 only one transaction trips the guard, and exactly the writes beyond the threshold are held.
-Far below the threshold a PostgreSQL process spends a lease (`app.domain.guard.leases`): a
-block of writes it reserved under the guard's full lock, spent in memory with no statement.
+Far below the threshold a process spends a lease (`app.domain.guard.leases`; PostgreSQL, and
+SQLite with one worker): a block of writes it reserved under the guard's full lock, spent in
+memory with no statement.
 Every other write is judged under the full lock (`counts.read_locked`), which sees every
 counted write and every lease: a write the window still allows is counted and applied (and
 takes a lease when far enough below the threshold); the write that would exceed it waits for
