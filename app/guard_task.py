@@ -21,11 +21,14 @@ STOP_SECONDS = 5.0
 
 
 async def settle_due(db: Database) -> None:
-    """Settle this process's spent and expired leases, in one transaction when there are any."""
+    """Settle this process's spent and expired leases, in one transaction when there are any,
+    on the Database's housekeeping connection: a worker whose pooled connections are all held
+    by requests queued on the guard's lock behind a write that waits for this settlement must
+    still be able to settle."""
     book = book_of(db.cache)
     if not book.due():
         return
-    async with db.transaction() as tx:
+    async with db.housekeeping() as tx:
         await counts.settle(tx, book)
 
 

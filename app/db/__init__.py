@@ -82,6 +82,8 @@ class Database:
         self.cache = ProcessCache()
         self._on_close: list[Callable[[], Awaitable[None]]] = []
         self._snapshots = 0  # open `snapshot` blocks, for /metrics
+        self._side: Any = None  # PostgreSQL: `housekeeping`'s connection, outside the pool
+        self._side_lock = asyncio.Lock()
 
     def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the Database closes (e.g. to end a LISTEN connection)."""
@@ -134,6 +136,10 @@ class Database:
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
+        side, self._side = self._side, None
+        if side is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(side.close(), CLOSE_SECONDS)
         if self._pool is not None:
             pool, self._pool = self._pool, None
             try:
@@ -173,6 +179,39 @@ class Database:
         if self.kind == "sqlite":
             return self._sqlite_tx(write)
         return self._pg_tx(write)
+
+    @asynccontextmanager
+    async def housekeeping(self) -> AsyncIterator[Tx]:
+        """A write transaction for a background loop whose work requests may be waiting for,
+        so that it must not queue behind them for a pooled connection (the deprovisioning
+        guard's leases: a write at the threshold waits for them to be settled). PostgreSQL:
+        a connection of its own, outside the pool, opened on first use and again after a
+        failure, one such transaction at a time. SQLite: `transaction`."""
+        if self.kind == "sqlite":
+            async with self._sqlite_tx(True) as tx:
+                yield tx
+            return
+        async with self._side_lock:
+            if self._side is None or self._side.is_closed():
+                import asyncpg
+
+                with _pg_outages("cannot reach PostgreSQL"):
+                    self._side = await asyncpg.connect(
+                        self.settings.postgres_dsn, timeout=5, server_settings={"jit": "off"}
+                    )
+            tx = PgTx(self._side, self.cache)
+            try:
+                with _pg_outages("lost the connection to PostgreSQL"):
+                    async with self._side.transaction():
+                        yield tx
+                        await tx.run_before_commit()
+                        await tx.flush_notices()
+            except DatabaseUnavailable:
+                side, self._side = self._side, None
+                with contextlib.suppress(Exception):
+                    side.terminate()
+                raise
+        await run_callbacks(tx._callbacks)
 
     def _sqlite_conn(self) -> sqlite3.Connection:
         """The connection, reopened when its file was deleted or replaced under the server (a

@@ -1,13 +1,26 @@
 """A process's leases of the guard's window count (rule 19, `app.domain.guard.leases`): spent
-in memory until used up or expired, then settled once; the size a lease may take."""
+in memory until used up or expired, then settled once, even when the pool is exhausted; the
+size a lease may take."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
-from app.domain.guard.leases import LEASE_MAX, LEASE_MIN, Lease, LeaseBook, Spent, lease_size
+from app.db import Database
+from app.domain.clock import iso_in
+from app.domain.guard.leases import (
+    LEASE_MAX,
+    LEASE_MIN,
+    Lease,
+    LeaseBook,
+    Spent,
+    book_of,
+    lease_size,
+)
+from app.guard_task import settle_due
 
 
 class Clock:
@@ -81,3 +94,30 @@ def test_a_lease_takes_a_quarter_of_what_is_left_within_bounds() -> None:
     assert lease_size(100 - 4 * LEASE_MIN, 100) == LEASE_MIN
     assert lease_size(100 - 4 * LEASE_MIN + 1, 100) == 0  # near the threshold: no lease
     assert lease_size(100, 100) == 0
+
+
+async def test_a_lease_settles_while_every_pooled_connection_is_taken(
+    clean_db: Database,
+) -> None:
+    # A write at the threshold waits under the guard's lock for other workers' leases to be
+    # settled, and their requests may hold every pooled connection while they queue on that
+    # lock: settling uses a connection of its own.
+    if clean_db.kind != "postgresql":
+        pytest.skip("the pool is PostgreSQL's")
+    async with clean_db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
+            " VALUES ('x', 10, 0, 0, false, :at, :at)",
+            {"at": iso_in(0)},
+        )
+    book_of(clean_db.cache).add(Lease("x", 10, time.monotonic() - 1, used=3))  # expired
+    held = [await clean_db.pool.acquire() for _ in range(clean_db.settings.db_pool_max)]
+    try:
+        await asyncio.wait_for(settle_due(clean_db), 5)
+    finally:
+        for conn in held:
+            await clean_db.pool.release(conn)
+    async with clean_db.transaction() as tx:
+        row = await tx.fetchrow("SELECT used, settled FROM guard_leases WHERE id = 'x'")
+    assert row is not None and (row[0], row[1]) == (3, True)
+    assert book_of(clean_db.cache).due() == []
