@@ -7,23 +7,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from app.db import Database
 from app.errors import DatabaseUnavailable
 from app.settings import Settings
-
-
-@pytest.fixture
-def other_writer(settings: Settings, clean_db: Database) -> Iterator[sqlite3.Connection]:
-    """A connection of "another process" to the test database, in autocommit mode."""
-    if settings.database_kind != "sqlite":
-        pytest.skip("SQLite's writer lock")
-    conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture
@@ -44,9 +34,9 @@ async def _ticks(until: asyncio.Event) -> int:
 
 
 async def test_a_write_waits_for_another_writer_and_the_loop_and_reads_go_on(
-    other_writer: sqlite3.Connection, db: Database
+    other_process: sqlite3.Connection, db: Database
 ) -> None:
-    other_writer.execute("BEGIN IMMEDIATE")
+    other_process.execute("BEGIN IMMEDIATE")
     done = asyncio.Event()
     ticker = asyncio.create_task(_ticks(done))
 
@@ -60,7 +50,7 @@ async def test_a_write_waits_for_another_writer_and_the_loop_and_reads_go_on(
     async with db.transaction(write=False) as tx:  # the process's connection is free
         read = await tx.fetchval("SELECT count(*) FROM service_state")
     assert not writing.done()
-    other_writer.execute("COMMIT")
+    other_process.execute("COMMIT")
     written = await asyncio.wait_for(writing, 1)
     done.set()
     ticks = await ticker
@@ -70,9 +60,9 @@ async def test_a_write_waits_for_another_writer_and_the_loop_and_reads_go_on(
 
 
 async def test_a_write_gives_up_with_503_when_the_lock_stays_taken(
-    other_writer: sqlite3.Connection, db: Database
+    other_process: sqlite3.Connection, db: Database
 ) -> None:
-    other_writer.execute("BEGIN IMMEDIATE")
+    other_process.execute("BEGIN IMMEDIATE")
     done = asyncio.Event()
     ticker = asyncio.create_task(_ticks(done))
     started = time.monotonic()
@@ -81,7 +71,7 @@ async def test_a_write_gives_up_with_503_when_the_lock_stays_taken(
             async with db.transaction():
                 pass
     finally:
-        other_writer.execute("ROLLBACK")
+        other_process.execute("ROLLBACK")
     waited = time.monotonic() - started
     done.set()
     ticks = await ticker

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,16 +19,6 @@ from app.db.watch import Watcher, watcher_of
 from app.domain.provisioning.feed import follow_provisioning_events, provisioning_events
 from app.domain.provisioning.model import ProvisioningEventRecord
 from app.settings import Settings
-
-
-@pytest.fixture
-def other(settings: Settings, clean_db: Database) -> Iterator[sqlite3.Connection]:
-    """Another process's connection to the test database, in autocommit mode."""
-    if settings.database_kind != "sqlite":
-        pytest.skip("PostgreSQL has LISTEN/NOTIFY (tests/domain/test_notify.py)")
-    conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture
@@ -46,7 +36,7 @@ def _touch(conn: sqlite3.Connection) -> None:
 
 
 async def test_a_commit_by_another_process_wakes_the_watcher_and_nothing_else_does(
-    db: Database, other: sqlite3.Connection
+    db: Database, other_process: sqlite3.Connection
 ) -> None:
     woken: list[str] = []
     watcher = Watcher(db.data_version, interval=0.01)
@@ -55,18 +45,18 @@ async def test_a_commit_by_another_process_wakes_the_watcher_and_nothing_else_do
     try:
         await asyncio.sleep(0.2)
         idle = list(woken)
-        other.execute("BEGIN")
-        other.execute("SELECT count(*) FROM users").fetchall()
-        other.execute("COMMIT")  # a read commits nothing
+        other_process.execute("BEGIN")
+        other_process.execute("SELECT count(*) FROM users").fetchall()
+        other_process.execute("COMMIT")  # a read commits nothing
         async with db.transaction() as tx:  # this process's own commit
             await tx.execute("UPDATE service_state SET updated_at = :u", {"u": str(uuid.uuid4())})
         await asyncio.sleep(0.2)
         after_read_and_own = list(woken)
-        other.execute("BEGIN IMMEDIATE")
-        _touch(other)
+        other_process.execute("BEGIN IMMEDIATE")
+        _touch(other_process)
         await asyncio.sleep(0.2)
         uncommitted = list(woken)
-        other.execute("COMMIT")
+        other_process.execute("COMMIT")
         await asyncio.sleep(0.2)
         after_commit = list(woken)
     finally:
@@ -76,13 +66,13 @@ async def test_a_commit_by_another_process_wakes_the_watcher_and_nothing_else_do
 
 
 async def test_outbox_readers_wake_when_another_process_commits(
-    db: Database, other: sqlite3.Connection
+    db: Database, other_process: sqlite3.Connection
 ) -> None:
     assert await follow(db)
     await asyncio.sleep(0.1)
     before = wakeup.generation
     assert not await wakeup.wait_after(before, 0.2)  # nothing committed: no wake-up
-    _touch(other)
+    _touch(other_process)
     assert await wakeup.wait_after(before, 2.0)
 
 
@@ -102,23 +92,23 @@ async def _collect(events: Any, into: list[ProvisioningEventRecord]) -> None:
 
 
 async def test_events_another_process_commits_reach_subscribers_once_in_commit_order(
-    db: Database, other: sqlite3.Connection
+    db: Database, other_process: sqlite3.Connection
 ) -> None:
-    _insert(other, "01890000-0000-7000-8000-0000000000a0", "before")  # before following
+    _insert(other_process, "01890000-0000-7000-8000-0000000000a0", "before")  # before following
     assert await follow_provisioning_events(db)
     seen: list[ProvisioningEventRecord] = []
     async with provisioning_events.subscribe() as events:
         reader = asyncio.create_task(_collect(events, seen))
         # ids out of time order: commit order is what counts
-        _insert(other, "01890000-0000-7000-8000-0000000000c1", "first")
-        other.execute("BEGIN IMMEDIATE")
-        _insert(other, "01890000-0000-7000-8000-0000000000b2", "second")
-        _insert(other, "01890000-0000-7000-8000-0000000000a3", "third")
-        other.execute("COMMIT")
+        _insert(other_process, "01890000-0000-7000-8000-0000000000c1", "first")
+        other_process.execute("BEGIN IMMEDIATE")
+        _insert(other_process, "01890000-0000-7000-8000-0000000000b2", "second")
+        _insert(other_process, "01890000-0000-7000-8000-0000000000a3", "third")
+        other_process.execute("COMMIT")
         async with asyncio.timeout(5):
             while len(seen) < 3:  # noqa: ASYNC110 (the state lives in the reader task)
                 await asyncio.sleep(0.02)
-        _touch(other)  # another commit: the events are not delivered again
+        _touch(other_process)  # another commit: the events are not delivered again
         await asyncio.sleep(0.3)
         reader.cancel()
     assert [(e.id[-2:], e.resource_id, e.method, e.status_code) for e in seen] == [

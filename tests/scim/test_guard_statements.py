@@ -77,6 +77,12 @@ def _pg_only(scim: Scim) -> None:
         pytest.skip("SQLite's only writer never waits for another process's lease")
 
 
+def _sqlite_only(scim: Scim) -> None:
+    """Skip on PostgreSQL: it always takes leases (these tests play several SQLite workers)."""
+    if scim.db.kind != "sqlite":
+        pytest.skip("PostgreSQL always takes leases")
+
+
 async def _minimum(scim: Scim, minimum: int) -> None:
     await scim.rows(
         "UPDATE deprovisioning_guard SET minimum = :m WHERE id = 1 RETURNING id", {"m": minimum}
@@ -85,6 +91,24 @@ async def _minimum(scim: Scim, minimum: int) -> None:
 
 async def _users(scim: Scim, prefix: str, n: int) -> list[str]:
     return [(await scim.create_user(f"{prefix}{i}@example.com"))["id"] for i in range(n)]
+
+
+async def _lease(
+    scim: Scim,
+    lease_id: str,
+    granted: int,
+    at: str,
+    expires_at: str,
+    *,
+    used: int = 0,
+    settled: bool = False,
+) -> None:
+    """A lease row as another worker (or an earlier run) left it."""
+    await scim.rows(
+        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
+        " VALUES (:id, :g, :u, 0, :s, :at, :exp) RETURNING id",
+        {"id": lease_id, "g": granted, "u": used, "s": settled, "at": at, "exp": expires_at},
+    )
 
 
 async def _window(scim: Scim) -> dict[str, Any]:
@@ -125,8 +149,7 @@ async def test_far_below_the_threshold_a_write_spends_a_lease_with_no_statement(
 async def test_sqlite_with_several_workers_judges_each_write_under_the_writer_lock(
     scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if scim.db.kind != "sqlite":
-        pytest.skip("PostgreSQL always takes leases")
+    _sqlite_only(scim)
     await _minimum(scim, 10_000)
     ids = await _users(scim, "m", 3)
     locked = [READ_SQLITE, "INSERT INTO guard_counted", "UPDATE guard_window SET"]
@@ -143,16 +166,12 @@ async def test_sqlite_with_several_workers_folds_leases_left_from_one_worker(
     # Served with one worker, then with several: the leases left behind still count (a
     # settled one as what it spent, one never settled as all it granted) and are folded
     # into the window by the next write, which then reads the guard in one statement again.
-    if scim.db.kind != "sqlite":
-        pytest.skip("PostgreSQL always takes leases")
+    _sqlite_only(scim)
     await _minimum(scim, 10_000)
     ids = await _users(scim, "f", 2)
     expired = iso_in(-(GRACE_SECONDS + 1) / 86400)
-    await scim.rows(
-        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at) VALUES"
-        " ('done', 64, 3, 0, 1, :at, :at), ('dead', 40, 0, 0, 0, :at, :at) RETURNING id",
-        {"at": expired},
-    )
+    await _lease(scim, "done", 64, expired, expired, used=3, settled=True)
+    await _lease(scim, "dead", 40, expired, expired)
     statements = await _deactivate(scim, ids[0], monkeypatch)
     assert statements[:2] == [READ_SQLITE, "DELETE FROM guard_leases"]
     assert await _window(scim) == {
@@ -227,11 +246,7 @@ async def test_a_write_at_the_threshold_waits_for_open_leases_to_settle(
     _pg_only(scim)
     await _minimum(scim, 40)
     uid = (await _users(scim, "t", 1))[0]
-    await scim.rows(
-        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
-        " VALUES ('other', 40, 0, 0, false, :at, :exp) RETURNING id",
-        {"at": iso_in(0), "exp": iso_in(0.25 / 86400)},
-    )
+    await _lease(scim, "other", 40, iso_in(0), iso_in(0.25 / 86400))
 
     async def other_worker_settles() -> None:
         await asyncio.sleep(0.1)
@@ -265,11 +280,7 @@ async def test_a_dead_workers_lease_counts_as_every_write_it_granted(
     await _minimum(scim, 40)
     uid = (await _users(scim, "d", 1))[0]
     expired = iso_in(-(GRACE_SECONDS + 1) / 86400)
-    await scim.rows(
-        "INSERT INTO guard_leases (id, granted, used, deletes, settled, at, expires_at)"
-        " VALUES ('dead', 40, 0, 0, false, :at, :exp) RETURNING id",
-        {"at": expired, "exp": expired},
-    )
+    await _lease(scim, "dead", 40, expired, expired)
     response = await scim.patch(f"/Users/{uid}", DEACTIVATE)
     assert response.status_code == 200 and response.json()["active"] is True  # held
     event = (await scim.events())[-1]

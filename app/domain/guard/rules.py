@@ -70,8 +70,8 @@ async def judge(tx: Tx, write: DestructiveWrite, *, alone: bool = False) -> Judg
         window = await counts.await_leases(tx, book, locked.window)
         count, threshold = await _measure(tx, locked.settings, window)
     if count + 1 <= threshold:
-        size = leases.lease_size(count, threshold) if alone and book is not None else 0
-        if size and book is not None:
+        size = leases.lease_size(count, threshold)
+        if alone and book is not None and size:
             await counts.grant(tx, book, size, write.kind)
         else:
             await counts.count_locked(tx, write.kind)
