@@ -7,21 +7,26 @@ collections are compiled to SQL by `app.scim.filters`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.scim import filter_parser
 from app.scim.errors import ScimError, invalid_path
-from app.scim.filter_parser import MAX_DEPTH
-from app.scim.text import bad_character
+from app.scim.filter_ast import (
+    Comparison,
+    FilterError,
+    Logical,
+    Negation,
+    Node,
+    Presence,
+    Selection,
+)
 
 USER_CORE = "urn:ietf:params:scim:schemas:core:2.0:user"
 GROUP_CORE = "urn:ietf:params:scim:schemas:core:2.0:group"
 _ATTR = re.compile(r"^([A-Za-z$][\w$-]*)(?:\[(.*)\])?(?:\.([A-Za-z$][\w$-]*))?$", re.DOTALL)
-_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|(\()|(\))|([^\s()"]+))')
-_COMPARE = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
 _SHOWN = 60  # characters of a long filter quoted in an error
 
 
@@ -33,27 +38,6 @@ class Operation:
     path: str | None
     value: Any = None
     has_value: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """``attr op value`` (``pr`` has no value)."""
-
-    attr: str
-    op: str
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Logical:
-    """``and`` / ``or`` of two filters, or ``not`` of the left one."""
-
-    op: str
-    left: Node
-    right: Node | None = None
-
-
-Node = Compare | Logical
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,113 +75,31 @@ def _split_urn(text: str, urns: Sequence[str]) -> tuple[str | None, str]:
     raise invalid_path(f"path {text!r} names an unknown schema")
 
 
-def _tokens(text: str) -> list[tuple[str, int]]:
-    """Each token of a value filter with the position it starts at."""
-    out: list[tuple[str, int]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            if text[pos:].strip():
-                raise _bad_filter(text, f"unexpected {text[pos:]!r}")
-            break
-        index = next(i for i, g in enumerate(m.groups(), 1) if g is not None)
-        out.append((m.group(index), m.start(index)))
-        pos = m.end()
-    return out
-
-
 def _bad_filter(text: str, why: str) -> ScimError:
     shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
     return ScimError(400, f"invalid value filter [{shown}]: {why}", "invalidFilter")
 
 
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = _tokens(text)
-        self.pos = 0
-        self.depth = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
-
-    def take(self) -> str:
-        token = self.peek()
-        if token is None:
-            raise _bad_filter(self.text, "unexpected end")
-        self.pos += 1
-        return token
-
-    def expr(self, level: str = "or") -> Node:
-        terms = [self.expr("and") if level == "or" else self.factor()]
-        while (self.peek() or "").lower() == level:
-            self.take()
-            terms.append(self.expr("and") if level == "or" else self.factor())
-        return _balanced(level, terms)
-
-    def enter(self) -> None:
-        # Parentheses and `not` recurse: bounded like the filter grammar (RFC 7644 §3.4.2.2).
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _bad_filter(self.text, f"it nests deeper than {MAX_DEPTH} levels")
-
-    def factor(self) -> Node:
-        head = self.take()
-        if head == "(" or head.lower() == "not":
-            self.enter()
-            if head == "(":
-                node = self.expr()
-                if self.take() != ")":
-                    raise _bad_filter(self.text, "missing )")
-            else:
-                node = Logical("not", self.factor())
-            self.depth -= 1
-            return node
-        op = self.take().lower()
-        if op == "pr":
-            return Compare(head, op, None)
-        if op not in _COMPARE:
-            raise _bad_filter(self.text, f"unknown operator {op!r}")
-        value_pos = self.tokens[self.pos][1] if self.pos < len(self.tokens) else len(self.text)
-        return Compare(head, op, _literal(self.text, self.take(), value_pos))
-
-
-def _balanced(op: str, terms: list[Node]) -> Node:
-    """``terms`` joined by ``op`` as a balanced tree: a long ``or`` of member values stays a
-    few levels deep for the recursive walks below (and/or are associative; order is kept)."""
-    if len(terms) == 1:
-        return terms[0]
-    half = len(terms) // 2
-    return Logical(op, _balanced(op, terms[:half]), _balanced(op, terms[half:]))
-
-
-def _literal(text: str, token: str, pos: int) -> Any:
-    if token.startswith('"'):
-        try:  # the standard decoder, as in app.scim.filter_parser: it reads \ud800 for us to name
-            value = json.loads(token)
-        except json.JSONDecodeError as exc:
-            reason = exc.msg.lower().removesuffix(" at")
-            raise _bad_filter(text, f"{reason} at position {pos + exc.pos}") from None
-        if (found := bad_character(value)) is not None:
-            raise _bad_filter(text, f"the string at position {pos} contains {found}")
-        return value
-    lowered = token.lower()
-    if lowered in ("true", "false", "null"):
-        return {"true": True, "false": False, "null": None}[lowered]
-    try:
-        return float(token) if "." in token else int(token)
-    except ValueError:
-        raise _bad_filter(text, f"invalid value {token!r}") from None
-
-
 def parse_filter(text: str) -> Node:
-    """Parse a value filter (the part between brackets)."""
-    parser = _Parser(text)
-    node = parser.expr()
-    if parser.peek() is not None:
-        raise _bad_filter(text, f"unexpected {parser.peek()!r}")
+    """Parse a value filter (the part between brackets) with the SCIM filter grammar
+    (`app.scim.filter_parser`), positions counted from the bracket's first character."""
+    try:
+        node = filter_parser.parse_filter(text)
+    except FilterError as exc:
+        raise _bad_filter(text, exc.detail) from None
+    if selection := _selection_in(node):
+        raise _bad_filter(text, f"a value filter cannot hold another one ({selection.path.text}[…])")
     return node
+
+
+def _selection_in(node: Node) -> Selection | None:
+    if isinstance(node, Selection):
+        return node
+    if isinstance(node, Logical):
+        return next((s for t in node.terms if (s := _selection_in(t))), None)
+    if isinstance(node, Negation):
+        return _selection_in(node.term)
+    return None
 
 
 def _get(element: Mapping[str, Any], name: str) -> Any:
@@ -237,31 +139,42 @@ def _compare(op: str, have: Any, want: Any) -> bool:
 
 def matches(node: Node, element: Mapping[str, Any]) -> bool:
     """The filter selects this element of a multi-valued attribute."""
-    if isinstance(node, Compare):
-        return bool(_compare(node.op, _get(element, node.attr), node.value))
-    if node.op == "not":
-        return not matches(node.left, element)
-    assert node.right is not None
+    if isinstance(node, Comparison):
+        return _compare(node.op, _get(element, node.path.text), node.value.value)
+    if isinstance(node, Presence):
+        return _compare("pr", _get(element, node.path.text), None)
+    if isinstance(node, Negation):
+        return not matches(node.term, element)
+    assert isinstance(node, Logical)  # parse_filter refuses a Selection
     if node.op == "and":
-        return matches(node.left, element) and matches(node.right, element)
-    return matches(node.left, element) or matches(node.right, element)
+        return all(matches(t, element) for t in node.terms)
+    return any(matches(t, element) for t in node.terms)
 
 
 def eq_pairs(node: Node) -> dict[str, Any] | None:
     """The ``attr eq value`` pairs of a conjunction (to create a missing element), else None."""
-    if isinstance(node, Compare):
-        return {node.attr: node.value} if node.op == "eq" else None
-    if node.op != "and" or node.right is None:
+    if isinstance(node, Comparison):
+        return {node.path.text: node.value.value} if node.op == "eq" else None
+    if not isinstance(node, Logical) or node.op != "and":
         return None
-    left, right = eq_pairs(node.left), eq_pairs(node.right)
-    return None if left is None or right is None else {**left, **right}
+    pairs: dict[str, Any] = {}
+    for term in node.terms:
+        if (found := eq_pairs(term)) is None:
+            return None
+        pairs |= found
+    return pairs
 
 
 def eq_values(node: Node, attr: str) -> list[Any] | None:
     """The values of ``attr eq v`` terms joined by ``or`` (a member selection), else None."""
-    if isinstance(node, Compare):
-        return [node.value] if node.op == "eq" and node.attr.lower() == attr else None
-    if node.op != "or" or node.right is None:
+    if isinstance(node, Comparison):
+        wanted = node.op == "eq" and node.path.text.lower() == attr
+        return [node.value.value] if wanted else None
+    if not isinstance(node, Logical) or node.op != "or":
         return None
-    left, right = eq_values(node.left, attr), eq_values(node.right, attr)
-    return None if left is None or right is None else left + right
+    values: list[Any] = []
+    for term in node.terms:
+        if (found := eq_values(term, attr)) is None:
+            return None
+        values += found
+    return values

@@ -119,3 +119,38 @@ async def test_enterprise_extension_must_be_an_object(scim: Scim) -> None:
     response = await scim.post("/Users", body)
     assert response.status_code == 201  # a non-object extension is dropped as unknown shape
     assert ENT not in response.json()
+
+
+async def test_patch_value_filters_read_with_the_list_filters_grammar(scim: Scim) -> None:
+    """A PATCH path's value filter is parsed by the parser list filters use: the same dialects
+    (an unquoted value, operators in any case) and the same errors, positions included."""
+    emails = [{"type": "work", "value": "w@x.com"}, {"type": "home", "value": "h@x.com"}]
+    ada = (await scim.create_user("a@x.com", emails=emails))["id"]
+    response = await scim.patch(
+        f"/Users/{ada}",
+        [{"op": "replace", "path": "emails[type EQ work].value", "value": "n@x.com"}],
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["emails"] == [
+        {"type": "work", "primary": True, "value": "n@x.com"},
+        {"type": "home", "value": "h@x.com"},
+    ]
+    before = await _snapshot(scim)
+    refused = {
+        "emails[type eq ].value": (
+            'expected a value after "eq" at position 8, found the end of the filter'
+        ),
+        'emails[type eq "work" and addresses[type eq "x"]].value': (
+            "a value filter cannot hold another one (addresses[…])"
+        ),
+        'emails[type eq "work" or].value': (
+            "expected an attribute name at position 17, found the end of the filter"
+        ),
+    }
+    for path, why in refused.items():
+        response = await scim.patch(f"/Users/{ada}", [{"op": "replace", "path": path, "value": 1}])
+        shown = path.removeprefix("emails[").removesuffix("].value")
+        assert response.json() == error(
+            400, f"invalid value filter [{shown}]: {why}", "invalidFilter"
+        ), path
+    assert await _snapshot(scim) == before

@@ -6,23 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.db import Tx
+from app.domain.access import tokens
 from app.domain.access.decision import Action, Target, require
 from app.domain.access.permissions import require_writer
 from app.domain.access.roles import effective_roles
-from app.domain.access.tokens import (
-    ADMIN_PREFIX,
-    TOKEN_COLUMNS,
-    TokenRecord,
-    audit_revoke,
-    check_token_name,
-    insert_token,
-    list_tokens,
-    note_token_use,
-    row_for_secret,
-    stale_use,
-    token_record,
-    tokens_by_ids,
-)
+from app.domain.access.tokens import ADMIN_PREFIX, TokenRecord
 from app.domain.clock import iso_in, now_iso
 from app.domain.types import Actor, ActorKind, Change
 from app.errors import (
@@ -62,7 +50,7 @@ async def create_api_token(
     Raises NotFound, InvalidValue, Forbidden (a token for an OWNER needs an OWNER).
     """
     require_writer(actor)
-    name = check_token_name(name)
+    name = tokens.check_token_name(name)
     ttl_days = check_api_token_ttl(ttl_days, max_ttl_days)
     exists = await tx.fetchval(
         "SELECT 1 FROM users WHERE id = :id AND deleted_at IS NULL", {"id": user_id}
@@ -74,7 +62,7 @@ async def create_api_token(
     require(actor, Action.CREATE_USER_TOKEN, Target("user", holds_owner=owner))
     if not roles & {"OWNER", "ADMIN", "VIEWER"}:
         raise InvalidValue("the user holds no admin role (OWNER, ADMIN or VIEWER)", ["userId"])
-    return await insert_token(
+    return await tokens.insert_token(
         tx,
         "api_tokens",
         actor=actor,
@@ -88,15 +76,15 @@ async def create_api_token(
 
 async def list_api_tokens(tx: Tx) -> list[TokenRecord]:
     """Every admin API token, newest first."""
-    return await list_tokens(tx, "api_tokens")
+    return await tokens.list_tokens(tx, "api_tokens")
 
 
 async def api_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
     """The admin API tokens with these ids, by id (missing ids are absent)."""
-    return await tokens_by_ids(tx, "api_tokens", ids)
+    return await tokens.tokens_by_ids(tx, "api_tokens", ids)
 
 
-_API_ROW_SQL = f"SELECT {TOKEN_COLUMNS['api_tokens']} FROM api_tokens WHERE id = :id"
+_API_ROW_SQL = f"SELECT {tokens.TOKEN_COLUMNS['api_tokens']} FROM api_tokens WHERE id = :id"
 
 
 async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:
@@ -108,14 +96,14 @@ async def revoke_api_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecor
     owner = "OWNER" in await effective_roles(tx, row["user_id"])
     own = row["user_id"] == actor.id
     require(actor, Action.REVOKE_USER_TOKEN, Target("user", holds_owner=owner, own=own))
-    record = token_record(row)
+    record = tokens.token_record(row)
     if record.revoked_at is not None:
         return record
     now = now_iso()
     await tx.execute(
         "UPDATE api_tokens SET revoked_at = :now WHERE id = :id", {"now": now, "id": token_id}
     )
-    await audit_revoke(tx, actor, "ApiToken", token_id, record.name)
+    await tokens.audit_revoke(tx, actor, "ApiToken", token_id, record.name)
     return replace(record, revoked_at=now)
 
 
@@ -131,20 +119,20 @@ class AdminLogin:
 async def check_admin(tx: Tx, secret: str, request_id: str | None = None) -> AdminLogin:
     """Check an admin bearer token without writing (a read-only transaction will do); the
     actor carries the user's effective roles. Whether lastUsedAt is due is returned, for
-    `note_token_use` in a write transaction.
+    `tokens.note_token_use` in a write transaction.
 
     Raises Unauthenticated (bad, revoked or expired token; deleted or inactive user) and
     Forbidden (the user holds no admin role).
     """
-    if not secret.startswith(ADMIN_PREFIX):
-        raise Unauthenticated("not an admin API token")
-    row = await row_for_secret(
+    row = await tokens.row_for_secret(
         tx,
         "SELECT t.id, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id,"
         " u.login_id FROM api_tokens t JOIN users u ON u.id = t.user_id"
         " WHERE t.token_hash = :h AND u.deleted_at IS NULL AND u.status = 'ACTIVE'",
         secret,
-        "invalid admin API token",
+        ADMIN_PREFIX,
+        other_kind="not an admin API token",
+        invalid="invalid admin API token",
     )
     now = now_iso()
     if row["revoked_at"] is not None:
@@ -155,12 +143,12 @@ async def check_admin(tx: Tx, secret: str, request_id: str | None = None) -> Adm
     if not roles & {"OWNER", "ADMIN", "VIEWER"}:
         raise Forbidden("the token's user holds no admin role")
     actor = Actor(ActorKind.ADMIN, row["user_id"], row["login_id"], roles, request_id)
-    return AdminLogin(actor, row["id"], stale_use(row["last_used_at"], now))
+    return AdminLogin(actor, row["id"], tokens.stale_use(row["last_used_at"], now))
 
 
 async def authenticate_admin(tx: Tx, secret: str, request_id: str | None = None) -> Actor:
     """`check_admin`, and lastUsedAt written when due, in ``tx`` (a write transaction)."""
     login = await check_admin(tx, secret, request_id)
     if login.use_due:
-        await note_token_use(tx, "api_tokens", login.token_id)
+        await tokens.note_token_use(tx, "api_tokens", login.token_id)
     return login.actor

@@ -6,22 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.db import Tx
+from app.domain.access import tokens
 from app.domain.access.permissions import require_writer
-from app.domain.access.tokens import (
-    SCIM_PREFIX,
-    SCIM_TOKENS_LOCK,
-    TOKEN_COLUMNS,
-    TokenRecord,
-    audit_revoke,
-    check_token_name,
-    insert_token,
-    list_tokens,
-    note_token_use,
-    row_for_secret,
-    stale_use,
-    token_record,
-    tokens_by_ids,
-)
+from app.domain.access.tokens import SCIM_PREFIX, SCIM_TOKENS_LOCK, TokenRecord
 from app.domain.audit import AuditTarget, record_audit
 from app.domain.clock import iso_in, now_iso
 from app.domain.types import Actor, ActorKind, Change
@@ -66,12 +53,12 @@ async def set_provisioning_enabled(tx: Tx, *, actor: Actor, enabled: bool) -> bo
 
 async def list_scim_tokens(tx: Tx) -> list[TokenRecord]:
     """Every SCIM token, newest first."""
-    return await list_tokens(tx, "scim_tokens")
+    return await tokens.list_tokens(tx, "scim_tokens")
 
 
 async def scim_tokens_by_ids(tx: Tx, ids: Sequence[str]) -> dict[str, TokenRecord]:
     """The SCIM tokens with these ids, by id (missing ids are absent)."""
-    return await tokens_by_ids(tx, "scim_tokens", ids)
+    return await tokens.tokens_by_ids(tx, "scim_tokens", ids)
 
 
 async def create_scim_token(
@@ -82,7 +69,7 @@ async def create_scim_token(
     Raises ProvisioningDisabled (unless ``enable``), TokenLimitReached, Forbidden.
     """
     require_writer(actor)
-    name = check_token_name(name)
+    name = tokens.check_token_name(name)
     # Count-then-insert is one step for concurrent creates on any worker: the lock comes
     # first, before any row lock, and the count after it sees every earlier create committed.
     await tx.lock(SCIM_TOKENS_LOCK)
@@ -100,7 +87,7 @@ async def create_scim_token(
             f"at most {max_active} active SCIM tokens may exist: revoke one first"
         )
     expires = iso_in(ttl_days)
-    return await insert_token(
+    return await tokens.insert_token(
         tx,
         "scim_tokens",
         actor=actor,
@@ -111,7 +98,7 @@ async def create_scim_token(
     )
 
 
-_SCIM_ROW_SQL = f"SELECT {TOKEN_COLUMNS['scim_tokens']} FROM scim_tokens WHERE id = :id"
+_SCIM_ROW_SQL = f"SELECT {tokens.TOKEN_COLUMNS['scim_tokens']} FROM scim_tokens WHERE id = :id"
 
 
 async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenRecord:
@@ -125,8 +112,8 @@ async def revoke_scim_token(tx: Tx, *, actor: Actor, token_id: str) -> TokenReco
     if row is None:
         raise NotFound(f"no SCIM token with id {token_id!r}", fields=["id"])
     if count:
-        await audit_revoke(tx, actor, "ScimToken", token_id, row["name"])
-    return token_record(row)
+        await tokens.audit_revoke(tx, actor, "ScimToken", token_id, row["name"])
+    return tokens.token_record(row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +122,7 @@ class ScimPrincipal:
 
     token_id: str
     name: str
-    # lastUsedAt is due (`stale_use`) and was left to `note_token_use`, after a read.
+    # lastUsedAt is due (`tokens.stale_use`) and was left to `tokens.note_token_use`, after a read.
     use_due: bool = False
 
     def actor(self, request_id: str | None = None) -> Actor:
@@ -146,26 +133,26 @@ class ScimPrincipal:
 async def authenticate_scim(tx: Tx, secret: str, *, note: bool = True) -> ScimPrincipal:
     """Check a SCIM bearer token: one indexed read. Raises Unauthenticated. ``note=False``
     (a read, in a read-only transaction): lastUsedAt is not written here; the principal says
-    whether it is due, for `note_token_use` in a write transaction of its own."""
-    if not secret.startswith(SCIM_PREFIX):
-        raise Unauthenticated("not a SCIM token")
-    row = await row_for_secret(
+    whether it is due, for `tokens.note_token_use` in a write transaction of its own."""
+    row = await tokens.row_for_secret(
         tx,
         "SELECT t.id, t.name, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at,"
         " s.provisioning_enabled, s.catalogue_version, a.type AS auth_type"
         " FROM scim_tokens t, service_state s, auth_settings a"
         " WHERE t.token_hash = :h AND s.id = 1 AND a.id = 1",
         secret,
-        "invalid SCIM token",
+        SCIM_PREFIX,
+        other_kind="not a SCIM token",
+        invalid="invalid SCIM token",
     )
     now = now_iso()
     if row["revoked_at"] is not None or not row["provisioning_enabled"]:
         raise Unauthenticated("this SCIM token was revoked")
     if row["expires_at"] <= now:
         raise Unauthenticated("this SCIM token has expired")
-    due = stale_use(row["last_used_at"], now)
+    due = tokens.stale_use(row["last_used_at"], now)
     if due and note:
-        await note_token_use(tx, "scim_tokens", row["id"])
+        await tokens.note_token_use(tx, "scim_tokens", row["id"])
     # What every SCIM request reads next (get_catalogue, current_provider), read here in the
     # same statement and left in the transaction's memo.
     tx.memo["catalogue_version"] = int(row["catalogue_version"])

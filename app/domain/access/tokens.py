@@ -69,9 +69,14 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def row_for_secret(tx: Tx, sql: str, secret: str, invalid: str) -> Row:
+async def row_for_secret(
+    tx: Tx, sql: str, secret: str, prefix: str, *, other_kind: str, invalid: str
+) -> Row:
     """The row ``sql`` reads for the secret's hash (``:h``), the digests compared in constant
-    time; raises Unauthenticated(``invalid``) when there is none."""
+    time. Raises Unauthenticated: ``other_kind`` when the secret lacks the kind's ``prefix``
+    (no read), ``invalid`` when there is no such row."""
+    if not secret.startswith(prefix):
+        raise Unauthenticated(other_kind)
     digest = hash_token(secret)
     row = await tx.fetchrow(sql, {"h": digest})
     if row is None or not hmac.compare_digest(row["token_hash"], digest):

@@ -27,17 +27,8 @@ from app.domain.outbox.store import OutboxEventRecord, events_after, latest_seq
 from app.domain.outbox.views import document
 from app.domain.security_events.tokens import has_security_events
 from app.domain.types import Actor, Change
-from app.domain.webhooks import store
-from app.domain.webhooks.model import (
-    GIVE_UP_AFTER,
-    MAX_BACKOFF,
-    Attempt,
-    Delivery,
-    DeliveryStatus,
-    Endpoint,
-    EndpointFormat,
-    EndpointState,
-)
+from app.domain.webhooks import model, store
+from app.domain.webhooks.model import GIVE_UP_AFTER, MAX_BACKOFF
 from app.errors import InvalidValue, NotFound
 
 FAN_OUT_BATCH = 500
@@ -49,10 +40,10 @@ def resource_key(event: OutboxEventRecord) -> str:
     return f"{event.resource_type}:{event.resource_id or ''}"
 
 
-def _wanted(endpoint: Endpoint, event: OutboxEventRecord) -> bool:
+def _wanted(endpoint: model.Endpoint, event: OutboxEventRecord) -> bool:
     """Whether the endpoint is sent this event (its type filter is applied by the read): a SET
     endpoint hears only of what Security Event Tokens describe."""
-    return endpoint.format is not EndpointFormat.SET or has_security_events(document(event))
+    return endpoint.format is not model.EndpointFormat.SET or has_security_events(document(event))
 
 
 async def fan_out(tx: Tx, endpoint_id: str) -> int:
@@ -76,7 +67,7 @@ async def fan_out(tx: Tx, endpoint_id: str) -> int:
     return cursor - endpoint.cursor_seq
 
 
-async def claim(tx: Tx, lease_seconds: float, limit: int) -> list[Delivery]:
+async def claim(tx: Tx, lease_seconds: float, limit: int) -> list[model.Delivery]:
     """Lease up to ``limit`` due deliveries for ``lease_seconds`` under a fresh lease id."""
     if limit <= 0:
         return []
@@ -89,7 +80,7 @@ class Outcome:
     """What an attempt changed: the delivery's status, whether this worker still held the
     lease, and whether the endpoint became FAILING (``failed``) or ACTIVE again."""
 
-    status: DeliveryStatus
+    status: model.DeliveryStatus
     recorded: bool
     failed: bool = False
     recovered: bool = False
@@ -108,7 +99,7 @@ def _gave_up(created_at: str, now: datetime) -> bool:
 
 
 async def record(
-    tx: Tx, delivery: Delivery, attempt: Attempt, base: float, *, final: bool = False
+    tx: Tx, delivery: model.Delivery, attempt: model.Attempt, base: float, *, final: bool = False
 ) -> Outcome:
     """Store one attempt and its consequences on the delivery and the endpoint. ``final``:
     nothing can ever be sent (the event is past its retention), so the delivery fails at once
@@ -117,26 +108,26 @@ async def record(
     await store.insert_attempt(tx, attempt)
     now = datetime.now(UTC)
     if final:
-        status = DeliveryStatus.FAILED
+        status = model.DeliveryStatus.FAILED
         return Outcome(status, await store.finish(tx, delivery, status, attempt, attempt.at))
     if attempt.succeeded:
-        status, due = DeliveryStatus.DELIVERED, attempt.at
+        status, due = model.DeliveryStatus.DELIVERED, attempt.at
     elif _gave_up(delivery.created_at, now):
-        status, due = DeliveryStatus.FAILED, attempt.at
+        status, due = model.DeliveryStatus.FAILED, attempt.at
     else:
         wait = backoff(delivery.attempts + 1, base)
-        status, due = DeliveryStatus.PENDING, to_iso(now + timedelta(seconds=wait))
+        status, due = model.DeliveryStatus.PENDING, to_iso(now + timedelta(seconds=wait))
     recorded = await store.finish(tx, delivery, status, attempt, due)
     if not recorded:
         return Outcome(status, False)
-    if status is DeliveryStatus.DELIVERED:
+    if status is model.DeliveryStatus.DELIVERED:
         back = await store.set_endpoint_state(
-            tx, delivery.endpoint_id, EndpointState.ACTIVE, attempt.at, success=True
+            tx, delivery.endpoint_id, model.EndpointState.ACTIVE, attempt.at, success=True
         )
         return Outcome(status, True, recovered=back)
-    if status is DeliveryStatus.FAILED:
+    if status is model.DeliveryStatus.FAILED:
         failed = await store.set_endpoint_state(
-            tx, delivery.endpoint_id, EndpointState.FAILING, attempt.at, success=False
+            tx, delivery.endpoint_id, model.EndpointState.FAILING, attempt.at, success=False
         )
         return Outcome(status, True, failed=failed)
     return Outcome(status, True)
