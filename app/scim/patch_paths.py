@@ -12,17 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.scim import filter_parser
+from app.scim import filter_ast, filter_parser
 from app.scim.errors import ScimError, invalid_path
-from app.scim.filter_ast import (
-    Comparison,
-    FilterError,
-    Logical,
-    Negation,
-    Node,
-    Presence,
-    Selection,
-)
+from app.scim.filter_ast import FilterError, Node
 
 USER_CORE = "urn:ietf:params:scim:schemas:core:2.0:user"
 GROUP_CORE = "urn:ietf:params:scim:schemas:core:2.0:group"
@@ -82,22 +74,24 @@ def _bad_filter(text: str, why: str) -> ScimError:
 
 def parse_filter(text: str) -> Node:
     """Parse a value filter (the part between brackets) with the SCIM filter grammar
-    (`app.scim.filter_parser`), positions counted from the bracket's first character."""
+    (`app.scim.filter_parser`), positions counted from the first character inside the brackets."""
     try:
         node = filter_parser.parse_filter(text)
     except FilterError as exc:
         raise _bad_filter(text, exc.detail) from None
     if selection := _selection_in(node):
-        raise _bad_filter(text, f"a value filter cannot hold another one ({selection.path.text}[…])")
+        raise _bad_filter(
+            text, f"a value filter cannot hold another one ({selection.path.text}[…])"
+        )
     return node
 
 
-def _selection_in(node: Node) -> Selection | None:
-    if isinstance(node, Selection):
+def _selection_in(node: Node) -> filter_ast.Selection | None:
+    if isinstance(node, filter_ast.Selection):
         return node
-    if isinstance(node, Logical):
+    if isinstance(node, filter_ast.Logical):
         return next((s for t in node.terms if (s := _selection_in(t))), None)
-    if isinstance(node, Negation):
+    if isinstance(node, filter_ast.Negation):
         return _selection_in(node.term)
     return None
 
@@ -139,13 +133,13 @@ def _compare(op: str, have: Any, want: Any) -> bool:
 
 def matches(node: Node, element: Mapping[str, Any]) -> bool:
     """The filter selects this element of a multi-valued attribute."""
-    if isinstance(node, Comparison):
+    if isinstance(node, filter_ast.Comparison):
         return _compare(node.op, _get(element, node.path.text), node.value.value)
-    if isinstance(node, Presence):
+    if isinstance(node, filter_ast.Presence):
         return _compare("pr", _get(element, node.path.text), None)
-    if isinstance(node, Negation):
+    if isinstance(node, filter_ast.Negation):
         return not matches(node.term, element)
-    assert isinstance(node, Logical)  # parse_filter refuses a Selection
+    assert isinstance(node, filter_ast.Logical)  # parse_filter refuses a filter_ast.Selection
     if node.op == "and":
         return all(matches(t, element) for t in node.terms)
     return any(matches(t, element) for t in node.terms)
@@ -153,9 +147,9 @@ def matches(node: Node, element: Mapping[str, Any]) -> bool:
 
 def eq_pairs(node: Node) -> dict[str, Any] | None:
     """The ``attr eq value`` pairs of a conjunction (to create a missing element), else None."""
-    if isinstance(node, Comparison):
+    if isinstance(node, filter_ast.Comparison):
         return {node.path.text: node.value.value} if node.op == "eq" else None
-    if not isinstance(node, Logical) or node.op != "and":
+    if not isinstance(node, filter_ast.Logical) or node.op != "and":
         return None
     pairs: dict[str, Any] = {}
     for term in node.terms:
@@ -167,10 +161,10 @@ def eq_pairs(node: Node) -> dict[str, Any] | None:
 
 def eq_values(node: Node, attr: str) -> list[Any] | None:
     """The values of ``attr eq v`` terms joined by ``or`` (a member selection), else None."""
-    if isinstance(node, Comparison):
+    if isinstance(node, filter_ast.Comparison):
         wanted = node.op == "eq" and node.path.text.lower() == attr
         return [node.value.value] if wanted else None
-    if not isinstance(node, Logical) or node.op != "or":
+    if not isinstance(node, filter_ast.Logical) or node.op != "or":
         return None
     values: list[Any] = []
     for term in node.terms:
