@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import TypedDict, Unpack
 
 from app.db import Tx
 from app.domain.access.decision import Action, Target, group_target_by_id, require
@@ -149,11 +150,18 @@ async def _require_for_roles(
                 require(actor, action, target)
 
 
-def _targets(user_ids: Sequence[str], group_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+class RoleTargets(TypedDict, total=False):
+    """The users and the groups a role change concerns (absent: none)."""
+
+    user_ids: Sequence[str]
+    group_ids: Sequence[str]
+
+
+def _targets(targets: RoleTargets) -> Iterator[tuple[str, str]]:
     """Each (role_grants column, id) a role change concerns: the users, then the groups."""
-    for user_id in user_ids:
+    for user_id in targets.get("user_ids", ()):
         yield "user_id", user_id
-    for group_id in group_ids:
+    for group_id in targets.get("group_ids", ()):
         yield "group_id", group_id
 
 
@@ -171,23 +179,19 @@ async def _audit_role(
 
 
 async def grant_roles(
-    tx: Tx,
-    *,
-    actor: Actor,
-    roles: Sequence[str],
-    user_ids: Sequence[str] = (),
-    group_ids: Sequence[str] = (),
+    tx: Tx, *, actor: Actor, roles: Sequence[str], **targets: Unpack[RoleTargets]
 ) -> int:
     """Grant roles (product roles are created on first use); raises NotFound, Forbidden (OWNER
     needs an OWNER, and never goes to a group whose membership the IdP controls: rule 14)."""
+    group_ids = targets.get("group_ids", ())
     await _require_for_roles(tx, actor, Action.GRANT_ROLES, roles, group_ids)
-    await _check_targets(tx, "users", user_ids)
+    await _check_targets(tx, "users", targets.get("user_ids", ()))
     await _check_targets(tx, "groups", group_ids)
     granted = 0
     now = now_iso()
     for role in roles:
         await _ensure_role(tx, role)
-        for column, target in _targets(user_ids, group_ids):
+        for column, target in _targets(targets):
             exists = await tx.fetchval(
                 f"SELECT 1 FROM role_grants WHERE role_name = :r AND {column} = :t",
                 {"r": role, "t": target},
@@ -205,18 +209,14 @@ async def grant_roles(
 
 
 async def revoke_roles(
-    tx: Tx,
-    *,
-    actor: Actor,
-    roles: Sequence[str],
-    user_ids: Sequence[str] = (),
-    group_ids: Sequence[str] = (),
+    tx: Tx, *, actor: Actor, roles: Sequence[str], **targets: Unpack[RoleTargets]
 ) -> int:
     """Revoke roles; raises Forbidden, LastOwner when no active OWNER would remain."""
+    group_ids = targets.get("group_ids", ())
     await _require_for_roles(tx, actor, Action.REVOKE_ROLES, roles, group_ids)
     revoked = 0
     for role in roles:
-        for column, target in _targets(user_ids, group_ids):
+        for column, target in _targets(targets):
             count = await tx.execute(
                 f"DELETE FROM role_grants WHERE role_name = :r AND {column} = :t",
                 {"r": role, "t": target},

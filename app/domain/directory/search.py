@@ -15,6 +15,7 @@ Semantics, the same on both engines:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from app.db import Row, Tx
 from app.domain.directory import store
@@ -136,16 +137,19 @@ class UserSearch(_OffsetSearch):
         return await self._read(tx, fields, ("users", columns), _UNIQUE_USER_FIELDS, LIVE)
 
 
+class PageArgs(TypedDict, total=False):
+    """How `search_users` and `search_groups` order and cut a page (the fields of
+    `_OffsetSearch`; absent ones keep its defaults)."""
+
+    sort: str | None
+    descending: bool
+    offset: int
+    limit: int
+    with_total: bool
+
+
 async def search_users(
-    tx: Tx,
-    *,
-    where: Predicate,
-    sort: str | None = None,
-    descending: bool = False,
-    offset: int = 0,
-    limit: int = 100,
-    with_total: bool = True,
-    catalogue: Catalogue | None = None,
+    tx: Tx, *, where: Predicate, catalogue: Catalogue | None = None, **page: Unpack[PageArgs]
 ) -> tuple[int | None, list[UserRecord]]:
     """Live users matching ``where``: (total or None, one page ordered by ``sort`` then id).
 
@@ -153,40 +157,35 @@ async def search_users(
     already loaded. Raises InvalidValue for an unknown field or sort, an operator the field's
     type does not support, or a value of the wrong type.
     """
-    page = UserSearch(where, sort, descending, offset, limit, with_total, catalogue)
-    total, rows = await page.rows(tx, USER_COLUMNS)
+    total, rows = await UserSearch(where, catalogue=catalogue, **page).rows(tx, USER_COLUMNS)
     return total, [row_to_user(r) for r in rows]
 
 
 async def search_groups(
-    tx: Tx,
-    *,
-    where: Predicate,
-    sort: str | None = None,
-    descending: bool = False,
-    offset: int = 0,
-    limit: int = 100,
-    with_total: bool = True,
+    tx: Tx, *, where: Predicate, **page: Unpack[PageArgs]
 ) -> tuple[int | None, list[GroupRecord]]:
     """Groups matching ``where``: (total or None, one page ordered by ``sort`` then id).
 
     ``limit=0`` counts only; ``offset`` is 0-based. Raises InvalidValue as `search_users`.
     """
-    _check_page(offset, limit)
-    page = _OffsetSearch(where, sort, descending, offset, limit, with_total)
+    found = _OffsetSearch(where, **page)
+    _check_page(found.offset, found.limit)
     source = ("groups", GROUP_COLUMNS)
-    total, rows = await page._read(tx, GROUP_FIELDS, source, _UNIQUE_GROUP_FIELDS, None)
+    total, rows = await found._read(tx, GROUP_FIELDS, source, _UNIQUE_GROUP_FIELDS, None)
     return total, [row_to_group(r) for r in rows]
 
 
+class SeekArgs(TypedDict, total=False):
+    """How `seek_users` and `seek_groups` order a page and where it starts (absent: by id,
+    ascending, the first page)."""
+
+    sort: str | None
+    descending: bool
+    seek: Seek | None
+
+
 async def seek_users(
-    tx: Tx,
-    *,
-    where: Predicate,
-    sort: str | None = None,
-    descending: bool = False,
-    seek: Seek | None = None,
-    catalogue: Catalogue | None = None,
+    tx: Tx, *, where: Predicate, catalogue: Catalogue | None = None, **args: Unpack[SeekArgs]
 ) -> SeekPage[UserRecord]:
     """One keyset page of live users matching ``where``, ordered by ``sort`` then id.
 
@@ -194,33 +193,16 @@ async def seek_users(
     a ``seek.start`` whose key does not fit the sort.
     """
     fields = cached_user_fields(tx, catalogue or await get_catalogue(tx))
-    source = ("users", USER_COLUMNS)
-    rows, positions, more = await _seek(
-        tx, fields, source, where=where, sort=sort, descending=descending, seek=seek, live=LIVE
-    )
+    rows, positions, more = await _seek(tx, fields, ("users", USER_COLUMNS), where, args, live=LIVE)
     return SeekPage([row_to_user(r) for r in rows], positions, more)
 
 
 async def seek_groups(
-    tx: Tx,
-    *,
-    where: Predicate,
-    sort: str | None = None,
-    descending: bool = False,
-    seek: Seek | None = None,
+    tx: Tx, *, where: Predicate, **args: Unpack[SeekArgs]
 ) -> SeekPage[GroupRecord]:
     """One keyset page of groups matching ``where``; raises InvalidValue as `seek_users`."""
     source = ("groups", GROUP_COLUMNS)
-    rows, positions, more = await _seek(
-        tx,
-        GROUP_FIELDS,
-        source,
-        where=where,
-        sort=sort,
-        descending=descending,
-        seek=seek,
-        live=None,
-    )
+    rows, positions, more = await _seek(tx, GROUP_FIELDS, source, where, args, live=None)
     return SeekPage([row_to_group(r) for r in rows], positions, more)
 
 
@@ -228,18 +210,16 @@ async def _seek(
     tx: Tx,
     fields: Fields,
     source: tuple[str, str],
-    *,
     where: Predicate,
-    sort: str | None,
-    descending: bool,
-    seek: Seek | None,
+    args: SeekArgs,
+    *,
     live: str | None,
 ) -> tuple[list[Row], list[Position], bool]:
     """One keyset page of ``source`` (table, columns) where ``live`` (if any) holds."""
-    order = key_order(fields, sort, descending, source[0])
+    order = key_order(fields, args.get("sort"), args.get("descending", False), source[0])
     sql, params = compile_predicate(where, fields)
     if live is not None:
         sql = f"{live} AND {sql}"
-    seek = seek or Seek()
+    seek = args.get("seek") or Seek()
     window = Window(seek.start, seek.backward, seek.limit)
     return await read_keyset(tx, KeysetRead(source, (sql, params), order), window)
