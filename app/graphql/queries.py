@@ -41,7 +41,8 @@ from app.graphql.types.admin import ApiToken, AuthenticationSettings, Viewer
 from app.graphql.types.audit import AuditEntry, AuditEntryConnection
 from app.graphql.types.catalogue import ProfileAttribute
 from app.graphql.types.common import Node, page_request
-from app.graphql.types.events import EventConnection, EventType, page_size, parse_cursor
+from app.graphql.types.enums import EventType
+from app.graphql.types.events import EventConnection, page_size, parse_cursor
 from app.graphql.types.groups import Group, GroupConnection
 from app.graphql.types.links import linked, read_log
 from app.graphql.types.provisioning import Provisioning

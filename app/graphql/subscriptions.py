@@ -20,7 +20,8 @@ from app.domain.provisioning.model import EventFilter, event_matches
 from app.graphql.context import Info
 from app.graphql.filters import ProvisioningEventFilterInput
 from app.graphql.types.activity import ProvisioningEvent
-from app.graphql.types.events import Event, EventType, parse_cursor
+from app.graphql.types.enums import EventType
+from app.graphql.types.events import Event, parse_cursor
 from app.graphql.types.guard import DeprovisioningGuard
 
 BATCH = 100  # events read per query while catching up

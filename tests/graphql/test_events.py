@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.outbox.types import EVENT_TYPES
-from app.graphql.types.events import EventType
+from app.graphql.types.enums import EventType
 from tests.graphql.conftest import Api
 
 EVENTS = """

@@ -19,7 +19,7 @@ from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.ids import decode_id
 from app.graphql.mutations.base import Payload, run_mutation
-from app.graphql.types.events import EventType
+from app.graphql.types.enums import EventType
 from app.graphql.types.webhooks import WebhookEndpoint, WebhookFormat
 
 

@@ -1,4 +1,5 @@
-"""Enums of the audit log and the provisioning log, each value described in the schema.
+"""Enums of the audit log, the provisioning log and the downstream events, each value
+described in the schema.
 
 The stored values stay strings (``audit_entries.action`` holds ``user.update``); these enums
 name them for GraphQL. `describe` gives every value of an enum its description, and refuses
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 import strawberry
 
+from app.domain.outbox.types import EVENT_TYPES
 from app.domain.types import ActorKind
 
 E = TypeVar("E", bound=type[Enum])
@@ -206,3 +208,31 @@ describe(
         "BULK": "A Bulk request (when its operations name no single resource type).",
     },
 )
+
+
+@strawberry.enum(
+    name="EventType",
+    description="What happened to a resource (the event's type on the HTTP feed and webhooks).",
+)
+class EventType(Enum):
+    """The event types of app.domain.outbox.EVENT_TYPES (a test keeps the two equal)."""
+
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_DELETED = "user.deleted"
+    USER_RESTORED = "user.restored"
+    GROUP_CREATED = "group.created"
+    GROUP_UPDATED = "group.updated"
+    GROUP_DELETED = "group.deleted"
+    GROUP_MEMBERS_ADDED = "group.members.added"
+    GROUP_MEMBERS_REMOVED = "group.members.removed"
+    ROLE_GRANTED = "role.granted"
+    ROLE_REVOKED = "role.revoked"
+    TOKEN_CREATED = "token.created"  # noqa: S105 - an event type
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event type
+    SETTINGS_UPDATED = "settings.updated"
+
+
+describe_values(EventType, {name.upper().replace(".", "_"): d for name, d in EVENT_TYPES.items()})

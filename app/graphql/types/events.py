@@ -8,7 +8,6 @@ takes as ``after``: a consumer may switch between the two without losing its pla
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -16,7 +15,6 @@ from strawberry.scalars import JSON
 
 from app.domain.directory import Page, PageRequest
 from app.domain.outbox.store import OutboxEventRecord
-from app.domain.outbox.types import EVENT_TYPES
 from app.domain.outbox.views import document
 from app.domain.types import ActorKind
 from app.errors import InvalidValue
@@ -24,37 +22,10 @@ from app.graphql.context import Info
 from app.graphql.scalars import DateTime
 from app.graphql.types.audit import AuditActor, AuditChange, load_actor
 from app.graphql.types.common import Node
-from app.graphql.types.enums import describe_values
+from app.graphql.types.enums import EventType
 from app.graphql.types.links import linked
 from app.graphql.types.relay import Connection, Count, parts
 
-
-@strawberry.enum(
-    name="EventType",
-    description="What happened to a resource (the event's type on the HTTP feed and webhooks).",
-)
-class EventType(Enum):
-    """The event types of app.domain.outbox.EVENT_TYPES (a test keeps the two equal)."""
-
-    USER_CREATED = "user.created"
-    USER_UPDATED = "user.updated"
-    USER_DEACTIVATED = "user.deactivated"
-    USER_REACTIVATED = "user.reactivated"
-    USER_DELETED = "user.deleted"
-    USER_RESTORED = "user.restored"
-    GROUP_CREATED = "group.created"
-    GROUP_UPDATED = "group.updated"
-    GROUP_DELETED = "group.deleted"
-    GROUP_MEMBERS_ADDED = "group.members.added"
-    GROUP_MEMBERS_REMOVED = "group.members.removed"
-    ROLE_GRANTED = "role.granted"
-    ROLE_REVOKED = "role.revoked"
-    TOKEN_CREATED = "token.created"  # noqa: S105 - an event type
-    TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event type
-    SETTINGS_UPDATED = "settings.updated"
-
-
-describe_values(EventType, {name.upper().replace(".", "_"): d for name, d in EVENT_TYPES.items()})
 _ACTOR_TYPES = {k.value: k for k in ActorKind}
 
 

@@ -15,8 +15,7 @@ from app.domain.webhooks.model import Attempt, Endpoint
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.scalars import DateTime
-from app.graphql.types.enums import describe
-from app.graphql.types.events import EventType
+from app.graphql.types.enums import EventType, describe
 
 MAX_ATTEMPTS = 100
 
