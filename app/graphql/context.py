@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -94,37 +95,31 @@ class Loaders:
         return [results[k] for k in keys]
 
 
+@dataclass(eq=False, kw_only=True)
 class Context:
     """What every resolver sees as ``info.context``."""
 
-    def __init__(
-        self,
-        *,
-        db: Database,
-        settings: Settings,
-        request: Any,
-        response: Any,
-        request_id: str,
-        actor: Actor | None = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.request = request
-        self.response = response
-        self.request_id = request_id
-        self._actor = actor
-        self.connection_params: dict[str, Any] | None = None
-        self.credential: str | None = None  # a websocket's bearer header, re-checked while open
-        self.tx: Tx | None = None
-        self._tx_lock = asyncio.Lock()
-        self._catalogue: Catalogue | None = None
-        self._catalogue_lock = asyncio.Lock()
-        self.user_roles: dict[str, UserRoles] = {}
-        self.user_groups: dict[str, list[GroupRecord]] = {}
-        # Group views (and their cursors), and pages of a user's groups, built once per
-        # request: the users of a page share few groups.
-        self.group_views: dict[str, Any] = {}
-        self.group_pages: dict[tuple[Any, ...], Any] = {}
+    db: Database
+    settings: Settings
+    request: Any
+    response: Any
+    request_id: str
+    _actor: Actor | None = field(default=None, init=False)  # `actor`, once authenticated
+    connection_params: dict[str, Any] | None = None
+    credential: str | None = None  # a websocket's bearer header, re-checked while open
+    tx: Tx | None = None
+    _tx_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _catalogue: Catalogue | None = field(default=None, init=False)
+    _catalogue_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    user_roles: dict[str, UserRoles] = field(default_factory=dict, init=False)
+    user_groups: dict[str, list[GroupRecord]] = field(default_factory=dict, init=False)
+    # Group views (and their cursors), and pages of a user's groups, built once per
+    # request: the users of a page share few groups.
+    group_views: dict[str, Any] = field(default_factory=dict, init=False)
+    group_pages: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
         self.loaders = Loaders(self)
 
     @property
