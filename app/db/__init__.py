@@ -13,48 +13,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from app.db.begin import BUSY, begin, is_locked, open_sqlite
 from app.db.cache import CacheKey, ProcessCache
 from app.db.drivers import PgTx, SqliteTx, run_callbacks
-from app.db.faults import MISSING_FILE, unavailable
+from app.db.faults import MISSING_FILE, file_id, pg_outages, unavailable
 from app.db.interface import Dialect, Params, PgDialect, Row, Tx
+from app.db.side import SideConnection
 from app.errors import DatabaseUnavailable
 from app.settings import Settings
 
 __all__ = ["CacheKey", "Database", "Dialect", "Params", "PgDialect", "ProcessCache", "Row", "Tx"]
-
-
-def _file_id(path: str) -> tuple[int, int] | None:
-    """(device, inode) of a database file; None when it does not exist or is in memory."""
-    if path in ("", ":memory:"):
-        return None
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-@contextmanager
-def _pg_outages(doing: str) -> Iterator[None]:
-    """asyncpg's connection errors as DatabaseUnavailable ("<doing>: <error>"), and the server
-    errors that mean an outage as theirs (`unavailable`); anything else propagates as it is."""
-    import asyncpg
-
-    try:
-        yield
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-        raise DatabaseUnavailable(f"{doing}: {exc}") from exc
-    except asyncpg.PostgresError as exc:
-        if (fault := unavailable(exc)) is not None:
-            raise fault from exc
-        raise
 
 
 async def _nothing_to_reset(conn: Any) -> None:
@@ -82,8 +55,8 @@ class Database:
         self.cache = ProcessCache()
         self._on_close: list[Callable[[], Awaitable[None]]] = []
         self._snapshots = 0  # open `snapshot` blocks, for /metrics
-        self._side: Any = None  # PostgreSQL: `housekeeping`'s connection, outside the pool
-        self._side_lock = asyncio.Lock()
+        # PostgreSQL: `housekeeping`'s connection, outside the pool
+        self._side = SideConnection(settings.postgres_dsn, self.cache, CLOSE_SECONDS)
 
     def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when the Database closes (e.g. to end a LISTEN connection)."""
@@ -136,10 +109,7 @@ class Database:
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
-        side, self._side = self._side, None
-        if side is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(side.close(), CLOSE_SECONDS)
+        await self._side.close()
         if self._pool is not None:
             pool, self._pool = self._pool, None
             try:
@@ -191,32 +161,13 @@ class Database:
             async with self._sqlite_tx(True) as tx:
                 yield tx
             return
-        async with self._side_lock:
-            if self._side is None or self._side.is_closed():
-                import asyncpg
-
-                with _pg_outages("cannot reach PostgreSQL"):
-                    self._side = await asyncpg.connect(
-                        self.settings.postgres_dsn, timeout=5, server_settings={"jit": "off"}
-                    )
-            tx = PgTx(self._side, self.cache)
-            try:
-                with _pg_outages("lost the connection to PostgreSQL"):
-                    async with self._side.transaction():
-                        yield tx
-                        await tx.run_before_commit()
-                        await tx.flush_notices()
-            except DatabaseUnavailable:
-                side, self._side = self._side, None
-                with contextlib.suppress(Exception):
-                    side.terminate()
-                raise
-        await run_callbacks(tx._callbacks)
+        async with self._side.transaction() as tx:
+            yield tx
 
     def _sqlite_conn(self) -> sqlite3.Connection:
         """The connection, reopened when its file was deleted or replaced under the server (a
         restore, or a mistake): SQLite would go on reading the unlinked file. One stat call."""
-        found = _file_id(self.settings.sqlite_path)
+        found = file_id(self.settings.sqlite_path)
         if self._sqlite is not None and found == self._sqlite_file:
             return self._sqlite
         if self._sqlite is not None:
@@ -226,7 +177,7 @@ class Database:
             # Deleted after it was opened: answer 503 rather than create an empty database.
             raise DatabaseUnavailable(MISSING_FILE)
         self._sqlite = self._open_sqlite()
-        self._sqlite_file = _file_id(self.settings.sqlite_path)
+        self._sqlite_file = file_id(self.settings.sqlite_path)
         return self._sqlite
 
     @asynccontextmanager
@@ -260,12 +211,12 @@ class Database:
     async def _pg_tx(self, write: bool) -> AsyncIterator[Tx]:
         if self._pool is None:
             await self.connect()
-        with _pg_outages("cannot reach PostgreSQL"):  # e.g. the database was dropped
+        with pg_outages("cannot reach PostgreSQL"):  # e.g. the database was dropped
             conn_cm = self._pool.acquire()
             conn = await conn_cm.__aenter__()
         tx = PgTx(conn, self.cache)
         try:
-            with _pg_outages("lost the connection to PostgreSQL"):  # e.g. a server shutdown
+            with pg_outages("lost the connection to PostgreSQL"):  # e.g. a server shutdown
                 async with conn.transaction(readonly=not write):
                     yield tx
                     await tx.run_before_commit()
@@ -281,7 +232,7 @@ class Database:
         on SQLite in a file (another connection to an in-memory database sees another one)."""
         if self._snapshots >= max(1, self.settings.db_pool_max // 2):
             return False
-        return self.kind != "sqlite" or _file_id(self.settings.sqlite_path) is not None
+        return self.kind != "sqlite" or file_id(self.settings.sqlite_path) is not None
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Tx]:
@@ -294,7 +245,7 @@ class Database:
         back however the block ends, a cancellation included.
         """
         if self.kind == "sqlite":
-            if _file_id(self.settings.sqlite_path) is None:
+            if file_id(self.settings.sqlite_path) is None:
                 raise DatabaseUnavailable(MISSING_FILE)
             conn = self._open_sqlite()
             self._snapshots += 1
@@ -308,11 +259,11 @@ class Database:
             return
         if self._pool is None:
             await self.connect()
-        with _pg_outages("cannot reach PostgreSQL"):
+        with pg_outages("cannot reach PostgreSQL"):
             conn = await self._pool.acquire()
         self._snapshots += 1
         try:
-            with _pg_outages("lost the connection to PostgreSQL"):
+            with pg_outages("lost the connection to PostgreSQL"):
                 snap = conn.transaction(isolation="repeatable_read", readonly=True)
                 await snap.start()
                 try:

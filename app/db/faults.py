@@ -9,7 +9,10 @@ that does not answer at all. Anything else stays what it was (a bug is still a 5
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.errors import DatabaseUnavailable
 
@@ -59,3 +62,37 @@ def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
 def _first_line(exc: BaseException) -> str:
     # asyncpg words these as 'database "roster" does not exist'
     return "the " + str(exc).split("\n", 1)[0]
+
+
+def file_id(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a database file; None when it does not exist or is in memory."""
+    if path in ("", ":memory:"):
+        return None
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+@contextmanager
+def pg_outages(doing: str) -> Iterator[None]:
+    """asyncpg's connection errors as DatabaseUnavailable ("<doing>: <error>"), and the server
+    errors that mean an outage as theirs (`unavailable`); anything else propagates as it is."""
+    import asyncpg
+
+    try:
+        yield
+    except (
+        OSError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        # a connection the server ended (pg_terminate_backend, a restart) before the driver
+        # noticed: its protocol refuses the next statement with this
+        asyncpg.InternalClientError,
+    ) as exc:
+        raise DatabaseUnavailable(f"{doing}: {exc}") from exc
+    except asyncpg.PostgresError as exc:
+        if (fault := unavailable(exc)) is not None:
+            raise fault from exc
+        raise
