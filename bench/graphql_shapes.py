@@ -212,9 +212,8 @@ async def roster_runner(
     actor = Actor(ActorKind.ADMIN, None, "bench@example.com", frozenset({"OWNER"}))
 
     async def run() -> Any:
-        ctx = Context(
-            db=db, settings=settings, request=None, response=None, request_id="b", actor=actor
-        )
+        ctx = Context(db=db, settings=settings, request=None, response=None, request_id="b")
+        ctx.actor = actor
         return await schema.execute(QUERY, context_value=ctx)
 
     first = await run()
