@@ -63,7 +63,7 @@ class SideConnection:
         if conn is None:
             return
         try:
-            await asyncio.wait_for(conn.close(), self._close_seconds)
-            self._conn = None
-        except Exception:  # a hung or broken server: the socket is closed all the same
+            with contextlib.suppress(Exception):  # a hung or broken server
+                await asyncio.wait_for(conn.close(), self._close_seconds)
+        finally:  # cancelled too: the socket is closed however close() went (no-op if it did)
             self._terminate()
