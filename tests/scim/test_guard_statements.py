@@ -41,6 +41,8 @@ FULL_LOCK = [
     "SELECT w.window_count, w.window_deletes,",
 ]
 READ_SQLITE = "SELECT w.window_count, w.window_deletes,"  # and the guard, in one
+# a write judged under the writer lock by SQLite with several workers
+LOCKED_SQLITE = [READ_SQLITE, "INSERT INTO guard_counted", "UPDATE guard_window SET"]
 
 
 @pytest.fixture
@@ -152,9 +154,8 @@ async def test_sqlite_with_several_workers_judges_each_write_under_the_writer_lo
     _sqlite_only(scim)
     await _minimum(scim, 10_000)
     ids = await _users(scim, "m", 3)
-    locked = [READ_SQLITE, "INSERT INTO guard_counted", "UPDATE guard_window SET"]
-    assert await _deactivate(scim, ids[0], monkeypatch) == locked
-    assert await _deactivate(scim, ids[1], monkeypatch) == locked
+    assert await _deactivate(scim, ids[0], monkeypatch) == LOCKED_SQLITE
+    assert await _deactivate(scim, ids[1], monkeypatch) == LOCKED_SQLITE
     assert await _window(scim) == {"counted": [("DEACTIVATE_USER", 1)] * 2, "leases": []}
     await scim.rows("UPDATE deprovisioning_guard SET enabled = false WHERE id = 1 RETURNING id")
     assert await _deactivate(scim, ids[2], monkeypatch) == [READ_SQLITE]
@@ -178,8 +179,7 @@ async def test_sqlite_with_several_workers_folds_leases_left_from_one_worker(
         "counted": [("LEASED", 40), ("LEASED", 3), ("DEACTIVATE_USER", 1)],
         "leases": [],
     }
-    locked = [READ_SQLITE, "INSERT INTO guard_counted", "UPDATE guard_window SET"]
-    assert await _deactivate(scim, ids[1], monkeypatch) == locked
+    assert await _deactivate(scim, ids[1], monkeypatch) == LOCKED_SQLITE
 
 
 @pytest.mark.usefixtures("long_leases", "leases_on")

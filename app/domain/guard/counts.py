@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from app.db import Row, Tx
 from app.db.cache import CacheKey
 from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.guard import store
 from app.domain.guard.leases import GRACE_SECONDS, LEASE_SECONDS, Lease, LeaseBook
 from app.domain.guard.model import GuardSettings, GuardState, HeldKind
 
@@ -74,7 +75,7 @@ async def enabled(tx: Tx) -> bool:
     return bool(await tx.fetchval("SELECT enabled FROM deprovisioning_guard WHERE id = 1"))
 
 
-_GUARD = "SELECT enabled, percent, minimum, window_minutes, state FROM deprovisioning_guard"
+_GUARD = f"SELECT {store.GUARD_COLUMNS} FROM deprovisioning_guard"
 _WINDOW = (
     "SELECT w.window_count, w.window_deletes,"
     " (SELECT live_version FROM service_state WHERE id = 1), (SELECT MIN(at) FROM guard_counted),"
@@ -84,7 +85,7 @@ _WINDOW = (
     " (SELECT COUNT(*) FROM guard_leases)"
 )
 _READ_SQLITE = (
-    _WINDOW + ", g.enabled, g.percent, g.minimum, g.window_minutes, g.state"
+    f"{_WINDOW}, {', '.join('g.' + c for c in store.GUARD_COLUMNS.split(', '))}"
     " FROM guard_window w, deprovisioning_guard g WHERE w.id = 0 AND g.id = 1"
 )
 # An open lease past its expiry and the grace period: its process died without settling.
@@ -120,9 +121,8 @@ async def read_locked(tx: Tx, book: LeaseBook | None = None) -> Locked | None:
         if found is None:
             return None
         guard, at, window = found, 0, await read_window_locked(tx, book)
-    on, percent, minimum, minutes, state = (guard[at + i] for i in range(5))
-    settings = GuardSettings(bool(on), float(percent), int(minimum), int(minutes))
-    return Locked(settings, GuardState(state), window)
+    settings, state = store.guard_of(guard, at)
+    return Locked(settings, state, window)
 
 
 async def read_window_locked(tx: Tx, book: LeaseBook | None) -> Window:

@@ -17,10 +17,8 @@ from app.domain.guard.model import (
     HeldWrite,
 )
 
-_SETTINGS = (
-    "SELECT enabled, percent, minimum, window_minutes, state, tripped_at"
-    " FROM deprovisioning_guard WHERE id = 1"
-)
+GUARD_COLUMNS = "enabled, percent, minimum, window_minutes, state"  # read by `guard_of`
+_SETTINGS = f"SELECT {GUARD_COLUMNS}, tripped_at FROM deprovisioning_guard WHERE id = 1"
 HELD_COLUMNS = (
     "id, seq, kind, resource_type, resource_id, method, payload, token_id, request_id,"
     " first_at, last_at, repeats"
@@ -35,8 +33,14 @@ async def read_guard(tx: Tx, *, lock: bool = False) -> tuple[GuardSettings, Guar
     row = await tx.fetchrow(_SETTINGS + (tx.dialect.for_update if lock else ""))
     if row is None:
         return GuardSettings(), GuardState.ARMED, None
-    settings = GuardSettings(bool(row[0]), float(row[1]), int(row[2]), int(row[3]))
-    return settings, GuardState(row[4]), row[5]
+    settings, state = guard_of(row)
+    return settings, state, row[5]
+
+
+def guard_of(row: Row, at: int = 0) -> tuple[GuardSettings, GuardState]:
+    """The settings and the state from GUARD_COLUMNS, read from ``row`` at column ``at``."""
+    on, percent, minimum, minutes, state = (row[at + i] for i in range(5))
+    return GuardSettings(bool(on), float(percent), int(minimum), int(minutes)), GuardState(state)
 
 
 async def write_settings(tx: Tx, settings: GuardSettings) -> None:
