@@ -1,5 +1,6 @@
 """`Database.housekeeping`'s PostgreSQL connection outside the pool (app.db.side): opened on
-first use, reopened after a loss, and closed without ever leaving its socket open."""
+first use, reopened after a loss, and closed without ever leaving its socket open; and a pooled
+connection the server ended answers as an unavailable database, not a 500."""
 
 from __future__ import annotations
 
@@ -64,3 +65,33 @@ async def test_a_close_that_hangs_still_closes_the_socket(
     await own_db.close()
     assert conn.is_closed()
     await own_db.close()  # twice is safe
+
+
+async def test_a_pooled_connection_the_server_ended_is_unavailable_not_a_500(
+    settings: Settings, database: Database
+) -> None:
+    # The pool's transactions map the driver's errors the same way: a backend ended before the
+    # driver noticed fails the next statement with InternalClientError ("cannot switch to
+    # state"), which must be a DatabaseUnavailable (503), and the pool then reconnects.
+    if settings.database_kind != "postgresql":
+        pytest.skip("the pool is PostgreSQL's")
+    one = Database(settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 1}))
+    try:
+        for _ in range(3):
+            async with one.transaction() as tx:
+                pid = await tx.fetchval("SELECT pg_backend_pid()")
+            async with database.transaction() as tx:
+                await tx.fetchval("SELECT pg_terminate_backend(:p)", {"p": pid})
+            outcomes = []
+            for _ in range(50):
+                try:
+                    async with one.transaction() as tx:
+                        await tx.fetchval("SELECT 1")
+                    outcomes.append("ok")
+                    break
+                except DatabaseUnavailable:
+                    outcomes.append("unavailable")
+                    await asyncio.sleep(0.05)
+            assert outcomes[-1] == "ok" and set(outcomes) <= {"ok", "unavailable"}
+    finally:
+        await one.close()
