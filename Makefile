@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.runtime-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint typecheck check migrate revision schema bench bench-guard bench-guard-cpu compliance fuzz clean
+.PHONY: install run test lint typecheck check migrate revision schema bench bench-guard bench-guard-cpu bench-cpu compliance fuzz clean
 
 $(RUN_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench: $(DEV_STAMP) ## the project's benchmark (see docs/performance.md)
 
 bench-guard: $(DEV_STAMP) ## the deprovisioning guard's A/B on a SCIM PATCH (bench/guard_ab.py)
 	$(BIN)/python -m bench.guard_ab
+
+bench-cpu: $(DEV_STAMP) ## CPU per SCIM request in Roster's own code, in process (bench/scim_cpu.py)
+	$(BIN)/python -m bench.scim_cpu
 
 bench-guard-cpu: $(DEV_STAMP) ## the guard's CPU per SCIM PATCH, in process (bench/guard_cpu.py)
 	$(BIN)/python -m bench.guard_cpu

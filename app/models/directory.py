@@ -33,6 +33,16 @@ class User(SQLModel, table=True):
             postgresql_where=sa.text("deleted_at IS NULL"),
         ),
         sa.Index("ix_users_external_id", "external_id"),
+        # A SCIM create's look-up of a user the same IdP deleted (rule 16; migration 0010a).
+        sa.Index(
+            "ix_users_deleted_twin",
+            "auth_provider",
+            "external_id",
+            "deleted_at",
+            "id",
+            sqlite_where=sa.text("deleted_at IS NOT NULL"),
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
+        ),
         sa.Index("ix_users_created", "created_at", "id"),
         sa.Index("ix_users_updated", "updated_at", "id"),
         sa.Index("ix_users_status", "status"),
