@@ -67,9 +67,10 @@ function request()
   elseif phase == "create" then
     counter = counter + 1
     local name = "bench-" .. run .. "-" .. tostring(tid) .. "-" .. counter .. "@example.com"
+    -- as an IdP sends it: with an externalId (a create then looks for the IdP's deleted twin)
     return scim("POST", "/Users", '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"'
-      .. name .. '","name":{"givenName":"B","familyName":"' .. counter .. '"},"emails":[{"value":"'
-      .. name .. '","type":"work","primary":true}],"active":true}')
+      .. name .. '","externalId":"ext-' .. name .. '","name":{"givenName":"B","familyName":"'
+      .. counter .. '"},"emails":[{"value":"' .. name .. '","type":"work","primary":true}],"active":true}')
   elseif phase == "graphql_users_page" then
     return gql(USERS_PAGE, "{}")
   elseif phase == "graphql_user" then

@@ -142,13 +142,22 @@ class Database:
         """The asyncpg pool (PostgreSQL only), for LISTEN connections."""
         return self._pool
 
-    def transaction(self, *, write: bool = True) -> AbstractAsyncContextManager[Tx]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def transaction(
+        self, *, write: bool = True, statements: int | None = None
+    ) -> AbstractAsyncContextManager[Tx]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        ``statements`` (a read): on PostgreSQL, no transaction at all, but at most this many
+        SELECTs, each its own snapshot, which saves the BEGIN and COMMIT round trips; one
+        more, or any other statement, raises `drivers.NeedsSnapshot` before it runs, and the caller
+        runs the read again without ``statements``. SQLite, whose BEGIN and COMMIT are calls
+        in this process, not round trips, ignores it.
+        """
         # The engine's own context manager, not one wrapped in another: every request pays
         # for each layer of generator-based context manager.
         if self.kind == "sqlite":
             return self._sqlite_tx(write)
-        return self._pg_tx(write)
+        return self._pg_tx(write, None if write else statements)
 
     @asynccontextmanager
     async def housekeeping(self) -> AsyncIterator[Tx]:
@@ -208,19 +217,22 @@ class Database:
         await run_callbacks(tx._callbacks)
 
     @asynccontextmanager
-    async def _pg_tx(self, write: bool) -> AsyncIterator[Tx]:
+    async def _pg_tx(self, write: bool, statements: int | None) -> AsyncIterator[Tx]:
         if self._pool is None:
             await self.connect()
         with pg_outages("cannot reach PostgreSQL"):  # e.g. the database was dropped
             conn_cm = self._pool.acquire()
             conn = await conn_cm.__aenter__()
-        tx = PgTx(conn, self.cache)
+        tx = PgTx(conn, self.cache, statements)
         try:
             with pg_outages("lost the connection to PostgreSQL"):  # e.g. a server shutdown
-                async with conn.transaction(readonly=not write):
+                if statements is not None:  # SELECTs only (PgTx checks): nothing to commit
                     yield tx
-                    await tx.run_before_commit()
-                    await tx.flush_notices()
+                else:
+                    async with conn.transaction(readonly=not write):
+                        yield tx
+                        await tx.run_before_commit()
+                        await tx.flush_notices()
         finally:
             await conn_cm.__aexit__(None, None, None)
         await run_callbacks(tx._callbacks)

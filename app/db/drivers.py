@@ -41,6 +41,12 @@ def _conflict(detail: str) -> AlreadyExists:
     return AlreadyExists("the record conflicts with an existing one")
 
 
+class NeedsSnapshot(Exception):
+    """A read begun without a transaction (`Database.transaction` with ``statements``) went
+    past what it was allowed: one more statement, or one that is not a plain SELECT. Raised
+    before the statement runs; the caller runs the whole read again in a transaction."""
+
+
 def lock_key(name: str) -> int:
     """The 64-bit PostgreSQL advisory lock key of a named lock: stable across processes and
     releases (unlike hash()), and namespaced so it cannot meet migrations/env.py's key."""
@@ -150,12 +156,14 @@ class PgTx(_CommitHooks):
     dialect: Dialect = PgDialect()
     _cache: dict[str, tuple[str, tuple[str, ...]]] = {}
 
-    def __init__(self, conn: Any, cache: ProcessCache) -> None:
+    def __init__(self, conn: Any, cache: ProcessCache, statements: int | None = None) -> None:
         super().__init__()
         self._conn = conn
         self.cache = cache
         self.memo: dict[str, Any] = {}
         self._notices: list[tuple[str, str]] = []
+        # Outside a transaction: how many more statements may run (see NeedsSnapshot).
+        self._left = statements
 
     @classmethod
     def _convert(cls, sql: str) -> tuple[str, tuple[str, ...]]:
@@ -179,6 +187,12 @@ class PgTx(_CommitHooks):
     async def _call(self, method: str, sql: str, params: Params) -> Any:
         import asyncpg
 
+        if self._left is not None:
+            # Each statement is its own snapshot here: a read of several, a lock (released
+            # at once outside a transaction) or a write needs a real transaction.
+            if not self._left or method == "execute" or not sql.startswith("SELECT"):
+                raise NeedsSnapshot(sql)
+            self._left -= 1
         text, args = self._args(sql, params)
         try:
             return await getattr(self._conn, method)(text, *args)
@@ -208,6 +222,8 @@ class PgTx(_CommitHooks):
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
+        if self._left is not None:
+            raise NeedsSnapshot("SAVEPOINT")
         callbacks, notices, before = len(self._callbacks), len(self._notices), len(self._before)
         try:
             async with self._conn.transaction():

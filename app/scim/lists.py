@@ -107,7 +107,10 @@ async def list_users(call: Call) -> Response:
             call.usage.note_probe(s.principal.token_id, now_iso())
         return scim_json(list_body(total, q.start, resources))
 
-    return await read(call, work)
+    # A filtered page is one statement (its total counted in it); an unfiltered one also
+    # reads the directory's counter. (The raw query: parsing it here would answer a bad one
+    # before the token check.)
+    return await read(call, work, single=b"filter=" in call.request.scope["query_string"])
 
 
 async def list_groups(call: Call) -> Response:

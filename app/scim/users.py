@@ -112,7 +112,7 @@ async def get_user(call: Call) -> Response:
         doc = await render_user(s, call.base, user, proj, groups=groups)
         return scim_json(doc, 200, {"ETag": etag(user.version)})
 
-    return await read(call, work)
+    return await read(call, work, single=True)
 
 
 async def user_create(s: Session, op: Op) -> Written:
