@@ -22,7 +22,7 @@ from app.models.guard import (
 from app.models.logs import AuditEntry, ProvisioningEvent, ScimTokenUsage
 from app.models.outbox import OutboxEvent
 from app.models.security_events import SigningKey
-from app.models.settings import AuthSettings, ProfileAttribute, ServiceState
+from app.models.settings import AuthSettings, LiveUserCount, ProfileAttribute, ServiceState
 from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "GuardHeld",
     "GuardLease",
     "GuardWindow",
+    "LiveUserCount",
     "Membership",
     "OutboxEvent",
     "ProfileAttribute",

@@ -37,15 +37,26 @@ class ServiceState(SQLModel, table=True):
     id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
     provisioning_enabled: bool = Field(sa_column=sa.Column(sa.Boolean, nullable=False))
     catalogue_version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
-    # Kept exact by triggers (migration 0003): totals of unfiltered lists without a scan.
+    updated_at: str = ts()
+
+
+class LiveUserCount(SQLModel, table=True):
+    """One shard of the count of live (not deleted) users, kept exact by triggers on users
+    (migrations 0003, 0005, 0010b): totals of unfiltered lists without a scan. The count is
+    the sum of the shards; a PostgreSQL transaction updates its backend's shard, so concurrent
+    creates do not queue on one row (SQLite, one writer at a time, uses shard 0)."""
+
+    __tablename__ = "live_user_counts"
+
+    shard: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
     live_users: int = Field(
         sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
     )
-    # Bumped by the same triggers whenever the set of live users changes (page checkpoints).
+    # Bumped by the same triggers whenever the set of live users changes (page checkpoints,
+    # the guard's count of IdP users); the sum over the shards changes with every change.
     live_version: int = Field(
         sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
     )
-    updated_at: str = ts()
 
 
 class ProfileAttribute(SQLModel, table=True):

@@ -1,10 +1,12 @@
-"""The live-user counter behind unfiltered totals stays exact on every write path."""
+"""The live-user counter behind unfiltered totals stays exact on every write path, and on
+PostgreSQL concurrent writers of users do not queue on it (migration 0010b)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.db import Tx
+from app.db import Database, ProcessCache, Tx
+from app.db.drivers import PgTx
 from app.domain.directory import TRUE, search_users
 from app.domain.types import SYSTEM
 from app.domain.users.provisioning import (
@@ -18,7 +20,7 @@ from tests.support import counting, owner, scim_actor
 
 
 async def _counts(tx: Tx) -> tuple[int, int, int | None]:
-    counter = await tx.fetchval("SELECT live_users FROM service_state WHERE id = 1")
+    counter = await tx.fetchval("SELECT SUM(live_users) FROM live_user_counts")
     actual = await tx.fetchval("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
     total, _ = await search_users(tx, where=TRUE, limit=0)
     return int(counter), int(actual), total
@@ -91,3 +93,34 @@ async def test_deep_pages_use_checkpoints_and_see_changes(tx: Tx) -> None:
     total, page = await search_users(tx, where=TRUE, offset=2100, limit=5)
     assert (total, [u.id for u in page]) == (2599, ids[2101:2106])
     assert query.CHECKPOINT_EVERY == 1000
+
+
+async def test_on_postgresql_concurrent_user_inserts_do_not_wait_for_each_other(
+    clean_db: Database,
+) -> None:
+    """Two transactions on connections of different shards each insert a user while the
+    other is open; neither waits for the other's lock (with the counter in one row, the second
+    waited until the first committed: here it would fail its one-second lock timeout)."""
+    if clean_db.kind != "postgresql":
+        pytest.skip("SQLite has one writer at a time: its writes queue by design")
+    import asyncpg
+
+    by_shard: dict[int, asyncpg.Connection] = {}
+    spare: list[asyncpg.Connection] = []
+    while len(by_shard) < 2:  # the backend's pid picks the shard
+        conn = await asyncpg.connect(clean_db.settings.postgres_dsn)
+        shard = int(await conn.fetchval("SELECT pg_backend_pid() % 16"))
+        (spare if shard in by_shard else []).append(conn)
+        by_shard.setdefault(shard, conn)
+    first, second = by_shard.values()
+    try:
+        async with first.transaction():
+            await seed_users(PgTx(first, ProcessCache()), actor=SYSTEM, count=3, prefix="a-")
+            async with second.transaction():
+                await second.execute("SET LOCAL lock_timeout = '1s'")
+                await seed_users(PgTx(second, ProcessCache()), actor=SYSTEM, count=2, prefix="b-")
+        async with clean_db.transaction() as tx:
+            assert await _counts(tx) == (5, 5, 5)
+    finally:
+        for conn in [*by_shard.values(), *spare]:
+            await conn.close()

@@ -62,9 +62,14 @@ async def count(tx: Tx, table: str, where: Where) -> int:
     return int(await tx.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {where[0]}", where[1]))
 
 
+# The trigger-kept count of live users and its version: sums over the shards (migration 0010b).
+LIVE_STATE = "SELECT SUM(live_users) AS live_users, SUM(live_version) AS live_version"
+LIVE_VERSION = "(SELECT SUM(live_version) FROM live_user_counts)"
+
+
 async def live_users(tx: Tx) -> int:
     """The trigger-kept count of users not deleted."""
-    return int(await tx.fetchval("SELECT live_users FROM service_state WHERE id = 1"))
+    return int(await tx.fetchval("SELECT SUM(live_users) FROM live_user_counts"))
 
 
 async def whole_directory_page(
@@ -73,7 +78,7 @@ async def whole_directory_page(
     """An unfiltered page in id order: the total from the trigger-kept counter, and the page
     found by walking the partial index of live ids (no table rows read before the page).
     """
-    state = await tx.fetchrow("SELECT live_users, live_version FROM service_state WHERE id = 1")
+    state = await tx.fetchrow(f"{LIVE_STATE} FROM live_user_counts")
     assert state is not None
     total = int(state["live_users"]) if with_total else None
     if limit == 0:

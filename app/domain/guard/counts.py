@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from app.db import Row, Tx
 from app.db.cache import CacheKey
 from app.domain.clock import iso_in, new_id, now_iso
+from app.domain.directory.store import LIVE_VERSION
 from app.domain.guard import store
 from app.domain.guard.leases import GRACE_SECONDS, LEASE_SECONDS, Lease, LeaseBook
 from app.domain.guard.model import GuardSettings, GuardState, HeldKind
 
 # (live_version, monotonic time, count): the count is read again when the set of live users
-# changed (service_state.live_version, bumped by triggers) or after LIVE_TTL seconds.
+# changed (the live version of live_user_counts, bumped by triggers) or after LIVE_TTL seconds.
 LIVE_IDP: CacheKey[tuple[int, float, int]] = CacheKey("guard_live_idp_users")
 LIVE_TTL = 60.0
 WAIT_SECONDS = 0.005  # how often a write at the threshold looks whether leases settled
@@ -37,7 +38,7 @@ class Window:
     count: int  # writes counted (older ones included until `expire` forgets them), leases too
     deletes: int  # user deletes among them (an open lease's are not known yet: none)
     leased: int  # how many of `count` are open leases' grants (some may still be unspent)
-    live_version: int  # service_state.live_version (`live_idp_users`)
+    live_version: int  # the live set's version (`live_idp_users`)
     oldest: str | None  # when the oldest row of guard_counted was counted
 
 
@@ -55,7 +56,7 @@ async def live_idp_users(tx: Tx, version: int | None = None) -> int:
     deactivation storm does not change it), not on every destructive write. ``version``: the
     live set's version if already read."""
     if version is None:
-        version = int(await tx.fetchval("SELECT live_version FROM service_state WHERE id = 1") or 0)
+        version = int(await tx.fetchval(f"SELECT {LIVE_VERSION}") or 0)
     cached = tx.cache.get(LIVE_IDP)
     if cached is not None and cached[0] == version and time.monotonic() - cached[1] < LIVE_TTL:
         return cached[2]
@@ -78,7 +79,7 @@ async def enabled(tx: Tx) -> bool:
 _GUARD = f"SELECT {store.GUARD_COLUMNS} FROM deprovisioning_guard"
 _WINDOW = (
     "SELECT w.window_count, w.window_deletes,"
-    " (SELECT live_version FROM service_state WHERE id = 1), (SELECT MIN(at) FROM guard_counted),"
+    f" {LIVE_VERSION}, (SELECT MIN(at) FROM guard_counted),"
     " (SELECT COALESCE(SUM(granted), 0) FROM guard_leases WHERE NOT settled),"
     " (SELECT COALESCE(SUM(used), 0) FROM guard_leases WHERE settled),"
     " (SELECT COALESCE(SUM(deletes), 0) FROM guard_leases WHERE settled),"
@@ -257,7 +258,7 @@ async def read_window(tx: Tx, since: str) -> tuple[int, int, int]:
     row = await tx.fetchrow(
         "SELECT COALESCE(SUM(weight), 0),"
         " COALESCE(SUM(CASE WHEN kind = 'DELETE_USER' THEN weight ELSE 0 END), 0),"
-        " (SELECT live_version FROM service_state WHERE id = 1),"
+        f" {LIVE_VERSION},"
         " (SELECT COALESCE(SUM(CASE WHEN settled THEN used ELSE granted END), 0)"
         " FROM guard_leases),"
         " (SELECT COALESCE(SUM(CASE WHEN settled THEN deletes ELSE 0 END), 0) FROM guard_leases)"
