@@ -58,6 +58,7 @@ async def reset_database(db: Database) -> None:
             {"t": True},
         )
         await tx.execute("UPDATE guard_window SET window_count = 0, window_deletes = 0")
+        await tx.execute("UPDATE outbox_counter SET seq = 0")  # numbers start at 1 again
     db.cache.pop(BOOK)  # this process's leases went with their rows
 
 

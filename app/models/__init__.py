@@ -20,7 +20,7 @@ from app.models.guard import (
     GuardWindow,
 )
 from app.models.logs import AuditEntry, ProvisioningEvent, ScimTokenUsage
-from app.models.outbox import OutboxEvent
+from app.models.outbox import OutboxCounter, OutboxEvent
 from app.models.security_events import SigningKey
 from app.models.settings import AuthSettings, LiveUserCount, ProfileAttribute, ServiceState
 from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -37,6 +37,7 @@ __all__ = [
     "GuardWindow",
     "LiveUserCount",
     "Membership",
+    "OutboxCounter",
     "OutboxEvent",
     "ProfileAttribute",
     "ProvisioningEvent",

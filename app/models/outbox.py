@@ -27,3 +27,15 @@ class OutboxEvent(SQLModel, table=True):
     resource_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
     changes: list[dict[str, Any]] = Field(sa_column=sa.Column(JSONDoc, nullable=False))
     resource: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONDoc))
+
+
+class OutboxCounter(SQLModel, table=True):
+    """The last number given to an event (one row, id 1; migration 0010c). PostgreSQL numbers
+    each event by updating it, in the event's own INSERT: the row's lock orders the writers
+    and is held until commit, so numbers follow commit order without gaps. SQLite numbers
+    with ``max(seq) + 1`` (one writer at a time) and a trigger keeps the row equal."""
+
+    __tablename__ = "outbox_counter"
+
+    id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

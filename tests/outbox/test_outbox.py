@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.db import Database
+from app.db import Database, drivers
 from app.domain.outbox.store import events_after, latest_seq
 from app.domain.outbox.types import _BY_ACTION, EVENT_TYPES, NO_EVENT, event_type
 from app.domain.outbox.views import document
@@ -21,7 +21,7 @@ from app.domain.users.service import (
     update_user,
 )
 from app.graphql.types.enums import AuditAction
-from tests.support import owner
+from tests.support import counting, owner
 
 
 async def _feed(db: Database, after: int = 0) -> list[dict[str, Any]]:
@@ -162,3 +162,36 @@ async def test_concurrent_writers_never_let_a_reader_see_a_gap(database: Databas
     done.set()
     await reader
     assert seen == list(range(start + 1, start + 1 + writers * each))
+
+
+async def test_numbering_takes_no_lock_of_its_own_and_the_counter_keeps_the_last_number(
+    clean_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0010c: on PostgreSQL the event's own statement takes its number from the
+    counter row (whose lock orders the writers); no advisory lock is taken any more, on either
+    engine. The row holds the last number given on both engines (SQLite by a trigger)."""
+    locks: list[str] = []
+    for cls in (drivers.SqliteTx, drivers.PgTx):
+        original = cls.lock
+
+        async def lock(self: Any, name: str, original: Any = original) -> None:
+            locks.append(name)
+            await original(self, name)
+
+        monkeypatch.setattr(cls, "lock", lock)
+    with counting(monkeypatch) as seen:
+        async with clean_db.transaction() as tx:
+            await create_user(tx, actor=owner(), data=UserCreate(login_id="a@example.com"))
+            await create_user(tx, actor=owner(), data=UserCreate(login_id="b@example.com"))
+        async with clean_db.transaction() as tx:
+            await create_user(tx, actor=owner(), data=UserCreate(login_id="c@example.com"))
+    monkeypatch.undo()
+    assert locks == []
+    numbering = [sql for sql in seen if "INTO outbox_events" in sql]
+    assert len(numbering) == 3
+    if clean_db.kind == "postgresql":
+        assert all("UPDATE outbox_counter" in sql and "pg_notify" in sql for sql in numbering)
+    async with clean_db.transaction(write=False) as tx:
+        counter = await tx.fetchval("SELECT seq FROM outbox_counter WHERE id = 1")
+        assert (int(counter), await latest_seq(tx)) == (3, 3)
+    assert [e["seq"] for e in await _feed(clean_db)] == [1, 2, 3]

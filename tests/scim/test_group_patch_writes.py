@@ -23,8 +23,7 @@ def _group_statements(seen: list[str]) -> list[str]:
         sql for sql in seen if sql.startswith("UPDATE groups") or "FROM groups WHERE id" in sql
     ]
     return [
-        "outbox" if sql.startswith("INSERT INTO outbox_events") else " ".join(sql.split()[:2])
-        for sql in on_row
+        "outbox" if "INTO outbox_events" in sql else " ".join(sql.split()[:2]) for sql in on_row
     ]
 
 

@@ -246,7 +246,9 @@ async def test_a_write_at_the_threshold_waits_for_open_leases_to_settle(
     _pg_only(scim)
     await _minimum(scim, 40)
     uid = (await _users(scim, "t", 1))[0]
-    await _lease(scim, "other", 40, iso_in(0), iso_in(0.25 / 86400))
+    # Its life (2 s) outlasts any stall of a busy machine before the settlement at 0.1 s: a
+    # lease that expired first would be folded as dead instead (a loaded run saw that at 0.25 s).
+    await _lease(scim, "other", 40, iso_in(0), iso_in(2 / 86400))
 
     async def other_worker_settles() -> None:
         await asyncio.sleep(0.1)

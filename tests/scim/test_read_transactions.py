@@ -18,7 +18,6 @@ import pytest
 from app.db import drivers
 from app.db.drivers import NeedsSnapshot
 from app.domain.settings.catalogue import CATALOGUE
-
 from tests.scim.conftest import Scim
 from tests.support import counting
 

@@ -1,11 +1,10 @@
 """Staging: one event per audited change, numbered and written just before commit.
 
 `stage_event` runs where the change is audited, in the change's transaction, and registers a
-before-commit step. At commit time that step takes the outbox lock (once per transaction)
-and writes the event with the next number and the resource as it now is, read by the same
-statement; after the commit the event's number is announced (a NOTIFY on PostgreSQL, an
-in-process wake-up on SQLite) so long-polling readers and followers see it within
-milliseconds.
+before-commit step. At commit time that step writes the event with the next number (under
+the numbering lock, `store`) and the resource as it now is, read by the same statement; after
+the commit the event's number is announced (a NOTIFY on PostgreSQL, an in-process wake-up on
+SQLite) so long-polling readers and followers see it within milliseconds.
 """
 
 from __future__ import annotations
@@ -18,8 +17,6 @@ from app.domain.clock import new_id, now_iso
 from app.domain.outbox import store
 from app.domain.outbox.types import event_type
 from app.domain.types import Actor, Change
-
-_LOCKED = "outbox.locked"  # tx.memo key: this transaction holds store.LOCK
 
 
 def stage_event(
@@ -40,9 +37,6 @@ def stage_event(
     document = [{"field": c.field, "before": c.before, "after": c.after} for c in changes]
 
     async def write() -> None:
-        if not tx.memo.get(_LOCKED):
-            await tx.lock(store.LOCK)
-            tx.memo[_LOCKED] = True
         event = store.OutboxEventRecord(
             seq=0,  # numbered by the insert
             id=new_id(),
@@ -57,8 +51,7 @@ def stage_event(
             changes=document,
             resource=None,  # read by the insert, as the resource is at commit
         )
-        seq = await store.insert_event(tx, event)
-        tx.notify(CHANNEL, str(seq))
+        await store.insert_event(tx, event, CHANNEL)
         tx.after_commit(wake)
 
     tx.before_commit(write)

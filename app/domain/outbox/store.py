@@ -1,11 +1,13 @@
 """The outbox's SQL: numbering and writing events, the resource as it now is, reading pages.
 
-Numbering (rule 20, "no gaps"): the writer takes the transaction lock `LOCK` just before its
-commit, reads ``max(seq)`` and writes ``max + 1``. The lock is held until the commit, so the
-next writer reads a maximum that includes this event, and an event that rolls back frees its
-number for the next one. A reader that has seen ``n`` has therefore seen every event below
-``n``: nothing can commit later with a smaller number. SQLite needs no lock (one writer at a
-time), PostgreSQL an advisory lock (docs/events.md gives the cost).
+Numbering (rule 20, "no gaps"): just before its commit the writer takes the next number
+under a lock held until the commit, so the next writer's number follows this event's, and an
+event that rolls back frees its number for the next one. A reader that has seen ``n`` has
+therefore seen every event below ``n``: nothing can commit later with a smaller number.
+PostgreSQL's lock is the row of `outbox_counter` (migration 0010c): one statement updates it,
+inserts the event and sends its NOTIFY, since an `UPDATE` waits for the previous writer's
+commit and then reads the committed value. SQLite needs no lock (one writer at a time): it
+writes ``max(seq) + 1``, and a trigger keeps the counter equal (docs/events.md).
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from typing import Any
 
 from app.db import Dialect, Row, Tx
 from app.db.records import json_column, record_of
-
-LOCK = "outbox"
 
 _COLUMNS = (
     "seq, id, type, at, actor_type, actor_id, actor_label, request_id, resource_type,"
@@ -140,17 +140,26 @@ def _snapshot_sql(dialect: Dialect, resource_type: str) -> str:
     return f"(SELECT {dialect.json_object(pairs)} FROM {table} WHERE {key} = :snapshot_id)"
 
 
-async def insert_event(tx: Tx, event: OutboxEventRecord) -> int:
-    """Write one event with the next number (``max + 1``; the caller holds `LOCK`), with the
-    resource as it now is read by the same statement, and return the number: one statement.
+async def insert_event(tx: Tx, event: OutboxEventRecord, channel: str) -> int:
+    """Write one event with the next number, with the resource as it now is read by the same
+    statement, announce its number on ``channel`` at commit, and return it: one statement.
     ``event.resource`` is not used: the database fills it in."""
     d = tx.dialect
-    sql = (
-        f"INSERT INTO outbox_events ({_COLUMNS}) SELECT coalesce(max(seq), 0) + 1, :id, :type,"
-        " :at, :actor_type, :actor_id, :actor_label, :request_id, :resource_type, :resource_id,"
-        f" {d.json_value('changes')}, {_snapshot_sql(d, event.resource_type)} FROM outbox_events"
-        " RETURNING seq"
+    values = (
+        " :id, :type, :at, :actor_type, :actor_id, :actor_label, :request_id, :resource_type,"
+        f" :resource_id, {d.json_value('changes')}, {_snapshot_sql(d, event.resource_type)}"
     )
+    if d.name == "postgresql":
+        sql = (
+            "WITH n AS (UPDATE outbox_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq),"
+            f" e AS (INSERT INTO outbox_events ({_COLUMNS}) SELECT n.seq,{values} FROM n"
+            " RETURNING seq) SELECT seq, pg_notify(:channel, seq::text) FROM e"
+        )
+    else:
+        sql = (
+            f"INSERT INTO outbox_events ({_COLUMNS}) SELECT coalesce(max(seq), 0) + 1,{values}"
+            " FROM outbox_events RETURNING seq"
+        )
     seq = await tx.fetchval(
         sql,
         {
@@ -165,8 +174,11 @@ async def insert_event(tx: Tx, event: OutboxEventRecord) -> int:
             "resource_id": event.resource_id,
             "snapshot_id": event.resource_id,  # apart: PostgreSQL types each use of a name once
             "changes": d.json_param(event.changes),
+            **({"channel": channel} if d.name == "postgresql" else {}),
         },
     )
+    if d.name != "postgresql":
+        tx.notify(channel, str(seq))
     return int(seq)
 
 
