@@ -231,6 +231,9 @@ class Database:
                 else:
                     async with conn.transaction(readonly=not write):
                         yield tx
+                        # Notices first: the before-commit steps take the outbox's numbering
+                        # lock, held to the commit, and a round trip must not sit under it.
+                        await tx.flush_notices()
                         await tx.run_before_commit()
                         await tx.flush_notices()
         finally:

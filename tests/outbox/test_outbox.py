@@ -195,3 +195,31 @@ async def test_numbering_takes_no_lock_of_its_own_and_the_counter_keeps_the_last
         counter = await tx.fetchval("SELECT seq FROM outbox_counter WHERE id = 1")
         assert (int(counter), await latest_seq(tx)) == (3, 3)
     assert [e["seq"] for e in await _feed(clean_db)] == [1, 2, 3]
+
+
+async def test_on_postgresql_notices_go_out_before_the_numbering_lock_is_taken(
+    clean_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event's statement takes the numbering lock, held to the commit; the transaction's
+    other notices (a provisioning event's, here one of the test's) are sent before it, so no
+    round trip sits under the lock every write needs."""
+    if clean_db.kind != "postgresql":
+        pytest.skip("SQLite sends no NOTIFY: its wake-ups are in process")
+    original = drivers.PgTx.flush_notices
+    with counting(monkeypatch) as seen:
+
+        async def flush(self: Any) -> None:
+            if self._notices:
+                seen.append("NOTIFY " + ",".join(c for c, _ in self._notices))
+            await original(self)
+
+        monkeypatch.setattr(drivers.PgTx, "flush_notices", flush)
+        async with clean_db.transaction() as tx:
+            tx.notify("roster_test", "before")
+            await create_user(tx, actor=owner(), data=UserCreate(login_id="n@example.com"))
+    monkeypatch.undo()
+    order = [s for s in seen if s.startswith("NOTIFY") or "INTO outbox_events" in s]
+    assert [s.split(" (")[0] for s in order] == [
+        "NOTIFY roster_test",
+        "WITH n AS",
+    ]
