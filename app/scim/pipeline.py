@@ -1,6 +1,7 @@
 """The life of one SCIM request: body, token, one transaction, provisioning event, errors.
 
-Each request is one transaction (RFC 7644 writes are atomic); the token check runs inside it.
+Each request is one transaction (RFC 7644 writes are atomic); the token check runs inside it
+(on PostgreSQL a read of one statement runs without one: `read`).
 A successful write records its provisioning event in the same transaction; a failed write
 rolls back and then records an ERROR event in a fresh one, so nothing else of it persists.
 A Bulk request (RFC 7644 §3.7) is one transaction too, each operation in its own savepoint with
