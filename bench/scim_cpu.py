@@ -5,9 +5,11 @@ runs and includes uvicorn's work, the same for every app. This measures what Ros
 request is sent as an ASGI call to the whole application `roster serve` runs (`create_app`,
 its lifespan started: request context, rate limit, the SCIM router, the database), with no
 socket and no HTTP parser, and the cost is this process's CPU time per request
-(`time.process_time`), which a neighbour's burst does not inflate. On PostgreSQL the database
-server's own work is not in it (it runs in its backends). It is the tool for an A/B of a
-change on the request path: run it on both sides, alternating, and compare the medians.
+(`time.process_time`), which a neighbour's burst moves far less than req/s (it still does,
+through shared caches: hence the lowest figure). On PostgreSQL the database server's own
+work is not in it (it runs in its backends). It is the tool for an A/B of a change on the
+request path: run it on both sides, alternating, and compare the lowest figures (the medians
+still move with a busy machine).
 
 Phases, in order, each `BENCH_CPU_ROUNDS` rounds of `BENCH_CPU_BATCH` requests:
   create   POST /Users with what an IdP sends (name, a work email marked primary, externalId)
