@@ -751,9 +751,15 @@ async def test_provisioning_health_chart_and_expiring_token_banner(
         assert found.json()["totalResults"] == 0
         missing = await client.get("/scim/v2/Users/gone", headers=live.scim_headers())
         assert missing.status_code == 404
-    query = "{ provisioning { health { connectionTestedAt } } }"
+    query = (
+        "{ provisioning { health { connectionTestedAt } tokens { name lastError { detail } } } }"
+    )
     for _ in range(60):  # the server adds what it counted every half second
-        if (await graphql(live, query))["provisioning"]["health"]["connectionTestedAt"]:
+        # The probe and the 404 may land in two flushes: wait for both, or the page can load
+        # between them and show no last error (a CI run saw that).
+        seen = (await graphql(live, query))["provisioning"]
+        errors = [t["lastError"] for t in seen["tokens"] if t["name"] == "okta-e2e"]
+        if seen["health"]["connectionTestedAt"] and errors and errors[0]:
             break
         await asyncio.sleep(0.25)
 
