@@ -149,37 +149,33 @@ async def insert_event(tx: Tx, event: OutboxEventRecord, channel: str) -> int:
         " :id, :type, :at, :actor_type, :actor_id, :actor_label, :request_id, :resource_type,"
         f" :resource_id, {d.json_value('changes')}, {_snapshot_sql(d, event.resource_type)}"
     )
-    if d.name == "postgresql":
+    params = {
+        "id": event.id,
+        "type": event.type,
+        "at": event.at,
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "request_id": event.request_id,
+        "resource_type": event.resource_type,
+        "resource_id": event.resource_id,
+        "snapshot_id": event.resource_id,  # apart: PostgreSQL types each use of a name once
+        "changes": d.json_param(event.changes),
+    }
+    if d.name == "postgresql":  # numbered, written and announced in one statement
         sql = (
             "WITH n AS (UPDATE outbox_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq),"
             f" e AS (INSERT INTO outbox_events ({_COLUMNS}) SELECT n.seq,{values} FROM n"
             " RETURNING seq) SELECT seq, pg_notify(:channel, seq::text) FROM e"
         )
-    else:
-        sql = (
-            f"INSERT INTO outbox_events ({_COLUMNS}) SELECT coalesce(max(seq), 0) + 1,{values}"
-            " FROM outbox_events RETURNING seq"
-        )
-    seq = await tx.fetchval(
-        sql,
-        {
-            "id": event.id,
-            "type": event.type,
-            "at": event.at,
-            "actor_type": event.actor_type,
-            "actor_id": event.actor_id,
-            "actor_label": event.actor_label,
-            "request_id": event.request_id,
-            "resource_type": event.resource_type,
-            "resource_id": event.resource_id,
-            "snapshot_id": event.resource_id,  # apart: PostgreSQL types each use of a name once
-            "changes": d.json_param(event.changes),
-            **({"channel": channel} if d.name == "postgresql" else {}),
-        },
+        return int(await tx.fetchval(sql, {**params, "channel": channel}))
+    sql = (
+        f"INSERT INTO outbox_events ({_COLUMNS}) SELECT coalesce(max(seq), 0) + 1,{values}"
+        " FROM outbox_events RETURNING seq"
     )
-    if d.name != "postgresql":
-        tx.notify(channel, str(seq))
-    return int(seq)
+    seq = int(await tx.fetchval(sql, params))
+    tx.notify(channel, str(seq))
+    return seq
 
 
 async def latest_seq(tx: Tx) -> int:
